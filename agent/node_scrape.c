@@ -1,0 +1,164 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "agent/node_scrape.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/log.h"
+#include "common/procself.h"
+#include "version.h"
+
+/* Each collector's last outcome, so a failure is logged once, not per scrape. */
+enum { OUTCOME_UNKNOWN = 0, OUTCOME_OK, OUTCOME_FAILED };
+
+struct scrape_ctx {
+	void **states;
+	bool *inited;
+	struct expo_set *set;
+};
+
+static const struct collector *const *enabled;
+static size_t nenabled;
+static bool with_exporter_metrics;
+static atomic_int *outcomes;
+static atomic_ulong requests_total;
+static atomic_int in_flight;
+static pthread_key_t ctx_key;
+static pthread_once_t key_once = PTHREAD_ONCE_INIT;
+
+static void ctx_free(void *p)
+{
+	struct scrape_ctx *ctx = p;
+	if (!ctx)
+		return;
+	for (size_t i = 0; i < nenabled; i++) {
+		if (ctx->inited[i] && enabled[i]->cleanup)
+			enabled[i]->cleanup(ctx->states[i]);
+		free(ctx->states[i]);
+	}
+	free(ctx->states);
+	free(ctx->inited);
+	expo_set_free(ctx->set);
+	free(ctx);
+}
+
+static void make_key(void)
+{
+	pthread_key_create(&ctx_key, ctx_free);
+}
+
+void node_scrape_setup(const struct collector *const *list, bool exporter_metrics)
+{
+	enabled = list;
+	for (nenabled = 0; list[nenabled]; nenabled++)
+		;
+	with_exporter_metrics = exporter_metrics;
+	free(outcomes);
+	outcomes = xcalloc(nenabled ? nenabled : 1, sizeof(*outcomes));
+	pthread_once(&key_once, make_key);
+}
+
+static struct scrape_ctx *thread_ctx(void)
+{
+	struct scrape_ctx *ctx = pthread_getspecific(ctx_key);
+	if (ctx)
+		return ctx;
+	ctx = xcalloc(1, sizeof(*ctx));
+	ctx->states = xcalloc(nenabled ? nenabled : 1, sizeof(*ctx->states));
+	ctx->inited = xcalloc(nenabled ? nenabled : 1, sizeof(*ctx->inited));
+	for (size_t i = 0; i < nenabled; i++)
+		ctx->states[i] = xcalloc(1, enabled[i]->state_size ? enabled[i]->state_size : 1);
+	ctx->set = expo_set_new();
+	pthread_setspecific(ctx_key, ctx);
+	return ctx;
+}
+
+void node_scrape_thread_done(void)
+{
+	struct scrape_ctx *ctx = pthread_getspecific(ctx_key);
+	pthread_setspecific(ctx_key, NULL);
+	ctx_free(ctx);
+}
+
+static double now_seconds(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void note_outcome(size_t i, int rc)
+{
+	int now = rc < 0 ? OUTCOME_FAILED : OUTCOME_OK;
+	int before = atomic_exchange(&outcomes[i], now);
+	if (now == before)
+		return;
+	if (now == OUTCOME_FAILED)
+		log_err(rc, "collector failed\tname=%s", enabled[i]->name);
+	else if (before == OUTCOME_FAILED)
+		log_info("collector recovered\tname=%s", enabled[i]->name);
+}
+
+void node_scrape(struct buf *out)
+{
+	struct scrape_ctx *ctx = thread_ctx();
+	struct expo_set *set = ctx->set;
+	int flying = atomic_fetch_add(&in_flight, 1) + 1;
+	unsigned long served = atomic_fetch_add(&requests_total, 1);
+
+	expo_set_reset(set);
+	struct expo_family *dur = expo_family(set, "node_scrape_collector_duration_seconds",
+					      "node_exporter: Duration of a collector scrape.",
+					      EXPO_GAUGE);
+	struct expo_family *ok = expo_family(set, "node_scrape_collector_success",
+					     "node_exporter: Whether a collector succeeded.",
+					     EXPO_GAUGE);
+	for (size_t i = 0; i < nenabled; i++) {
+		const struct collector *c = enabled[i];
+		double t0 = now_seconds();
+		int rc = 0;
+		if (!ctx->inited[i]) {
+			rc = c->init ? c->init(ctx->states[i]) : 0;
+			ctx->inited[i] = rc >= 0;
+		}
+		if (rc >= 0)
+			rc = c->collect(ctx->states[i], set);
+		note_outcome(i, rc);
+		expo_addl(dur, now_seconds() - t0, "collector", c->name, NULL);
+		expo_addl(ok, rc < 0 ? 0 : 1, "collector", c->name, NULL);
+	}
+
+	expo_addl(expo_family(set, "node_exporter_build_info",
+			      "A metric with a constant '1' value labeled by version, revision, "
+			      "branch, goversion from which node_exporter was built, and the goos "
+			      "and goarch for the build.",
+			      EXPO_GAUGE),
+		  1, "branch", "", "goarch", "amd64", "goos", "linux", "goversion", "none",
+		  "revision", "", "tags", "vigil", "version", VIGIL_VERSION, NULL);
+
+	if (with_exporter_metrics) {
+		procself_collect(set);
+		expo_addl(expo_family(set, "promhttp_metric_handler_errors_total",
+				      "Total number of internal errors encountered by the promhttp "
+				      "metric handler.",
+				      EXPO_COUNTER),
+			  0, "cause", "encoding", NULL);
+		expo_addl(expo_family(set, "promhttp_metric_handler_errors_total", NULL, EXPO_COUNTER),
+			  0, "cause", "gathering", NULL);
+		expo_add(expo_family(set, "promhttp_metric_handler_requests_in_flight",
+				     "Current number of scrapes being served.", EXPO_GAUGE),
+			 NULL, 0, flying);
+		/* the current scrape is counted once it is served, as promhttp does */
+		struct expo_family *req = expo_family(set, "promhttp_metric_handler_requests_total",
+						      "Total number of scrapes by HTTP status code.",
+						      EXPO_COUNTER);
+		expo_addl(req, (double)served, "code", "200", NULL);
+		expo_addl(req, 0, "code", "500", NULL);
+		expo_addl(req, 0, "code", "503", NULL);
+	}
+	expo_set_render(set, out);
+	atomic_fetch_sub(&in_flight, 1);
+}

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The collector interface.  Every host collector and container source is a
+ * const struct collector listed in collectors/registry.c.  Its name is the
+ * --collector.<name> flag key and the "collector" label of
+ * node_scrape_collector_{success,duration_seconds}.
+ *
+ * The agent serves concurrent scrapes on a pool of threads; each thread
+ * owns one state block per enabled collector (state_size bytes, zeroed,
+ * init() once before the first collect()), so a collector keeps open file
+ * handles and buffers in its state without locks.  Shared data (flags) is
+ * read-only once the agent has started.  collect() adds families to the
+ * scrape's set and returns 0 or a negative errno: a failure reports
+ * success 0 for that collector while the rest of the scrape is served;
+ * what it added before failing is still served, as in node_exporter.
+ */
+#ifndef VIGIL_COLLECTORS_COLLECTOR_H
+#define VIGIL_COLLECTORS_COLLECTOR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "common/expo.h"
+#include "common/flags.h"
+
+struct collector {
+	const char *name;
+	bool default_on;
+	size_t state_size;
+	/* flags of this collector (--collector.<name>.<option>); may be NULL */
+	const struct flag_def *flags;
+	size_t nflags;
+	/* runs once after flags are parsed, before any scrape; may be NULL.
+	 * Validates flags (compiles regexes): a negative return stops the agent
+	 * with exit code 2 and errbuf as the reason. */
+	int (*setup)(char *errbuf, size_t errlen);
+	/* per-thread state; init and cleanup may be NULL */
+	int (*init)(void *state);
+	int (*collect)(void *state, struct expo_set *out);
+	void (*cleanup)(void *state);
+};
+
+/* Every collector, sorted by name; terminated by NULL. */
+extern const struct collector *const collector_registry[];
+
+/* Number of entries of an array, for the flag tables. */
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+#endif

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Growable byte buffers and the agent's aborting allocators.
+ *
+ * A struct buf owns its data; buf_free() releases it.  The data is always
+ * NUL-terminated after buf_* appends, so it can be handed to C string APIs.
+ * The x*alloc() wrappers abort the process on out-of-memory: the agent uses
+ * them freely; the server's storage and query code must not (it returns
+ * errors and enforces limits instead).
+ */
+#ifndef VIGIL_COMMON_BUF_H
+#define VIGIL_COMMON_BUF_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+struct buf {
+	char *data;
+	size_t len;
+	size_t cap;
+};
+
+#define BUF_INIT { NULL, 0, 0 }
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+
+/* Ensure room for at least n more bytes plus a terminating NUL. */
+void buf_reserve(struct buf *b, size_t n);
+void buf_append(struct buf *b, const void *data, size_t n);
+void buf_puts(struct buf *b, const char *s);
+void buf_putc(struct buf *b, char c);
+void buf_printf(struct buf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void buf_vprintf(struct buf *b, const char *fmt, va_list ap);
+/* Forget the content, keep the allocation. */
+void buf_reset(struct buf *b);
+void buf_free(struct buf *b);
+/* Hand the data to the caller (who frees it) and leave b empty. */
+char *buf_detach(struct buf *b, size_t *len);
+
+#endif

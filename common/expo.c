@@ -1,0 +1,470 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "common/expo.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* One metric: a run of lines in the family's text that sorts as a unit. */
+struct expo_unit {
+	uint32_t off;	  /* first byte of the first line */
+	uint32_t len;	  /* bytes of all its lines */
+	uint32_t key_off; /* first byte after the name of the first line */
+};
+
+struct expo_family {
+	char *name;
+	char *help;
+	enum expo_type type;
+	struct buf text;
+	struct expo_unit *units;
+	size_t nunits, capunits;
+	bool open; /* between expo_metric_begin() and _end() */
+};
+
+struct expo_set {
+	struct expo_family **fams; /* sorted by name once render sorts them */
+	size_t nfams, capfams;
+	bool sorted;
+	/* open-addressing index name -> family, size a power of two */
+	struct expo_family **slots;
+	size_t nslots;
+};
+
+/* ---- numbers ---------------------------------------------------------- */
+
+/*
+ * Shortest decimal digits of v > 0 (finite) that read back to v.  Writes
+ * the digits (no dot, no trailing zeros) and returns their count; *dp is the
+ * position of the decimal point relative to the first digit (v = 0.d1d2.. *
+ * 10^dp).
+ */
+static int shortest_digits(double v, char *digits, int *dp)
+{
+	if (v < 9007199254740992.0 && v == floor(v)) {
+		char tmp[24];
+		int n = snprintf(tmp, sizeof(tmp), "%llu", (unsigned long long)v);
+		*dp = n;
+		while (n > 1 && tmp[n - 1] == '0')
+			n--;
+		memcpy(digits, tmp, (size_t)n);
+		return n;
+	}
+	char tmp[40];
+	/* 15 digits always suffice to find the shortest form of a normal double
+	 * by stripping zeros; subnormals have fewer significant bits, so search */
+	for (int prec = v < 2.2250738585072014e-308 ? 1 : 15; prec <= 17; prec++) {
+		snprintf(tmp, sizeof(tmp), "%.*e", prec - 1, v);
+		if (prec < 17 && strtod(tmp, NULL) != v)
+			continue;
+		/* tmp is d.ddddde[+-]xx */
+		int n = 0;
+		const char *p = tmp;
+		for (; *p && *p != 'e'; p++)
+			if (*p != '.')
+				digits[n++] = *p;
+		*dp = atoi(p + 1) + 1;
+		while (n > 1 && digits[n - 1] == '0')
+			n--;
+		return n;
+	}
+	return 0; /* not reached */
+}
+
+size_t expo_format_double(char *out, double v, char fmt)
+{
+	if (isnan(v))
+		return (size_t)sprintf(out, "NaN");
+	if (isinf(v))
+		return (size_t)sprintf(out, v > 0 ? "+Inf" : "-Inf");
+	if (v == 0)
+		return (size_t)sprintf(out, signbit(v) ? "-0" : "0");
+
+	char digits[24];
+	int dp;
+	size_t pos = 0;
+	if (v < 0) {
+		out[pos++] = '-';
+		v = -v;
+	}
+	int nd = shortest_digits(v, digits, &dp);
+	int exp = dp - 1;
+	bool eform = fmt == 'g' ? (exp < -4 || exp >= 6) : (exp >= 21 || exp < -7);
+	if (eform) {
+		out[pos++] = digits[0];
+		if (nd > 1) {
+			out[pos++] = '.';
+			memcpy(out + pos, digits + 1, (size_t)nd - 1);
+			pos += (size_t)nd - 1;
+		}
+		pos += (size_t)sprintf(out + pos, "e%c%02d", exp < 0 ? '-' : '+', exp < 0 ? -exp : exp);
+	} else if (dp <= 0) {
+		out[pos++] = '0';
+		out[pos++] = '.';
+		for (int i = 0; i < -dp; i++)
+			out[pos++] = '0';
+		memcpy(out + pos, digits, (size_t)nd);
+		pos += (size_t)nd;
+	} else {
+		for (int i = 0; i < dp; i++)
+			out[pos++] = i < nd ? digits[i] : '0';
+		if (nd > dp) {
+			out[pos++] = '.';
+			memcpy(out + pos, digits + dp, (size_t)(nd - dp));
+			pos += (size_t)(nd - dp);
+		}
+	}
+	out[pos] = '\0';
+	return pos;
+}
+
+void expo_put_double(struct buf *b, double v)
+{
+	char tmp[EXPO_DOUBLE_MAX];
+	size_t n = expo_format_double(tmp, v, 'g');
+	buf_append(b, tmp, n);
+}
+
+static void put_escaped(struct buf *b, const char *s, bool quote)
+{
+	const char *run = s;
+	for (; *s; s++) {
+		const char *rep;
+		if (*s == '\\')
+			rep = "\\\\";
+		else if (*s == '\n')
+			rep = "\\n";
+		else if (quote && *s == '"')
+			rep = "\\\"";
+		else
+			continue;
+		buf_append(b, run, (size_t)(s - run));
+		buf_append(b, rep, 2);
+		run = s + 1;
+	}
+	buf_append(b, run, (size_t)(s - run));
+}
+
+void expo_put_label_value(struct buf *b, const char *v)
+{
+	put_escaped(b, v, true);
+}
+
+void expo_put_help(struct buf *b, const char *help)
+{
+	put_escaped(b, help, false);
+}
+
+static const char *const type_names[] = {
+	[EXPO_COUNTER] = "counter", [EXPO_GAUGE] = "gauge",	  [EXPO_UNTYPED] = "untyped",
+	[EXPO_HISTOGRAM] = "histogram", [EXPO_SUMMARY] = "summary",
+};
+
+const char *expo_type_name(enum expo_type t)
+{
+	return type_names[t];
+}
+
+int expo_parse_type(const char *s, enum expo_type *out)
+{
+	for (size_t i = 0; i < sizeof(type_names) / sizeof(type_names[0]); i++) {
+		if (strcmp(s, type_names[i]) == 0) {
+			*out = (enum expo_type)i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+/* ---- sets and families ------------------------------------------------ */
+
+struct expo_set *expo_set_new(void)
+{
+	struct expo_set *s = xcalloc(1, sizeof(*s));
+	s->nslots = 64;
+	s->slots = xcalloc(s->nslots, sizeof(*s->slots));
+	s->sorted = true;
+	return s;
+}
+
+void expo_set_reset(struct expo_set *s)
+{
+	for (size_t i = 0; i < s->nfams; i++) {
+		buf_reset(&s->fams[i]->text);
+		s->fams[i]->nunits = 0;
+		s->fams[i]->open = false;
+	}
+}
+
+void expo_set_free(struct expo_set *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->nfams; i++) {
+		struct expo_family *f = s->fams[i];
+		free(f->name);
+		free(f->help);
+		buf_free(&f->text);
+		free(f->units);
+		free(f);
+	}
+	free(s->fams);
+	free(s->slots);
+	free(s);
+}
+
+static uint64_t hash_name(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+static size_t slot_of(const struct expo_set *s, const char *name)
+{
+	size_t mask = s->nslots - 1;
+	size_t i = (size_t)hash_name(name) & mask;
+	while (s->slots[i] && strcmp(s->slots[i]->name, name) != 0)
+		i = (i + 1) & mask;
+	return i;
+}
+
+struct expo_family *expo_family_find(struct expo_set *s, const char *name)
+{
+	return s->slots[slot_of(s, name)];
+}
+
+static void grow_index(struct expo_set *s)
+{
+	free(s->slots);
+	s->nslots *= 2;
+	s->slots = xcalloc(s->nslots, sizeof(*s->slots));
+	for (size_t i = 0; i < s->nfams; i++)
+		s->slots[slot_of(s, s->fams[i]->name)] = s->fams[i];
+}
+
+struct expo_family *expo_family(struct expo_set *s, const char *name, const char *help,
+				enum expo_type type)
+{
+	size_t i = slot_of(s, name);
+	struct expo_family *f = s->slots[i];
+	if (f) {
+		if (help && strcmp(f->help, help) != 0) {
+			free(f->help);
+			f->help = xstrdup(help);
+		}
+		return f;
+	}
+	f = xcalloc(1, sizeof(*f));
+	f->name = xstrdup(name);
+	f->help = xstrdup(help ? help : "");
+	f->type = type;
+	if (s->nfams == s->capfams) {
+		s->capfams = s->capfams ? s->capfams * 2 : 64;
+		s->fams = xrealloc(s->fams, s->capfams * sizeof(*s->fams));
+	}
+	s->fams[s->nfams++] = f;
+	s->slots[i] = f;
+	s->sorted = false;
+	if (s->nfams * 2 > s->nslots)
+		grow_index(s);
+	return f;
+}
+
+enum expo_type expo_family_type(const struct expo_family *f)
+{
+	return f->type;
+}
+
+size_t expo_family_count(const struct expo_family *f)
+{
+	return f->nunits;
+}
+
+void expo_metric_begin(struct expo_family *f)
+{
+	if (f->nunits == f->capunits) {
+		f->capunits = f->capunits ? f->capunits * 2 : 16;
+		f->units = xrealloc(f->units, f->capunits * sizeof(*f->units));
+	}
+	struct expo_unit *u = &f->units[f->nunits];
+	u->off = (uint32_t)f->text.len;
+	u->key_off = UINT32_MAX;
+	f->open = true;
+}
+
+void expo_metric_line(struct expo_family *f, const char *suffix, const struct expo_label *labels,
+		      size_t n, double v, int64_t ts_ms)
+{
+	struct expo_unit *u = &f->units[f->nunits];
+	const struct expo_label *sorted[EXPO_MAX_LABELS];
+
+	if (n > EXPO_MAX_LABELS)
+		n = EXPO_MAX_LABELS;
+	/* insertion sort by label name; n is small */
+	for (size_t i = 0; i < n; i++) {
+		size_t j = i;
+		while (j > 0 && strcmp(sorted[j - 1]->name, labels[i].name) > 0) {
+			sorted[j] = sorted[j - 1];
+			j--;
+		}
+		sorted[j] = &labels[i];
+	}
+
+	struct buf *b = &f->text;
+	buf_puts(b, f->name);
+	if (suffix)
+		buf_puts(b, suffix);
+	if (u->key_off == UINT32_MAX)
+		u->key_off = (uint32_t)b->len;
+	if (n) {
+		buf_putc(b, '{');
+		for (size_t i = 0; i < n; i++) {
+			if (i)
+				buf_putc(b, ',');
+			buf_puts(b, sorted[i]->name);
+			buf_append(b, "=\"", 2);
+			expo_put_label_value(b, sorted[i]->value);
+			buf_putc(b, '"');
+		}
+		buf_putc(b, '}');
+	}
+	buf_putc(b, ' ');
+	expo_put_double(b, v);
+	if (ts_ms != EXPO_NO_TS)
+		buf_printf(b, " %lld", (long long)ts_ms);
+	buf_putc(b, '\n');
+}
+
+void expo_metric_end(struct expo_family *f)
+{
+	struct expo_unit *u = &f->units[f->nunits];
+	u->len = (uint32_t)(f->text.len - u->off);
+	if (u->key_off == UINT32_MAX)
+		u->key_off = u->off;
+	f->nunits++;
+	f->open = false;
+}
+
+void expo_add_ts(struct expo_family *f, const struct expo_label *labels, size_t n, double v,
+		 int64_t ts_ms)
+{
+	expo_metric_begin(f);
+	expo_metric_line(f, NULL, labels, n, v, ts_ms);
+	expo_metric_end(f);
+}
+
+void expo_add(struct expo_family *f, const struct expo_label *labels, size_t n, double v)
+{
+	expo_add_ts(f, labels, n, v, EXPO_NO_TS);
+}
+
+void expo_addl(struct expo_family *f, double v, ...)
+{
+	struct expo_label labels[EXPO_MAX_LABELS];
+	size_t n = 0;
+	va_list ap;
+	va_start(ap, v);
+	for (;;) {
+		const char *name = va_arg(ap, const char *);
+		if (!name)
+			break;
+		const char *value = va_arg(ap, const char *);
+		if (n < EXPO_MAX_LABELS) {
+			labels[n].name = name;
+			labels[n].value = value ? value : "";
+			n++;
+		}
+	}
+	va_end(ap);
+	expo_add(f, labels, n, v);
+}
+
+void expo_add_histogram(struct expo_family *f, const struct expo_label *labels, size_t n,
+			const double *bounds, const uint64_t *cumulative, size_t nb, double sum,
+			uint64_t count)
+{
+	struct expo_label l[EXPO_MAX_LABELS + 1];
+	char le[EXPO_DOUBLE_MAX];
+	if (n > EXPO_MAX_LABELS)
+		n = EXPO_MAX_LABELS;
+	memcpy(l, labels, n * sizeof(*l));
+	l[n].name = "le";
+	l[n].value = le;
+
+	expo_metric_begin(f);
+	for (size_t i = 0; i < nb; i++) {
+		expo_format_double(le, bounds[i], 'g');
+		expo_metric_line(f, "_bucket", l, n + 1, (double)cumulative[i], EXPO_NO_TS);
+	}
+	strcpy(le, "+Inf");
+	expo_metric_line(f, "_bucket", l, n + 1, (double)count, EXPO_NO_TS);
+	expo_metric_line(f, "_sum", labels, n, sum, EXPO_NO_TS);
+	expo_metric_line(f, "_count", labels, n, (double)count, EXPO_NO_TS);
+	expo_metric_end(f);
+}
+
+/* ---- rendering -------------------------------------------------------- */
+
+static int cmp_family(const void *a, const void *b)
+{
+	const struct expo_family *fa = *(const struct expo_family *const *)a;
+	const struct expo_family *fb = *(const struct expo_family *const *)b;
+	return strcmp(fa->name, fb->name);
+}
+
+/*
+ * Order two metrics as client_golang does: by their label values in label
+ * name order.  Comparing the rendered label text does that when '"', which
+ * ends a value, sorts before every other byte.
+ */
+static int cmp_unit(const void *a, const void *b, void *arg)
+{
+	const char *text = arg;
+	const struct expo_unit *ua = a, *ub = b;
+	const unsigned char *pa = (const unsigned char *)text + ua->key_off;
+	const unsigned char *pb = (const unsigned char *)text + ub->key_off;
+	for (;; pa++, pb++) {
+		unsigned ca = *pa == '"' ? 0 : *pa;
+		unsigned cb = *pb == '"' ? 0 : *pb;
+		if (ca != cb)
+			return ca < cb ? -1 : 1;
+		if (*pa == '\n')
+			return 0;
+	}
+}
+
+void expo_set_render(struct expo_set *s, struct buf *out)
+{
+	if (!s->sorted) {
+		qsort(s->fams, s->nfams, sizeof(*s->fams), cmp_family);
+		s->sorted = true;
+	}
+	for (size_t i = 0; i < s->nfams; i++) {
+		struct expo_family *f = s->fams[i];
+		if (!f->nunits)
+			continue;
+		buf_reserve(out, f->text.len + strlen(f->help) + 2 * strlen(f->name) + 32);
+		buf_puts(out, "# HELP ");
+		buf_puts(out, f->name);
+		buf_putc(out, ' ');
+		expo_put_help(out, f->help);
+		buf_puts(out, "\n# TYPE ");
+		buf_puts(out, f->name);
+		buf_putc(out, ' ');
+		buf_puts(out, type_names[f->type]);
+		buf_putc(out, '\n');
+		bool sorted = true;
+		for (size_t j = 1; j < f->nunits && sorted; j++)
+			sorted = cmp_unit(&f->units[j - 1], &f->units[j], f->text.data) <= 0;
+		if (!sorted)
+			qsort_r(f->units, f->nunits, sizeof(*f->units), cmp_unit, f->text.data);
+		for (size_t j = 0; j < f->nunits; j++)
+			buf_append(out, f->text.data + f->units[j].off, f->units[j].len);
+	}
+}

@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * A small HTTP/1.1 server on libmicrohttpd, shared by the agent and the
+ * server.  Requests are served by a pool of threads (one per core by
+ * default); the handler runs on a pool thread, so it must be thread-safe,
+ * and it may keep per-thread state (e.g. _Thread_local) to avoid locks.
+ *
+ * The listening socket is opened by httpd_listen() before anything else
+ * starts, so "address in use" is reported cleanly.  Bodies are gzip-encoded
+ * when the request accepts gzip and the handler allows it.  HEAD is answered
+ * like GET without a body.  POST bodies (up to max_body bytes) are handed to
+ * the handler whole; form-encoded bodies are parsed by httpd_form_foreach().
+ */
+#ifndef VIGIL_COMMON_HTTPD_H
+#define VIGIL_COMMON_HTTPD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "common/buf.h"
+
+struct MHD_Connection;
+
+struct http_request {
+	const char *method; /* "GET", "HEAD", "POST", ... */
+	const char *url;    /* path without the query string */
+	const char *body;   /* POST/PUT body (NUL-terminated), or NULL */
+	size_t body_len;
+	struct MHD_Connection *conn;
+};
+
+struct http_response {
+	int status;		  /* 200 unless the handler says otherwise */
+	const char *content_type; /* static string */
+	struct buf body;	  /* handler appends; the server frees */
+	bool no_gzip;		  /* never compress this response */
+	const char *location;	  /* Location header, for redirects */
+};
+
+typedef void (*http_handler_fn)(void *ctx, const struct http_request *req,
+				struct http_response *resp);
+
+struct httpd;
+
+/*
+ * Open a listening TCP socket for addr ("host:port", ":port", "[v6]:port";
+ * an empty host listens on every address, IPv6 and IPv4).  Returns the fd
+ * or a negative errno; on failure errbuf gets one line like Go's
+ * "listen tcp :9100: bind: address already in use".
+ */
+int httpd_listen(const char *addr, char *errbuf, size_t errlen);
+/* The port a listening fd is bound to (for tests that listen on port 0). */
+int httpd_bound_port(int fd);
+
+/*
+ * Serve on listen_fd (which the server then owns) with nthreads threads
+ * (0: one per core).  max_body bounds request bodies (413 beyond).
+ * Returns NULL (and logs) on failure.
+ */
+struct httpd *httpd_start(int listen_fd, unsigned nthreads, size_t max_body,
+			  http_handler_fn handler, void *ctx);
+void httpd_stop(struct httpd *h);
+
+/* A request header (case-insensitive name), or NULL. */
+const char *http_header(const struct http_request *req, const char *name);
+/* A URL query argument (first occurrence, decoded), or NULL. */
+const char *http_query_arg(const struct http_request *req, const char *name);
+
+/* Called for each argument; return false to stop. */
+typedef bool (*http_arg_fn)(void *ctx, const char *name, const char *value);
+/*
+ * Every argument of the request, in order: those of the URL query string,
+ * then those of an application/x-www-form-urlencoded body.  Repeated names
+ * (match[]) come once per occurrence.
+ */
+void http_args_foreach(const struct http_request *req, http_arg_fn fn, void *ctx);
+
+/* Decode %XX and '+' in place; returns the new length. */
+size_t http_url_decode(char *s);
+/* True when the Accept-Encoding header value lists gzip. */
+bool http_accepts_gzip(const char *accept_encoding);
+
+#endif

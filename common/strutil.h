@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Small string helpers shared by both binaries: Go/Prometheus durations,
+ * string lists, and regular expressions with RE2-like semantics on PCRE2.
+ */
+#ifndef VIGIL_COMMON_STRUTIL_H
+#define VIGIL_COMMON_STRUTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/*
+ * Parse a duration as Go's time.ParseDuration and Prometheus's
+ * model.ParseDuration accept it: a sequence of <number><unit> with units
+ * ns, us, µs, ms, s, m, h, d, w, y ("1h30m", "1.5s", "500ms", "15d").
+ * "0" alone is zero.  Returns 0 and seconds in *out, or -EINVAL.
+ */
+int parse_duration(const char *s, double *out);
+
+/* A growable list of owned strings. */
+struct strlist {
+	char **items;
+	size_t n, cap;
+};
+
+void strlist_push(struct strlist *l, const char *s);
+void strlist_clear(struct strlist *l);
+bool strlist_contains(const struct strlist *l, const char *s);
+
+/* A compiled regular expression (PCRE2, UTF mode). */
+struct vregex;
+
+/*
+ * Compile pattern.  With anchored, the whole subject must match (as
+ * Prometheus's label matchers and relabel regexes require), otherwise a
+ * match anywhere counts (as Go's regexp.MatchString).  On error returns NULL
+ * and writes a one-line reason to errbuf.
+ */
+struct vregex *vregex_compile(const char *pattern, bool anchored, char *errbuf, size_t errlen);
+/* True when subject matches. */
+bool vregex_match(const struct vregex *re, const char *subject);
+void vregex_free(struct vregex *re);
+
+#endif

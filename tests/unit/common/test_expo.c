@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdlib.h>
+
+#include "common/expo.h"
+
+static void check_g(double v, const char *want)
+{
+	char out[EXPO_DOUBLE_MAX];
+	expo_format_double(out, v, 'g');
+	cr_assert_str_eq(out, want, "format %.17g: got %s want %s", v, out, want);
+}
+
+Test(expo, format_like_go)
+{
+	check_g(0, "0");
+	check_g(1, "1");
+	check_g(-1, "-1");
+	check_g(100000, "100000");
+	check_g(1000000, "1e+06");
+	check_g(1234567, "1.234567e+06");
+	check_g(1.257894e9, "1.257894e+09");
+	check_g(2e-9, "2e-09");
+	check_g(1.724314, "1.724314");
+	check_g(0.0001, "0.0001");
+	check_g(0.00001, "1e-05");
+	check_g(0.1 + 0.2, "0.30000000000000004");
+	check_g(16042172416.0, "1.6042172416e+10");
+	check_g(1e21, "1e+21");
+	check_g(18446744073709551615.0, "1.8446744073709552e+19");
+	check_g(INFINITY, "+Inf");
+	check_g(-INFINITY, "-Inf");
+	check_g(NAN, "NaN");
+	check_g(5e-324, "5e-324");
+	check_g(1.7976931348623157e308, "1.7976931348623157e+308");
+}
+
+Test(expo, format_round_trips)
+{
+	char out[EXPO_DOUBLE_MAX];
+	srand(42);
+	for (int i = 0; i < 100000; i++) {
+		double v = ((double)rand() / RAND_MAX) * pow(10, rand() % 40 - 20);
+		expo_format_double(out, v, 'g');
+		cr_assert_eq(strtod(out, NULL), v, "%s does not read back", out);
+	}
+}
+
+Test(expo, format_f)
+{
+	char out[EXPO_DOUBLE_MAX];
+	expo_format_double(out, 1e6, 'f');
+	cr_assert_str_eq(out, "1000000");
+	expo_format_double(out, 0.000123, 'f');
+	cr_assert_str_eq(out, "0.000123");
+	expo_format_double(out, 1.5, 'f');
+	cr_assert_str_eq(out, "1.5");
+}
+
+Test(expo, renders_sorted_and_escaped)
+{
+	struct expo_set *s = expo_set_new();
+	struct buf out = BUF_INIT;
+	struct expo_family *b = expo_family(s, "b_total", "B help \\ with\nnewline", EXPO_COUNTER);
+	expo_addl(b, 2, "x", "10", NULL);
+	expo_addl(b, 1, "x", "2", NULL);
+	expo_addl(b, 3, "x", "1", NULL);
+	struct expo_family *a = expo_family(s, "a", "A", EXPO_GAUGE);
+	expo_addl(a, 1.5, "z", "q\"uote\\\n", "a", "first", NULL);
+	expo_family(s, "empty", "never printed", EXPO_GAUGE);
+	expo_set_render(s, &out);
+	cr_assert_str_eq(out.data,
+			 "# HELP a A\n# TYPE a gauge\n"
+			 "a{a=\"first\",z=\"q\\\"uote\\\\\\n\"} 1.5\n"
+			 "# HELP b_total B help \\\\ with\\nnewline\n# TYPE b_total counter\n"
+			 "b_total{x=\"1\"} 3\nb_total{x=\"10\"} 2\nb_total{x=\"2\"} 1\n");
+
+	/* a reset set renders nothing until new samples arrive, and reuses families */
+	expo_set_reset(s);
+	buf_reset(&out);
+	expo_set_render(s, &out);
+	cr_assert_eq(out.len, 0);
+	cr_assert_eq(expo_family(s, "a", "A", EXPO_GAUGE), a);
+	buf_free(&out);
+	expo_set_free(s);
+}
+
+Test(expo, prefix_values_sort_first)
+{
+	struct expo_set *s = expo_set_new();
+	struct buf out = BUF_INIT;
+	struct expo_family *f = expo_family(s, "m", "h", EXPO_GAUGE);
+	expo_addl(f, 1, "dev", "sda1", NULL);
+	expo_addl(f, 2, "dev", "sda", NULL);
+	expo_set_render(s, &out);
+	cr_assert_str_eq(out.data, "# HELP m h\n# TYPE m gauge\nm{dev=\"sda\"} 2\nm{dev=\"sda1\"} 1\n");
+	buf_free(&out);
+	expo_set_free(s);
+}
+
+Test(expo, histogram_and_timestamp)
+{
+	struct expo_set *s = expo_set_new();
+	struct buf out = BUF_INIT;
+	struct expo_family *h = expo_family(s, "lat_seconds", "Latency.", EXPO_HISTOGRAM);
+	double bounds[] = { 0.1, 1 };
+	uint64_t cum[] = { 1, 3 };
+	struct expo_label l = { "op", "read" };
+	expo_add_histogram(h, &l, 1, bounds, cum, 2, 2.5, 4);
+	struct expo_family *t = expo_family(s, "ts", "T", EXPO_UNTYPED);
+	expo_add_ts(t, NULL, 0, 7, 1395066363000LL);
+	expo_set_render(s, &out);
+	cr_assert_str_eq(out.data,
+			 "# HELP lat_seconds Latency.\n# TYPE lat_seconds histogram\n"
+			 "lat_seconds_bucket{le=\"0.1\",op=\"read\"} 1\n"
+			 "lat_seconds_bucket{le=\"1\",op=\"read\"} 3\n"
+			 "lat_seconds_bucket{le=\"+Inf\",op=\"read\"} 4\n"
+			 "lat_seconds_sum{op=\"read\"} 2.5\n"
+			 "lat_seconds_count{op=\"read\"} 4\n"
+			 "# HELP ts T\n# TYPE ts untyped\nts 7 1395066363000\n");
+	buf_free(&out);
+	expo_set_free(s);
+}
