@@ -1,0 +1,179 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
+"""vigil-agent against Debian's node_exporter 1.5 on this very host.
+
+Starts both on loopback, scrapes each, and checks for every collector vigil
+implements (families from tests/e2e/node_families/<collector>.txt):
+  - the same family names as node_exporter, with the same TYPE and label names;
+  - equal values for quantities that are stable between two scrapes a moment
+    apart (memory totals, filesystem sizes, cpu count, uname, os, ...);
+  - `promtool check metrics` finds no problem in our output that it does not
+    also find in node_exporter's.
+Exit 77 when node_exporter is not installed.
+
+Usage: node_live_test.py AGENT [NODE_EXPORTER]
+"""
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+FAMILIES = os.path.join(HERE, '..', 'e2e', 'node_families')
+
+# Families whose samples must be equal in both outputs (label set and value).
+STABLE = [
+    r'node_memory_MemTotal_bytes', r'node_memory_SwapTotal_bytes', r'node_memory_Hugepagesize_bytes',
+    r'node_filesystem_size_bytes', r'node_filesystem_files', r'node_filesystem_readonly',
+    r'node_filesystem_device_error', r'node_uname_info', r'node_os_info', r'node_os_version',
+    r'node_boot_time_seconds', r'node_network_mtu_bytes', r'node_network_info',
+    r'node_network_up', r'node_network_carrier', r'node_entropy_pool_size_bits',
+    r'node_filefd_maximum', r'node_nf_conntrack_entries_limit', r'node_time_zone_offset_seconds',
+    r'node_cpu_info', r'node_cooling_device_max_state', r'node_hwmon_chip_names',
+    r'node_disk_info', r'node_timex_tick_seconds',
+]
+SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{.*\})? (\S+)$')
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(('127.0.0.1', 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def start(cmd, port):
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.time() + 15
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f'{cmd[0]} exited: {proc.stderr.read().decode()}')
+        try:
+            urllib.request.urlopen(f'http://127.0.0.1:{port}/metrics', timeout=5).read()
+            return proc
+        except OSError:
+            time.sleep(0.05)
+    proc.kill()
+    raise RuntimeError(f'{cmd[0]} did not start')
+
+
+def stop(proc):
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def parse(text):
+    fams = {}
+    types = {}
+    for line in text.split('\n'):
+        if line.startswith('# TYPE '):
+            _, _, name, typ = line.split(' ', 3)
+            types[name] = typ
+            continue
+        if not line or line.startswith('#'):
+            continue
+        m = SAMPLE.match(line)
+        if not m:
+            continue
+        name, labels, value = m.groups()
+        fam = name
+        for suffix in ('_bucket', '_sum', '_count'):
+            if name.endswith(suffix) and name[:-len(suffix)] in types:
+                fam = name[:-len(suffix)]
+        lab = tuple(sorted(re.findall(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"', labels or '')))
+        fams.setdefault(fam, {})[(name, lab)] = value
+    return fams, types
+
+
+def lint(promtool, text):
+    if not promtool:
+        return set()
+    r = subprocess.run([promtool, 'check', 'metrics'], input=text.encode(), capture_output=True,
+                       timeout=60)
+    out = (r.stdout + r.stderr).decode()
+    return {l.strip() for l in out.splitlines() if l.strip()}
+
+
+def main():
+    agent = os.path.abspath(sys.argv[1])
+    ne = sys.argv[2] if len(sys.argv) > 2 else shutil.which('prometheus-node-exporter')
+    if not ne or not os.path.exists(ne):
+        print('SKIP: prometheus-node-exporter is not installed (apt-get install prometheus-node-exporter)')
+        return 77
+    promtool = shutil.which('promtool')
+
+    pa, pn = free_port(), free_port()
+    ours = start([agent, f'--web.listen-address=127.0.0.1:{pa}'], pa)
+    try:
+        ref = start([ne, f'--web.listen-address=127.0.0.1:{pn}', '--no-collector.systemd',
+                     '--collector.netdev.device-exclude='], pn)
+    except RuntimeError as e:
+        stop(ours)
+        print(f'SKIP: node_exporter cannot run here: {e}')
+        return 77
+    try:
+        got_text = urllib.request.urlopen(f'http://127.0.0.1:{pa}/metrics', timeout=10).read().decode()
+        want_text = urllib.request.urlopen(f'http://127.0.0.1:{pn}/metrics', timeout=10).read().decode()
+    finally:
+        stop(ours)
+        stop(ref)
+
+    got, got_types = parse(got_text)
+    want, want_types = parse(want_text)
+    ok = dict(re.findall(r'node_scrape_collector_success\{collector="([^"]+)"\} (\S+)', got_text))
+    want_ok = dict(re.findall(r'node_scrape_collector_success\{collector="([^"]+)"\} (\S+)', want_text))
+    problems = []
+    checked = 0
+    for c in sorted(ok):
+        if c in want_ok and ok[c] != want_ok[c]:
+            problems.append(f'{c}: success {ok[c]}, node_exporter {want_ok[c]}')
+        pfile = os.path.join(FAMILIES, c + '.txt')
+        if not os.path.exists(pfile):
+            continue
+        pats = [re.compile(l.strip() + '$') for l in open(pfile) if l.strip() and not l.startswith('#')]
+        names = sorted(n for n in set(got) | set(want) if any(p.match(n) for p in pats))
+        for n in names:
+            checked += 1
+            if n not in got:
+                problems.append(f'{c}: family {n} missing (node_exporter has it)')
+                continue
+            if n not in want:
+                problems.append(f'{c}: family {n} not in node_exporter output')
+                continue
+            if got_types.get(n) != want_types.get(n):
+                problems.append(f'{c}: {n} TYPE {got_types.get(n)}, node_exporter {want_types.get(n)}')
+            gl = {tuple(k for k, _ in lab) for _, lab in got[n]}
+            wl = {tuple(k for k, _ in lab) for _, lab in want[n]}
+            if gl != wl:
+                problems.append(f'{c}: {n} label names {sorted(gl)}, node_exporter {sorted(wl)}')
+            if any(re.fullmatch(s, n) for s in STABLE):
+                for key in sorted(set(got[n]) | set(want[n])):
+                    gv, wv = got[n].get(key), want[n].get(key)
+                    if gv != wv:
+                        problems.append(f'{c}: {key[0]}{dict(key[1])} = {gv}, node_exporter {wv}')
+
+    ours_lint = lint(promtool, got_text)
+    ref_lint = lint(promtool, want_text)
+    for l in sorted(ours_lint - ref_lint):
+        problems.append(f'promtool check metrics: {l}')
+
+    for p in problems:
+        print(p)
+    print(f'live: {len(ok)} collectors, {checked} families compared with node_exporter, '
+          f'promtool: {len(ours_lint)} findings (node_exporter {len(ref_lint)}), {len(problems)} problems')
+    return 1 if problems else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
