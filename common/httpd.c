@@ -3,35 +3,85 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 
-#include <microhttpd.h>
 #include <zlib.h>
 
 #include "common/log.h"
 
 /* Bodies smaller than this are sent plain even when gzip is accepted. */
 #define GZIP_MIN_BYTES 256
+/* Most bytes of request line and headers. */
+#define MAX_HEADER_BYTES (64 * 1024)
+#define MAX_HEADERS 100
+#define MAX_CONNECTIONS 1024
+#define IDLE_TIMEOUT_S 120
+#define HEADER_TIMEOUT_S 30
+#define WRITE_TIMEOUT_MS 60000
+
+struct http_header_field {
+	char *name;
+	char *value;
+};
+
+struct http_conn {
+	int fd;
+	struct httpd *srv;
+	struct http_conn *prev, *next; /* the server's list, under srv->lock */
+	atomic_bool busy;	       /* a thread owns it (not armed in epoll) */
+	_Atomic time_t last_active;
+	time_t started;		       /* first byte of the current request, 0 if none */
+
+	char *in; /* received bytes; the request is split in place */
+	size_t in_len, in_cap;
+	size_t hdr_len;	 /* bytes of request line + headers incl. the blank line, 0 until complete */
+	size_t body_len; /* Content-Length */
+	bool continue_sent;
+
+	/* the parsed request, valid while it is handled */
+	char *method, *path, *query, *version;
+	struct http_header_field hdrs[MAX_HEADERS];
+	size_t nhdrs;
+	char *args_copy; /* decoded query string arguments */
+	struct http_header_field *args;
+	size_t nargs;
+};
 
 struct httpd {
-	struct MHD_Daemon *daemon;
+	int listen_fd;
+	int ep;
+	int wake_fd;
+	pthread_t *threads;
+	unsigned nthreads;
+	atomic_bool stopping;
 	http_handler_fn handler;
 	void *ctx;
 	size_t max_body;
+	pthread_mutex_t lock; /* guards the connection list */
+	struct http_conn *conns;
+	size_t nconns;
+	pthread_mutex_t sweep_lock;
+	time_t last_sweep;
 };
 
-/* Per-connection upload state between the access handler's calls. */
-struct upload {
-	struct buf body;
-	bool too_large;
-};
+/* epoll data for the two non-connection fds */
+static char listen_tag, wake_tag;
 
 /* ---- listening -------------------------------------------------------- */
 
@@ -151,7 +201,7 @@ int httpd_bound_port(int fd)
 	return ntohs(((struct sockaddr_in *)&ss)->sin_port);
 }
 
-/* ---- requests --------------------------------------------------------- */
+/* ---- requests ------------------------------------------------------- */
 
 bool http_accepts_gzip(const char *ae)
 {
@@ -172,34 +222,6 @@ bool http_accepts_gzip(const char *ae)
 		return true;
 	}
 	return false;
-}
-
-const char *http_header(const struct http_request *req, const char *name)
-{
-	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
-}
-
-const char *http_query_arg(const struct http_request *req, const char *name)
-{
-	return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
-}
-
-struct arg_walk {
-	http_arg_fn fn;
-	void *ctx;
-	bool stopped;
-};
-
-static enum MHD_Result arg_iter(void *cls, enum MHD_ValueKind kind, const char *key,
-				const char *value)
-{
-	(void)kind;
-	struct arg_walk *w = cls;
-	if (!w->fn(w->ctx, key, value ? value : "")) {
-		w->stopped = true;
-		return MHD_NO;
-	}
-	return MHD_YES;
 }
 
 size_t http_url_decode(char *s)
@@ -226,32 +248,6 @@ size_t http_url_decode(char *s)
 	return (size_t)(w - s);
 }
 
-void http_args_foreach(const struct http_request *req, http_arg_fn fn, void *ctx)
-{
-	struct arg_walk w = { fn, ctx, false };
-	MHD_get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND, arg_iter, &w);
-	if (w.stopped || !req->body || !req->body_len)
-		return;
-	const char *ct = http_header(req, "Content-Type");
-	if (!ct || strncasecmp(ct, "application/x-www-form-urlencoded", 33) != 0)
-		return;
-	char *copy = xstrndup(req->body, req->body_len);
-	char *save = NULL;
-	for (char *pair = strtok_r(copy, "&", &save); pair; pair = strtok_r(NULL, "&", &save)) {
-		char *eq = strchr(pair, '=');
-		char *value = "";
-		if (eq) {
-			*eq = '\0';
-			value = eq + 1;
-		}
-		http_url_decode(pair);
-		http_url_decode(value);
-		if (!fn(ctx, pair, value))
-			break;
-	}
-	free(copy);
-}
-
 static int gzip_body(const struct buf *in, struct buf *out)
 {
 	z_stream zs = { 0 };
@@ -268,86 +264,523 @@ static int gzip_body(const struct buf *in, struct buf *out)
 	return rc == Z_STREAM_END ? 0 : -EIO;
 }
 
-static enum MHD_Result send_plain(struct MHD_Connection *conn, unsigned status, const char *text)
+
+const char *http_header(const struct http_request *req, const char *name)
 {
-	struct MHD_Response *r = MHD_create_response_from_buffer(strlen(text), (void *)text,
-								 MHD_RESPMEM_PERSISTENT);
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
-	enum MHD_Result ret = MHD_queue_response(conn, status, r);
-	MHD_destroy_response(r);
-	return ret;
+	const struct http_conn *c = req->conn;
+	for (size_t i = 0; i < c->nhdrs; i++)
+		if (strcasecmp(c->hdrs[i].name, name) == 0)
+			return c->hdrs[i].value;
+	return NULL;
 }
 
-static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-				  const char *method, const char *version, const char *upload_data,
-				  size_t *upload_size, void **con_cls)
+const char *http_query_arg(const struct http_request *req, const char *name)
 {
-	(void)version;
-	struct httpd *h = cls;
-	struct upload *up = *con_cls;
+	const struct http_conn *c = req->conn;
+	for (size_t i = 0; i < c->nargs; i++)
+		if (strcmp(c->args[i].name, name) == 0)
+			return c->args[i].value;
+	return NULL;
+}
 
-	if (!up) {
-		up = xcalloc(1, sizeof(*up));
-		*con_cls = up;
-		return MHD_YES;
+/* Split a urlencoded string (modified in place) into name/value pairs. */
+static void split_form(char *s, bool (*fn)(void *, char *, char *), void *ctx)
+{
+	char *save = NULL;
+	for (char *pair = strtok_r(s, "&", &save); pair; pair = strtok_r(NULL, "&", &save)) {
+		char *eq = strchr(pair, '=');
+		char *value = pair + strlen(pair);
+		if (eq) {
+			*eq = '\0';
+			value = eq + 1;
+		}
+		http_url_decode(pair);
+		http_url_decode(value);
+		if (!fn(ctx, pair, value))
+			break;
 	}
-	if (*upload_size) {
-		if (up->body.len + *upload_size > h->max_body)
-			up->too_large = true;
-		else
-			buf_append(&up->body, upload_data, *upload_size);
-		*upload_size = 0;
-		return MHD_YES;
-	}
-	if (up->too_large)
-		return send_plain(conn, MHD_HTTP_CONTENT_TOO_LARGE, "request body too large\n");
+}
 
+static bool push_arg(void *ctx, char *name, char *value)
+{
+	struct http_conn *c = ctx;
+	if ((c->nargs & (c->nargs - 1)) == 0) /* grow at powers of two */
+		c->args = xrealloc(c->args, (c->nargs ? c->nargs * 2 : 8) * sizeof(*c->args));
+	c->args[c->nargs].name = name;
+	c->args[c->nargs].value = value;
+	c->nargs++;
+	return true;
+}
+
+struct form_walk {
+	http_arg_fn fn;
+	void *ctx;
+};
+
+static bool form_arg(void *ctx, char *name, char *value)
+{
+	struct form_walk *w = ctx;
+	return w->fn(w->ctx, name, value);
+}
+
+void http_args_foreach(const struct http_request *req, http_arg_fn fn, void *ctx)
+{
+	const struct http_conn *c = req->conn;
+	for (size_t i = 0; i < c->nargs; i++)
+		if (!fn(ctx, c->args[i].name, c->args[i].value))
+			return;
+	if (!req->body || !req->body_len)
+		return;
+	const char *ct = http_header(req, "Content-Type");
+	if (!ct || strncasecmp(ct, "application/x-www-form-urlencoded", 33) != 0)
+		return;
+	char *copy = xstrndup(req->body, req->body_len);
+	struct form_walk w = { fn, ctx };
+	split_form(copy, form_arg, &w);
+	free(copy);
+}
+
+/* ---- connections ------------------------------------------------------ */
+
+static time_t now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
+
+static const char *status_text(int status)
+{
+	switch (status) {
+	case 100: return "Continue";
+	case 200: return "OK";
+	case 204: return "No Content";
+	case 301: return "Moved Permanently";
+	case 302: return "Found";
+	case 303: return "See Other";
+	case 307: return "Temporary Redirect";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 406: return "Not Acceptable";
+	case 411: return "Length Required";
+	case 413: return "Payload Too Large";
+	case 422: return "Unprocessable Entity";
+	case 429: return "Too Many Requests";
+	case 431: return "Request Header Fields Too Large";
+	case 500: return "Internal Server Error";
+	case 501: return "Not Implemented";
+	case 503: return "Service Unavailable";
+	case 505: return "HTTP Version Not Supported";
+	default: return "Unknown";
+	}
+}
+
+/* Write all of iov, waiting for the socket while it is full. */
+static int write_all(int fd, struct iovec *iov, int iovcnt)
+{
+	while (iovcnt > 0) {
+		struct msghdr msg = { .msg_iov = iov, .msg_iovlen = (size_t)iovcnt };
+		ssize_t n = sendmsg(fd, &msg, MSG_NOSIGNAL);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN)
+				return -errno;
+			struct pollfd p = { .fd = fd, .events = POLLOUT };
+			int r = poll(&p, 1, WRITE_TIMEOUT_MS);
+			if (r <= 0)
+				return r == 0 ? -ETIMEDOUT : -errno;
+			continue;
+		}
+		while (iovcnt > 0 && (size_t)n >= iov->iov_len) {
+			n -= (ssize_t)iov->iov_len;
+			iov++;
+			iovcnt--;
+		}
+		if (iovcnt > 0) {
+			iov->iov_base = (char *)iov->iov_base + n;
+			iov->iov_len -= (size_t)n;
+		}
+	}
+	return 0;
+}
+
+static int send_response(struct http_conn *c, int status, const char *ctype, const char *extra,
+			 const char *body, size_t len, bool head, bool keep)
+{
+	char hdr[1024];
+	char date[64];
+	time_t t = time(NULL);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+	int n = snprintf(hdr, sizeof(hdr),
+			 "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\nDate: %s\r\n%s%s\r\n",
+			 status, status_text(status), ctype, len, date, extra ? extra : "",
+			 keep ? "" : "Connection: close\r\n");
+	if (n < 0 || (size_t)n >= sizeof(hdr))
+		return -EOVERFLOW;
+	struct iovec iov[2] = { { hdr, (size_t)n }, { (void *)body, head ? 0 : len } };
+	return write_all(c->fd, iov, head || !len ? 1 : 2);
+}
+
+static int send_error(struct http_conn *c, int status, const char *text)
+{
+	return send_response(c, status, "text/plain; charset=utf-8", NULL, text, strlen(text), false,
+			     false);
+}
+
+/*
+ * Parse the request line and headers of c->in[0..hdr_len) in place.
+ * Returns 0, or an HTTP status to answer with before closing.
+ */
+static int parse_head(struct http_conn *c)
+{
+	char *p = c->in, *end = c->in + c->hdr_len;
+	char *eol = memchr(p, '\n', (size_t)(end - p));
+	if (!eol)
+		return 400;
+	*eol = '\0';
+	if (eol > p && eol[-1] == '\r')
+		eol[-1] = '\0';
+	/* METHOD SP TARGET SP VERSION */
+	c->method = p;
+	char *sp = strchr(p, ' ');
+	if (!sp)
+		return 400;
+	*sp = '\0';
+	char *target = sp + 1;
+	sp = strchr(target, ' ');
+	if (!sp)
+		return 400;
+	*sp = '\0';
+	c->version = sp + 1;
+	if (strcmp(c->version, "HTTP/1.1") != 0 && strcmp(c->version, "HTTP/1.0") != 0)
+		return 505;
+	if (!strncasecmp(target, "http://", 7) || !strncasecmp(target, "https://", 8)) {
+		target = strchr(strstr(target, "//") + 2, '/');
+		if (!target)
+			target = "/";
+	}
+	if (target[0] != '/' && strcmp(target, "*") != 0)
+		return 400;
+	c->query = strchr(target, '?');
+	if (c->query)
+		*c->query++ = '\0';
+	c->path = target;
+
+	c->nhdrs = 0;
+	for (p = eol + 1; p < end;) {
+		eol = memchr(p, '\n', (size_t)(end - p));
+		if (!eol)
+			break;
+		*eol = '\0';
+		if (eol > p && eol[-1] == '\r')
+			eol[-1] = '\0';
+		if (!*p)
+			break;
+		char *colon = strchr(p, ':');
+		if (!colon || colon == p || c->nhdrs == MAX_HEADERS)
+			return c->nhdrs == MAX_HEADERS ? 431 : 400;
+		*colon = '\0';
+		char *v = colon + 1;
+		while (*v == ' ' || *v == '\t')
+			v++;
+		char *ve = v + strlen(v);
+		while (ve > v && (ve[-1] == ' ' || ve[-1] == '\t'))
+			*--ve = '\0';
+		c->hdrs[c->nhdrs].name = p;
+		c->hdrs[c->nhdrs].value = v;
+		c->nhdrs++;
+		p = eol + 1;
+	}
+	return 0;
+}
+
+static const char *find_header(const struct http_conn *c, const char *name)
+{
+	for (size_t i = 0; i < c->nhdrs; i++)
+		if (strcasecmp(c->hdrs[i].name, name) == 0)
+			return c->hdrs[i].value;
+	return NULL;
+}
+
+/* Whether the connection stays open after this request. */
+static bool wants_keep_alive(const struct http_conn *c)
+{
+	const char *conn = find_header(c, "Connection");
+	if (!strcmp(c->version, "HTTP/1.0"))
+		return conn && strcasestr(conn, "keep-alive");
+	return !(conn && strcasestr(conn, "close"));
+}
+
+/* Run the handler on the complete request and answer; 0 to keep the connection. */
+static int serve(struct http_conn *c)
+{
+	struct httpd *h = c->srv;
+	bool keep = wants_keep_alive(c);
+
+	http_url_decode(c->path);
+	c->nargs = 0;
+	free(c->args_copy);
+	c->args_copy = NULL;
+	if (c->query && *c->query) {
+		c->args_copy = xstrdup(c->query);
+		split_form(c->args_copy, push_arg, c);
+	}
+
+	char *body = c->in + c->hdr_len;
+	char saved = body[c->body_len];
+	body[c->body_len] = '\0';
 	struct http_request req = {
-		.method = method,
-		.url = url,
-		.body = up->body.data,
-		.body_len = up->body.len,
-		.conn = conn,
+		.method = c->method,
+		.url = c->path,
+		.body = c->body_len ? body : NULL,
+		.body_len = c->body_len,
+		.conn = c,
 	};
 	struct http_response resp = { .status = 200, .content_type = "text/plain; charset=utf-8" };
 	h->handler(h->ctx, &req, &resp);
+	body[c->body_len] = saved;
 
-	struct buf *body = &resp.body;
+	struct buf *out = &resp.body;
 	struct buf zipped = BUF_INIT;
-	bool gz = false;
-	if (!resp.no_gzip && body->len >= GZIP_MIN_BYTES &&
-	    http_accepts_gzip(http_header(&req, MHD_HTTP_HEADER_ACCEPT_ENCODING)) &&
-	    gzip_body(body, &zipped) == 0) {
-		buf_free(body);
-		body = &zipped;
-		gz = true;
+	char extra[512] = "";
+	size_t elen = 0;
+	if (!resp.no_gzip && out->len >= GZIP_MIN_BYTES &&
+	    http_accepts_gzip(find_header(c, "Accept-Encoding")) && gzip_body(out, &zipped) == 0) {
+		out = &zipped;
+		elen += (size_t)snprintf(extra + elen, sizeof(extra) - elen,
+					 "Content-Encoding: gzip\r\n");
 	}
-	size_t len;
-	char *data = buf_detach(body, &len);
-	buf_free(&zipped);
-	struct MHD_Response *r = MHD_create_response_from_buffer_with_free_callback(len, data, free);
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, resp.content_type);
-	if (gz)
-		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
 	if (resp.location)
-		MHD_add_response_header(r, MHD_HTTP_HEADER_LOCATION, resp.location);
-	enum MHD_Result ret = MHD_queue_response(conn, (unsigned)resp.status, r);
-	MHD_destroy_response(r);
-	return ret;
+		snprintf(extra + elen, sizeof(extra) - elen, "Location: %s\r\n", resp.location);
+	int rc = send_response(c, resp.status, resp.content_type, extra, out->data ? out->data : "",
+			       out->len, strcmp(c->method, "HEAD") == 0, keep);
+	buf_free(&resp.body);
+	buf_free(&zipped);
+	return rc < 0 ? rc : keep ? 0 : -ECONNRESET;
 }
 
-static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
-			 enum MHD_RequestTerminationCode toe)
+static void conn_free(struct http_conn *c)
 {
-	(void)cls;
-	(void)conn;
-	(void)toe;
-	struct upload *up = *con_cls;
-	if (up) {
-		buf_free(&up->body);
-		free(up);
-		*con_cls = NULL;
+	struct httpd *h = c->srv;
+	pthread_mutex_lock(&h->lock);
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		h->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	h->nconns--;
+	pthread_mutex_unlock(&h->lock);
+	close(c->fd);
+	free(c->in);
+	free(c->args_copy);
+	free(c->args);
+	free(c);
+}
+
+static void arm(struct httpd *h, int fd, void *ptr)
+{
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP | EPOLLONESHOT, .data.ptr = ptr };
+	if (epoll_ctl(h->ep, EPOLL_CTL_MOD, fd, &ev) < 0 && errno == ENOENT)
+		epoll_ctl(h->ep, EPOLL_CTL_ADD, fd, &ev);
+}
+
+/*
+ * Handle readiness of c, owned by the calling thread: read what is there,
+ * serve every complete request, then re-arm or close.
+ */
+static void conn_event(struct http_conn *c)
+{
+	struct httpd *h = c->srv;
+	for (;;) {
+		/* read what is available */
+		for (;;) {
+			if (c->in_cap - c->in_len < 4096) {
+				size_t cap = c->in_cap ? c->in_cap * 2 : 8192;
+				c->in = xrealloc(c->in, cap + 1);
+				c->in_cap = cap;
+			}
+			ssize_t n = recv(c->fd, c->in + c->in_len, c->in_cap - c->in_len, 0);
+			if (n > 0) {
+				if (!c->started)
+					c->started = now_s();
+				c->in_len += (size_t)n;
+				c->last_active = now_s();
+				if (c->in_len > MAX_HEADER_BYTES + h->max_body)
+					break;
+				continue;
+			}
+			if (n == 0 || (errno != EAGAIN && errno != EINTR))
+				goto close;
+			if (errno == EAGAIN)
+				break;
+		}
+		c->in[c->in_len] = '\0';
+
+		if (!c->hdr_len) {
+			char *blank = c->in_len >= 4 ? memmem(c->in, c->in_len, "\r\n\r\n", 4) : NULL;
+			char *lf = c->in_len >= 2 ? memmem(c->in, c->in_len, "\n\n", 2) : NULL;
+			if (lf && (!blank || lf < blank))
+				blank = lf - 2;
+			if (!blank) {
+				if (c->in_len > MAX_HEADER_BYTES) {
+					send_error(c, 431, "request header too large\n");
+					goto close;
+				}
+				break; /* wait for more */
+			}
+			c->hdr_len = (size_t)(blank - c->in) + 4;
+			int status = parse_head(c);
+			if (status) {
+				send_error(c, status, "malformed HTTP request\n");
+				goto close;
+			}
+			const char *te = find_header(c, "Transfer-Encoding");
+			if (te && strcasecmp(te, "identity") != 0) {
+				send_error(c, 501, "chunked request bodies are not supported\n");
+				goto close;
+			}
+			const char *cl = find_header(c, "Content-Length");
+			c->body_len = 0;
+			if (cl) {
+				char *e;
+				unsigned long long v = strtoull(cl, &e, 10);
+				if (e == cl || *e) {
+					send_error(c, 400, "bad Content-Length\n");
+					goto close;
+				}
+				if (v > h->max_body) {
+					send_error(c, 413, "request body too large\n");
+					goto close;
+				}
+				c->body_len = (size_t)v;
+			}
+		}
+		if (c->in_len < c->hdr_len + c->body_len) {
+			const char *expect = find_header(c, "Expect");
+			if (expect && !strcasecmp(expect, "100-continue") && !c->continue_sent) {
+				static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
+				struct iovec iov = { (void *)cont, sizeof(cont) - 1 };
+				if (write_all(c->fd, &iov, 1) < 0)
+					goto close;
+				c->continue_sent = true;
+			}
+			break; /* wait for the rest of the body */
+		}
+
+		if (serve(c) < 0)
+			goto close;
+		/* keep pipelined bytes that follow this request */
+		size_t used = c->hdr_len + c->body_len;
+		memmove(c->in, c->in + used, c->in_len - used);
+		c->in_len -= used;
+		c->hdr_len = 0;
+		c->body_len = 0;
+		c->continue_sent = false;
+		c->started = c->in_len ? now_s() : 0;
+		if (!c->in_len)
+			break;
 	}
+	c->busy = false;
+	arm(h, c->fd, c);
+	return;
+close:
+	conn_free(c);
+}
+
+static void accept_all(struct httpd *h)
+{
+	for (;;) {
+		int fd = accept4(h->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0) {
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			if (errno == EMFILE || errno == ENFILE)
+				log_warn("HTTP: too many open files, not accepting");
+			break;
+		}
+		int one = 1;
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		struct http_conn *c = xcalloc(1, sizeof(*c));
+		c->fd = fd;
+		c->srv = h;
+		c->last_active = now_s();
+		c->busy = true;
+		pthread_mutex_lock(&h->lock);
+		bool full = h->nconns >= MAX_CONNECTIONS;
+		if (!full) {
+			c->next = h->conns;
+			if (h->conns)
+				h->conns->prev = c;
+			h->conns = c;
+			h->nconns++;
+		}
+		pthread_mutex_unlock(&h->lock);
+		if (full) {
+			close(fd);
+			free(c);
+			continue;
+		}
+		c->busy = false;
+		struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP | EPOLLONESHOT, .data.ptr = c };
+		epoll_ctl(h->ep, EPOLL_CTL_ADD, fd, &ev);
+	}
+	arm(h, h->listen_fd, &listen_tag);
+}
+
+/*
+ * Close connections idle too long: shut them down so their pending event
+ * fires and the thread that gets it frees them (only event owners free).
+ */
+static void sweep(struct httpd *h)
+{
+	time_t now = now_s();
+	if (pthread_mutex_trylock(&h->sweep_lock) != 0)
+		return;
+	if (now - h->last_sweep >= 1) {
+		h->last_sweep = now;
+		pthread_mutex_lock(&h->lock);
+		for (struct http_conn *c = h->conns; c; c = c->next) {
+			if (c->busy)
+				continue;
+			bool idle = now - c->last_active > IDLE_TIMEOUT_S;
+			bool slow = c->started && now - c->started > HEADER_TIMEOUT_S;
+			if (idle || slow)
+				shutdown(c->fd, SHUT_RDWR);
+		}
+		pthread_mutex_unlock(&h->lock);
+	}
+	pthread_mutex_unlock(&h->sweep_lock);
+}
+
+static void *worker(void *arg)
+{
+	struct httpd *h = arg;
+	while (!h->stopping) {
+		struct epoll_event ev;
+		int n = epoll_wait(h->ep, &ev, 1, 1000);
+		if (n < 0 && errno != EINTR)
+			break;
+		if (n > 0) {
+			if (ev.data.ptr == &wake_tag)
+				break;
+			if (ev.data.ptr == &listen_tag) {
+				accept_all(h);
+			} else {
+				struct http_conn *c = ev.data.ptr;
+				c->busy = true;
+				conn_event(c);
+			}
+		}
+		sweep(h);
+	}
+	return NULL;
 }
 
 struct httpd *httpd_start(int listen_fd, unsigned nthreads, size_t max_body,
@@ -358,29 +791,65 @@ struct httpd *httpd_start(int listen_fd, unsigned nthreads, size_t max_body,
 		nthreads = n > 0 ? (unsigned)n : 1;
 	}
 	struct httpd *h = xcalloc(1, sizeof(*h));
+	h->listen_fd = listen_fd;
 	h->handler = handler;
 	h->ctx = ctx;
 	h->max_body = max_body;
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TURBO;
-	h->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, h,
-				     MHD_OPTION_LISTEN_SOCKET, listen_fd,
-				     MHD_OPTION_THREAD_POOL_SIZE, nthreads,
-				     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
-				     MHD_OPTION_CONNECTION_LIMIT, (unsigned)1024,
-				     MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
-				     MHD_OPTION_END);
-	if (!h->daemon) {
-		log_error("cannot start HTTP server");
-		free(h);
-		return NULL;
+	pthread_mutex_init(&h->lock, NULL);
+	pthread_mutex_init(&h->sweep_lock, NULL);
+	int fl = fcntl(listen_fd, F_GETFL);
+	fcntl(listen_fd, F_SETFL, fl | O_NONBLOCK);
+	h->ep = epoll_create1(EPOLL_CLOEXEC);
+	h->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (h->ep < 0 || h->wake_fd < 0) {
+		log_err(-errno, "HTTP: cannot create epoll set");
+		goto fail;
+	}
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLONESHOT, .data.ptr = &listen_tag };
+	epoll_ctl(h->ep, EPOLL_CTL_ADD, listen_fd, &ev);
+	/* level-triggered, not one-shot: wakes every thread at stop */
+	struct epoll_event wev = { .events = EPOLLIN, .data.ptr = &wake_tag };
+	epoll_ctl(h->ep, EPOLL_CTL_ADD, h->wake_fd, &wev);
+
+	h->threads = xcalloc(nthreads, sizeof(*h->threads));
+	for (unsigned i = 0; i < nthreads; i++) {
+		int rc = pthread_create(&h->threads[i], NULL, worker, h);
+		if (rc) {
+			log_err(-rc, "HTTP: cannot start thread");
+			h->nthreads = i;
+			httpd_stop(h);
+			return NULL;
+		}
+		h->nthreads = i + 1;
 	}
 	return h;
+fail:
+	if (h->ep >= 0)
+		close(h->ep);
+	if (h->wake_fd >= 0)
+		close(h->wake_fd);
+	close(listen_fd);
+	free(h);
+	return NULL;
 }
 
 void httpd_stop(struct httpd *h)
 {
 	if (!h)
 		return;
-	MHD_stop_daemon(h->daemon);
+	h->stopping = true;
+	uint64_t one = 1;
+	ssize_t rc = write(h->wake_fd, &one, sizeof(one));
+	(void)rc;
+	for (unsigned i = 0; i < h->nthreads; i++)
+		pthread_join(h->threads[i], NULL);
+	while (h->conns)
+		conn_free(h->conns);
+	close(h->listen_fd);
+	close(h->ep);
+	close(h->wake_fd);
+	pthread_mutex_destroy(&h->lock);
+	pthread_mutex_destroy(&h->sweep_lock);
+	free(h->threads);
 	free(h);
 }

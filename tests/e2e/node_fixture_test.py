@@ -147,6 +147,9 @@ def main():
                 proc.wait()
         log.seek(0)
         agent_log = log.read()
+        if proc.returncode != 0:
+            print(f'FAIL: agent exited with {proc.returncode} (sanitizer report?)\n' + agent_log)
+            return 1
         if body is None:
             print('FAIL: agent did not serve /metrics\n' + agent_log)
             return 1

@@ -71,6 +71,7 @@ def stop(proc):
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
+    return proc.returncode
 
 
 def parse(text):
@@ -126,8 +127,11 @@ def main():
         got_text = urllib.request.urlopen(f'http://127.0.0.1:{pa}/metrics', timeout=10).read().decode()
         want_text = urllib.request.urlopen(f'http://127.0.0.1:{pn}/metrics', timeout=10).read().decode()
     finally:
-        stop(ours)
+        rc = stop(ours)
         stop(ref)
+    if rc != 0:
+        print(f'FAIL: vigil-agent exited with {rc}: {ours.stderr.read().decode()}')
+        return 1
 
     got, got_types = parse(got_text)
     want, want_types = parse(want_text)
