@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "agent/node_scrape.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -96,7 +97,10 @@ static void note_outcome(size_t i, int rc)
 	int before = atomic_exchange(&outcomes[i], now);
 	if (now == before)
 		return;
-	if (now == OUTCOME_FAILED)
+	if (now == OUTCOME_FAILED && rc == -ENODATA)
+		/* "no data" (e.g. no PSI on this kernel): node_exporter logs it at debug */
+		log_debug("collector returned no data\tname=%s", enabled[i]->name);
+	else if (now == OUTCOME_FAILED)
 		log_err(rc, "collector failed\tname=%s", enabled[i]->name);
 	else if (before == OUTCOME_FAILED)
 		log_info("collector recovered\tname=%s", enabled[i]->name);

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <pcre2.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,8 +86,33 @@ struct vregex {
 	pcre2_match_context *mctx;
 };
 
-/* Thread-local match data, so matching allocates nothing per call. */
-static _Thread_local pcre2_match_data *tls_md;
+/*
+ * Per-thread match data, so matching allocates nothing per call; a pthread
+ * key frees it when the thread ends.
+ */
+static pthread_key_t md_key;
+static pthread_once_t md_once = PTHREAD_ONCE_INIT;
+
+static void md_free(void *md)
+{
+	pcre2_match_data_free(md);
+}
+
+static void md_key_make(void)
+{
+	pthread_key_create(&md_key, md_free);
+}
+
+static pcre2_match_data *thread_match_data(void)
+{
+	pthread_once(&md_once, md_key_make);
+	pcre2_match_data *md = pthread_getspecific(md_key);
+	if (!md) {
+		md = pcre2_match_data_create(1, NULL);
+		pthread_setspecific(md_key, md);
+	}
+	return md;
+}
 
 struct vregex *vregex_compile(const char *pattern, bool anchored, char *errbuf, size_t errlen)
 {
@@ -120,9 +146,8 @@ struct vregex *vregex_compile(const char *pattern, bool anchored, char *errbuf, 
 
 bool vregex_match(const struct vregex *re, const char *subject)
 {
-	if (!tls_md)
-		tls_md = pcre2_match_data_create(1, NULL);
-	int rc = pcre2_match(re->code, (PCRE2_SPTR)subject, PCRE2_ZERO_TERMINATED, 0, 0, tls_md,
+	int rc = pcre2_match(re->code, (PCRE2_SPTR)subject, PCRE2_ZERO_TERMINATED, 0, 0,
+			     thread_match_data(),
 			     re->mctx);
 	return rc >= 0;
 }
@@ -134,4 +159,60 @@ void vregex_free(struct vregex *re)
 	pcre2_code_free(re->code);
 	pcre2_match_context_free(re->mctx);
 	free(re);
+}
+
+int vregex_exec(const struct vregex *re, const char *subject, size_t len, size_t *ov,
+		size_t max_groups)
+{
+	uint32_t count = 0;
+	pcre2_pattern_info(re->code, PCRE2_INFO_CAPTURECOUNT, &count);
+	/* a thread-local match block serves the usual small patterns without allocating */
+	static _Thread_local pcre2_match_data *tls_groups_md;
+	pcre2_match_data *md;
+	if (count < 32) {
+		if (!tls_groups_md)
+			tls_groups_md = pcre2_match_data_create(32, NULL);
+		md = tls_groups_md;
+	} else {
+		md = pcre2_match_data_create_from_pattern(re->code, NULL);
+	}
+	if (!md)
+		return -1;
+	int rc = pcre2_match(re->code, (PCRE2_SPTR)subject, len, 0, 0, md, re->mctx);
+	if (rc < 0) {
+		if (md != tls_groups_md)
+			pcre2_match_data_free(md);
+		return -1;
+	}
+	PCRE2_SIZE *v = pcre2_get_ovector_pointer(md);
+	uint32_t pairs = pcre2_get_ovector_count(md);
+	for (size_t i = 0; i < max_groups; i++) {
+		if (i < pairs && i <= count && v[2 * i] != PCRE2_UNSET) {
+			ov[2 * i] = v[2 * i];
+			ov[2 * i + 1] = v[2 * i + 1];
+		} else {
+			ov[2 * i] = ov[2 * i + 1] = VREGEX_UNSET;
+		}
+	}
+	if (md != tls_groups_md)
+		pcre2_match_data_free(md);
+	return (int)count + 1;
+}
+
+size_t vregex_group_count(const struct vregex *re)
+{
+	uint32_t count = 0;
+	pcre2_pattern_info(re->code, PCRE2_INFO_CAPTURECOUNT, &count);
+	return count;
+}
+
+int vregex_group_index(const struct vregex *re, const char *name, size_t name_len)
+{
+	char tmp[256];
+	if (name_len >= sizeof(tmp))
+		return -1;
+	memcpy(tmp, name, name_len);
+	tmp[name_len] = 0;
+	int n = pcre2_substring_number_from_name(re->code, (PCRE2_SPTR)tmp);
+	return n > 0 ? n : -1;
 }

@@ -41,4 +41,21 @@ struct vregex *vregex_compile(const char *pattern, bool anchored, char *errbuf, 
 bool vregex_match(const struct vregex *re, const char *subject);
 void vregex_free(struct vregex *re);
 
+/* Byte offsets of group i of a match: [ov[2i], ov[2i+1]); VREGEX_UNSET when the group did not take part. */
+#define VREGEX_UNSET ((size_t)-1)
+
+/*
+ * Match subject (len bytes) and record the offsets of up to max_groups groups
+ * (group 0 is the whole match) in ov, which has room for 2 * max_groups
+ * entries; groups beyond the pattern's count are set to VREGEX_UNSET.
+ * Returns the number of groups of the pattern plus one (which may exceed
+ * max_groups), or -1 when there is no match.
+ */
+int vregex_exec(const struct vregex *re, const char *subject, size_t len, size_t *ov,
+		size_t max_groups);
+/* Number of capturing groups in the pattern, not counting group 0. */
+size_t vregex_group_count(const struct vregex *re);
+/* Number of the group named name ((?P<name>...)), or -1 if there is none. */
+int vregex_group_index(const struct vregex *re, const char *name, size_t name_len);
+
 #endif
