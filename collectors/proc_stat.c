@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * stat: kernel activity counters from /proc/stat, as node_exporter's stat
+ * collector names them: node_intr_total, node_context_switches_total,
+ * node_forks_total, node_boot_time_seconds, node_procs_running,
+ * node_procs_blocked, and with --collector.stat.softirq
+ * node_softirqs_total{vector} from the "softirq" line.
+ * Format: https://www.kernel.org/doc/html/latest/filesystems/proc.html
+ * ("1.8 Miscellaneous kernel statistics in /proc/stat"); the parser is
+ * shared with the cpu collector (collectors/proc_stat_common.h).
+ */
+#include <errno.h>
+
+#include "collectors/collector.h"
+#include "collectors/hostpath.h"
+#include "collectors/proc_stat_common.h"
+#include "common/pfile.h"
+
+static bool stat_softirq;
+
+static const struct flag_def stat_flags[] = {
+	{"collector.stat.softirq", FLAG_BOOL, &stat_softirq, "false",
+	 "Export softirq calls per vector", NULL, NULL},
+};
+
+struct stat_state {
+	struct pfile *pf;
+	struct proc_stat_info info;
+};
+
+static int stat_collect(void *state, struct expo_set *out)
+{
+	static const char *const vectors[PROC_STAT_NSOFTIRQ] = {
+		"hi",		"timer",   "net_tx", "net_rx",	"block",
+		"block_iopoll", "tasklet", "sched",  "hrtimer", "rcu",
+	};
+	struct stat_state *st = state;
+	if (!st->pf) {
+		char path[PATH_MAX];
+		st->pf = pfile_open(proc_path(path, "stat"), NULL);
+		if (!st->pf)
+			return -errno;
+	}
+	int rc = pfile_read(st->pf);
+	if (rc)
+		return rc;
+	rc = proc_stat_parse(st->pf, &st->info, false);
+	if (rc)
+		return rc;
+
+	const struct proc_stat_info *in = &st->info;
+	expo_add(expo_family(out, "node_intr_total", "Total number of interrupts serviced.",
+			     EXPO_COUNTER),
+		 NULL, 0, (double)in->intr);
+	expo_add(expo_family(out, "node_context_switches_total",
+			     "Total number of context switches.", EXPO_COUNTER),
+		 NULL, 0, (double)in->ctxt);
+	expo_add(expo_family(out, "node_forks_total", "Total number of forks.", EXPO_COUNTER), NULL,
+		 0, (double)in->processes);
+	expo_add(expo_family(out, "node_boot_time_seconds", "Node boot time, in unixtime.",
+			     EXPO_GAUGE),
+		 NULL, 0, (double)in->btime);
+	expo_add(expo_family(out, "node_procs_running", "Number of processes in runnable state.",
+			     EXPO_GAUGE),
+		 NULL, 0, (double)in->procs_running);
+	expo_add(expo_family(out, "node_procs_blocked",
+			     "Number of processes blocked waiting for I/O to complete.",
+			     EXPO_GAUGE),
+		 NULL, 0, (double)in->procs_blocked);
+	if (stat_softirq) {
+		struct expo_family *f = expo_family(out, "node_softirqs_total",
+						    "Number of softirq calls.", EXPO_COUNTER);
+		for (size_t i = 0; i < PROC_STAT_NSOFTIRQ; i++)
+			expo_addl(f, (double)in->softirq[i], "vector", vectors[i], NULL);
+	}
+	return 0;
+}
+
+static void stat_cleanup(void *state)
+{
+	struct stat_state *st = state;
+	pfile_close(st->pf);
+	proc_stat_info_free(&st->info);
+}
+
+const struct collector collector_stat = {
+	.name = "stat",
+	.default_on = true,
+	.state_size = sizeof(struct stat_state),
+	.flags = stat_flags,
+	.nflags = ARRAY_SIZE(stat_flags),
+	.collect = stat_collect,
+	.cleanup = stat_cleanup,
+};

@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * thermal_zone: /sys/class/thermal/thermal_zone<N>/{type,policy,temp} as
+ * node_thermal_zone_temp{zone,type} (millidegrees Celsius / 1000), and
+ * /sys/class/thermal/cooling_device<N>/{type,cur_state,max_state} as
+ * node_cooling_device_{cur,max}_state{name,type}.
+ * Documentation: https://www.kernel.org/doc/html/latest/driver-api/thermal/sysfs-api.html
+ *
+ * As node_exporter 1.5 (procfs 0.8): a zone whose read fails with ENODATA
+ * (a sensor that is not ready) is skipped; any other failure to read a
+ * required attribute fails the collector.  No thermal class: nothing, success.
+ */
+#include <errno.h>
+#include <glob.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "collectors/collector.h"
+#include "collectors/hostpath.h"
+#include "common/log.h"
+#include "common/pfile.h"
+
+/* Read dir/file, whitespace-trimmed at the end. */
+static int read_attr(const char *dir, const char *file, char *buf, size_t size)
+{
+	char path[PATH_MAX];
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	int n = read_small_file(path, buf, size);
+	if (n < 0)
+		return n;
+	while (n > 0 && (buf[n - 1] == ' ' || buf[n - 1] == '\n' || buf[n - 1] == '\t'))
+		buf[--n] = '\0';
+	return 0;
+}
+
+/* Parse a whole string as a signed decimal int64 (Go's strconv.ParseInt). */
+static int parse_i64_all(const char *s, int64_t *out)
+{
+	const char *end;
+	const char *d = (*s == '-' || *s == '+') ? s + 1 : s;
+	if (*d < '0' || *d > '9')
+		return -EINVAL;
+	*out = str2i64(s, &end);
+	return *end ? -EINVAL : 0;
+}
+
+static int zones_collect(struct expo_set *out)
+{
+	char pattern[PATH_MAX];
+	glob_t g;
+	int rc = glob(sys_path(pattern, "class/thermal/thermal_zone[0-9]*"), 0, NULL, &g);
+	if (rc == GLOB_NOMATCH)
+		return 0;
+	if (rc != 0)
+		return -EIO;
+	struct expo_family *f = expo_family(out, "node_thermal_zone_temp",
+					    "Zone temperature in Celsius", EXPO_GAUGE);
+	rc = 0;
+	for (size_t i = 0; i < g.gl_pathc; i++) {
+		const char *dir = g.gl_pathv[i];
+		char type[256], policy[256], temp[64];
+		int64_t t;
+		rc = read_attr(dir, "type", type, sizeof(type));
+		if (rc == 0)
+			rc = read_attr(dir, "policy", policy, sizeof(policy));
+		if (rc == 0)
+			rc = read_attr(dir, "temp", temp, sizeof(temp));
+		if (rc == 0 && parse_i64_all(temp, &t) < 0)
+			rc = -EINVAL;
+		if (rc == -ENODATA) {
+			rc = 0;
+			continue;
+		}
+		if (rc < 0) {
+			log_debug("thermal_zone: reading %s failed", dir);
+			goto out;
+		}
+		const char *zone = strrchr(dir, '/');
+		zone = zone ? zone + 1 + strlen("thermal_zone") : dir;
+		expo_addl(f, (double)t / 1000.0, "zone", zone, "type", type, NULL);
+	}
+out:
+	globfree(&g);
+	return rc;
+}
+
+static int cooling_collect(struct expo_set *out)
+{
+	char pattern[PATH_MAX];
+	glob_t g;
+	int rc = glob(sys_path(pattern, "class/thermal/cooling_device[0-9]*"), 0, NULL, &g);
+	if (rc == GLOB_NOMATCH)
+		return 0;
+	if (rc != 0)
+		return -EIO;
+	struct expo_family *cur = expo_family(out, "node_cooling_device_cur_state",
+					      "Current throttle state of the cooling device",
+					      EXPO_GAUGE);
+	struct expo_family *max = expo_family(out, "node_cooling_device_max_state",
+					      "Maximum throttle state of the cooling device",
+					      EXPO_GAUGE);
+	rc = 0;
+	for (size_t i = 0; i < g.gl_pathc; i++) {
+		const char *dir = g.gl_pathv[i];
+		char type[256], maxs[64], curs[64];
+		int64_t vmax = 0, vcur = 0;
+		rc = read_attr(dir, "type", type, sizeof(type));
+		if (rc == 0)
+			rc = read_attr(dir, "max_state", maxs, sizeof(maxs));
+		if (rc == 0)
+			rc = parse_i64_all(maxs, &vmax);
+		if (rc == 0)
+			rc = read_attr(dir, "cur_state", curs, sizeof(curs));
+		if (rc == 0)
+			rc = parse_i64_all(curs, &vcur); /* may be -1 (intel powerclamp) */
+		if (rc < 0) {
+			log_debug("thermal_zone: reading %s failed", dir);
+			goto out;
+		}
+		const char *name = strrchr(dir, '/');
+		name = name ? name + 1 + strlen("cooling_device") : dir;
+		expo_addl(cur, (double)vcur, "name", name, "type", type, NULL);
+		expo_addl(max, (double)vmax, "name", name, "type", type, NULL);
+	}
+out:
+	globfree(&g);
+	return rc;
+}
+
+static int thermal_collect(void *state, struct expo_set *out)
+{
+	(void)state;
+	int rc = zones_collect(out);
+	if (rc < 0)
+		return rc;
+	return cooling_collect(out);
+}
+
+const struct collector collector_thermal_zone = {
+	.name = "thermal_zone",
+	.default_on = true,
+	.collect = thermal_collect,
+};

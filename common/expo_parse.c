@@ -1,0 +1,856 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * The text exposition format parser; the format and the rules it enforces
+ * are described in expo_parse.h.
+ *
+ * One pass over the buffer, one line at a time: the line is split into
+ * tokens in place (unescaping shrinks, so it can write over its own input)
+ * and every token is NUL-terminated where it ends.  The families seen so far
+ * live in a reused array with an open-addressing index keyed by name, so the
+ * _sum/_count/_bucket lookups and the duplicate HELP/TYPE checks cost a hash
+ * each.  Labels of the current sample go into a reused array.
+ */
+#include "common/expo_parse.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct pfam {
+	struct expo_parse_family pub;
+	size_t namelen;
+};
+
+struct expo_parser {
+	struct pfam *fams;
+	size_t nfams, capfams;
+	uint32_t *slots; /* family index + 1, 0 = empty; size a power of two */
+	size_t nslots;
+	struct expo_label *labels;
+	size_t caplabels;
+	char *tail; /* copy of an unterminated last line, with '\n' added */
+	size_t captail;
+};
+
+/* State of one parse. */
+struct pstate {
+	struct expo_parser *p;
+	const struct expo_parse_opts *opts;
+	struct expo_parse_error *err;
+	size_t line;
+	const char *eol;  /* end of the current line (its '\n') */
+	bool unterminated; /* the line had no '\n' in the input */
+	const char *errpos;
+};
+
+/* ---- small helpers --------------------------------------------------- */
+
+static bool is_blank(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+static bool is_name_start(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == ':';
+}
+
+static bool is_name_char(char c)
+{
+	return is_name_start(c) || (c >= '0' && c <= '9');
+}
+
+static bool is_label_start(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+}
+
+static bool is_label_char(char c)
+{
+	return is_label_start(c) || (c >= '0' && c <= '9');
+}
+
+/* Append s quoted as Go's %q quotes a string. */
+static size_t go_quote(char *out, size_t size, const char *s, size_t len)
+{
+	size_t n = 0;
+#define PUT(c)                        \
+	do {                          \
+		if (n + 1 < size)     \
+			out[n] = (c); \
+		n++;                  \
+	} while (0)
+	PUT('"');
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		const char *esc = NULL;
+		switch (c) {
+		case '"': esc = "\\\""; break;
+		case '\\': esc = "\\\\"; break;
+		case '\n': esc = "\\n"; break;
+		case '\t': esc = "\\t"; break;
+		case '\r': esc = "\\r"; break;
+		default: break;
+		}
+		if (esc) {
+			for (; *esc; esc++)
+				PUT(*esc);
+		} else if (c < 0x20 || c == 0x7f) {
+			static const char hex[] = "0123456789abcdef";
+			PUT('\\');
+			PUT('x');
+			PUT(hex[c >> 4]);
+			PUT(hex[c & 15]);
+		} else {
+			PUT((char)c);
+		}
+	}
+	PUT('"');
+#undef PUT
+	if (size)
+		out[n < size ? n : size - 1] = '\0';
+	return n;
+}
+
+/* A byte quoted as Go's %q quotes a byte (a rune literal). */
+static void go_quote_byte(char *out, size_t size, char c)
+{
+	switch (c) {
+	case '\n': snprintf(out, size, "'\\n'"); break;
+	case '\t': snprintf(out, size, "'\\t'"); break;
+	case '\r': snprintf(out, size, "'\\r'"); break;
+	case '\'': snprintf(out, size, "'\\''"); break;
+	case '\\': snprintf(out, size, "'\\\\'"); break;
+	default:
+		if ((unsigned char)c < 0x20 || (unsigned char)c >= 0x7f)
+			snprintf(out, size, "'\\x%02x'", (unsigned char)c);
+		else
+			snprintf(out, size, "'%c'", c);
+	}
+}
+
+static int parse_error(struct pstate *ps, const char *pos, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int parse_error(struct pstate *ps, const char *pos, const char *fmt, ...)
+{
+	ps->errpos = pos;
+	if (!ps->err)
+		return -EINVAL;
+	ps->err->line = ps->line;
+	int n = snprintf(ps->err->msg, sizeof(ps->err->msg), "text format parsing error in line %zu: ",
+			 ps->line);
+	if (n < 0 || (size_t)n >= sizeof(ps->err->msg))
+		return -EINVAL;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(ps->err->msg + n, sizeof(ps->err->msg) - (size_t)n, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+/* Go's utf8.Valid. */
+static bool utf8_valid(const unsigned char *s, size_t len)
+{
+	size_t i = 0;
+	while (i < len) {
+		unsigned char c = s[i];
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		size_t n;
+		uint32_t cp, min;
+		if ((c & 0xe0) == 0xc0) {
+			n = 2, cp = c & 0x1f, min = 0x80;
+		} else if ((c & 0xf0) == 0xe0) {
+			n = 3, cp = c & 0x0f, min = 0x800;
+		} else if ((c & 0xf8) == 0xf0) {
+			n = 4, cp = c & 0x07, min = 0x10000;
+		} else {
+			return false;
+		}
+		if (i + n > len)
+			return false;
+		for (size_t k = 1; k < n; k++) {
+			if ((s[i + k] & 0xc0) != 0x80)
+				return false;
+			cp = (cp << 6) | (s[i + k] & 0x3f);
+		}
+		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			return false;
+		i += n;
+	}
+	return true;
+}
+
+static bool prefix_nocase(const char *s, size_t len, const char *word)
+{
+	size_t wl = strlen(word);
+	if (len != wl)
+		return false;
+	for (size_t i = 0; i < wl; i++) {
+		char c = s[i];
+		if (c >= 'A' && c <= 'Z')
+			c = (char)(c - 'A' + 'a');
+		if (c != word[i])
+			return false;
+	}
+	return true;
+}
+
+int expo_parse_float(const char *s, size_t len, double *out)
+{
+	size_t i = 0;
+	bool neg = false;
+	if (len == 0)
+		return -EINVAL;
+	if (s[0] == '+' || s[0] == '-') {
+		neg = s[0] == '-';
+		i = 1;
+	}
+	if (prefix_nocase(s + i, len - i, "inf") || prefix_nocase(s + i, len - i, "infinity")) {
+		*out = neg ? -INFINITY : INFINITY;
+		return 0;
+	}
+	if (i == 0 && prefix_nocase(s, len, "nan")) {
+		*out = NAN;
+		return 0;
+	}
+	/* digits [. digits] [e [+-] digits], at least one mantissa digit */
+	size_t digits = 0;
+	while (i < len && s[i] >= '0' && s[i] <= '9')
+		i++, digits++;
+	if (i < len && s[i] == '.') {
+		i++;
+		while (i < len && s[i] >= '0' && s[i] <= '9')
+			i++, digits++;
+	}
+	if (!digits)
+		return -EINVAL;
+	if (i < len && (s[i] == 'e' || s[i] == 'E')) {
+		i++;
+		if (i < len && (s[i] == '+' || s[i] == '-'))
+			i++;
+		size_t ed = 0;
+		while (i < len && s[i] >= '0' && s[i] <= '9')
+			i++, ed++;
+		if (!ed)
+			return -EINVAL;
+	}
+	if (i != len)
+		return -EINVAL;
+
+	char tmp[128];
+	const char *num = s;
+	char *heap = NULL;
+	if (len < sizeof(tmp)) {
+		memcpy(tmp, s, len);
+		tmp[len] = '\0';
+		num = tmp;
+	} else {
+		heap = malloc(len + 1);
+		if (!heap)
+			return -ENOMEM;
+		memcpy(heap, s, len);
+		heap[len] = '\0';
+		num = heap;
+	}
+	char *end;
+	errno = 0;
+	double v = strtod(num, &end);
+	int rc = 0;
+	if (end != num + len)
+		rc = -EINVAL;
+	else if (errno == ERANGE && isinf(v))
+		rc = -ERANGE; /* Go: overflow is an error, underflow is not */
+	free(heap);
+	if (rc == 0)
+		*out = v;
+	return rc;
+}
+
+/* strconv.ParseInt(s, 10, 64) */
+static int parse_i64(const char *s, size_t len, int64_t *out)
+{
+	size_t i = 0;
+	bool neg = false;
+	if (len && (s[0] == '+' || s[0] == '-')) {
+		neg = s[0] == '-';
+		i = 1;
+	}
+	if (i == len)
+		return -EINVAL;
+	uint64_t v = 0;
+	uint64_t limit = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
+	for (; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -EINVAL;
+		unsigned d = (unsigned)(s[i] - '0');
+		if (v > (limit - d) / 10)
+			return -ERANGE;
+		v = v * 10 + d;
+	}
+	*out = neg ? (int64_t)(0 - v) : (int64_t)v;
+	return 0;
+}
+
+/* ---- families ----------------------------------------------------------- */
+
+static uint64_t hash_bytes(const char *s, size_t n)
+{
+	uint64_t h = 1469598103934665603ULL;
+	for (size_t i = 0; i < n; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+static struct pfam *fam_find(struct expo_parser *p, const char *name, size_t len)
+{
+	if (!p->nslots)
+		return NULL;
+	size_t mask = p->nslots - 1;
+	for (size_t i = hash_bytes(name, len) & mask;; i = (i + 1) & mask) {
+		uint32_t v = p->slots[i];
+		if (!v)
+			return NULL;
+		struct pfam *f = &p->fams[v - 1];
+		if (f->namelen == len && memcmp(f->pub.name, name, len) == 0)
+			return f;
+	}
+}
+
+static int fam_index_grow(struct expo_parser *p)
+{
+	size_t n = p->nslots ? p->nslots * 2 : 64;
+	uint32_t *slots = calloc(n, sizeof(*slots));
+	if (!slots)
+		return -ENOMEM;
+	free(p->slots);
+	p->slots = slots;
+	p->nslots = n;
+	for (size_t k = 0; k < p->nfams; k++) {
+		size_t i = hash_bytes(p->fams[k].pub.name, p->fams[k].namelen) & (n - 1);
+		while (slots[i])
+			i = (i + 1) & (n - 1);
+		slots[i] = (uint32_t)(k + 1);
+	}
+	return 0;
+}
+
+/* name must already be NUL-terminated at len. */
+static struct pfam *fam_add(struct expo_parser *p, const char *name, size_t len)
+{
+	if ((p->nfams + 1) * 2 > p->nslots && fam_index_grow(p) < 0)
+		return NULL;
+	if (p->nfams == p->capfams) {
+		size_t cap = p->capfams ? p->capfams * 2 : 32;
+		struct pfam *f = realloc(p->fams, cap * sizeof(*f));
+		if (!f)
+			return NULL;
+		p->fams = f;
+		p->capfams = cap;
+	}
+	struct pfam *f = &p->fams[p->nfams];
+	memset(f, 0, sizeof(*f));
+	f->pub.name = name;
+	f->pub.type = EXPO_UNTYPED;
+	f->namelen = len;
+	size_t mask = p->nslots - 1;
+	size_t i = hash_bytes(name, len) & mask;
+	while (p->slots[i])
+		i = (i + 1) & mask;
+	p->slots[i] = (uint32_t)(++p->nfams);
+	return f;
+}
+
+static bool has_suffix(const char *name, size_t len, const char *suf, size_t *base)
+{
+	size_t sl = strlen(suf);
+	if (len <= sl || memcmp(name + len - sl, suf, sl) != 0)
+		return false;
+	*base = len - sl;
+	return true;
+}
+
+/*
+ * The family a name belongs to, created if needed, as Go's
+ * setOrCreateCurrentMF: the exact name first, then <base> of <base>_sum /
+ * _count when it is a summary, of _sum / _count / _bucket when it is a
+ * histogram.  *kind tells which suffix matched.
+ */
+static struct pfam *fam_resolve(struct expo_parser *p, const char *name, size_t len,
+				enum expo_sample_kind *kind)
+{
+	*kind = EXPO_SAMPLE_VALUE;
+	struct pfam *f = fam_find(p, name, len);
+	if (f)
+		return f;
+	size_t base;
+	if (has_suffix(name, len, "_sum", &base) || has_suffix(name, len, "_count", &base)) {
+		f = fam_find(p, name, base);
+		if (f && f->pub.has_type &&
+		    (f->pub.type == EXPO_SUMMARY || f->pub.type == EXPO_HISTOGRAM)) {
+			*kind = name[len - 1] == 'm' ? EXPO_SAMPLE_SUM : EXPO_SAMPLE_COUNT;
+			return f;
+		}
+	}
+	if (has_suffix(name, len, "_bucket", &base)) {
+		f = fam_find(p, name, base);
+		if (f && f->pub.has_type && f->pub.type == EXPO_HISTOGRAM) {
+			*kind = EXPO_SAMPLE_BUCKET;
+			return f;
+		}
+	}
+	return fam_add(p, name, len);
+}
+
+/* ---- lines ---------------------------------------------------------------- */
+
+static char *skip_blanks(char *s, const char *eol)
+{
+	while (s < eol && is_blank(*s))
+		s++;
+	return s;
+}
+
+/*
+ * Unescape [s, eol) in place (\\, \n, \"), NUL-terminate; returns the
+ * length or -EINVAL.
+ */
+static int unescape_to_eol(struct pstate *ps, char *s, const char *eol, size_t *outlen)
+{
+	char *w = s;
+	for (char *r = s; r < eol; r++) {
+		if (*r != '\\') {
+			*w++ = *r;
+			continue;
+		}
+		char c = r + 1 < eol ? r[1] : '\n';
+		if (c == '\\' || c == '"')
+			*w++ = c;
+		else if (c == 'n')
+			*w++ = '\n';
+		else
+			return parse_error(ps, r + 1, "invalid escape sequence '\\%c'", c);
+		r++;
+	}
+	*w = '\0';
+	*outlen = (size_t)(w - s);
+	return 0;
+}
+
+static int parse_type_word(const char *s, size_t len, enum expo_type *t)
+{
+	static const struct {
+		const char *word;
+		enum expo_type type;
+	} types[] = {
+		{ "counter", EXPO_COUNTER }, { "gauge", EXPO_GAUGE },
+		{ "untyped", EXPO_UNTYPED }, { "summary", EXPO_SUMMARY },
+		{ "histogram", EXPO_HISTOGRAM },
+	};
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		if (prefix_nocase(s, len, types[i].word)) {
+			*t = types[i].type;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+static int parse_comment(struct pstate *ps, char *s)
+{
+	const char *eol = ps->eol;
+	char q[300];
+	s = skip_blanks(s + 1, eol);
+	char *kw = s;
+	while (s < eol && !is_blank(*s))
+		s++;
+	if (s == eol)
+		return 0;
+	size_t kwlen = (size_t)(s - kw);
+	bool help = kwlen == 4 && memcmp(kw, "HELP", 4) == 0;
+	bool type = kwlen == 4 && memcmp(kw, "TYPE", 4) == 0;
+	/* OpenMetrics hook: "# EOF", "# UNIT" would be recognised here. */
+	if (!help && !type)
+		return 0;
+	s = skip_blanks(s, eol);
+	char *name = s;
+	if (s < eol && is_name_start(*s)) {
+		while (s < eol && is_name_char(*s))
+			s++;
+	}
+	if (s == eol)
+		return 0;
+	if (!is_blank(*s))
+		return parse_error(ps, s, "invalid metric name in comment");
+	size_t len = (size_t)(s - name);
+	*s++ = '\0';
+	enum expo_sample_kind kind;
+	struct pfam *f = fam_resolve(ps->p, name, len, &kind);
+	if (!f)
+		return -ENOMEM;
+	s = skip_blanks(s, eol);
+	if (s == eol)
+		return 0;
+	if (help) {
+		if (f->pub.help) {
+			go_quote(q, sizeof(q), f->pub.name, f->namelen);
+			return parse_error(ps, s, "second HELP line for metric name %s", q);
+		}
+		size_t hl;
+		int rc = unescape_to_eol(ps, s, eol, &hl);
+		if (rc < 0)
+			return rc;
+		f->pub.help = s;
+		return 0;
+	}
+	if (f->pub.has_type || f->pub.nsamples) {
+		go_quote(q, sizeof(q), f->pub.name, f->namelen);
+		return parse_error(ps, s,
+				   "second TYPE line for metric name %s, or TYPE reported after samples",
+				   q);
+	}
+	size_t tl = (size_t)(eol - s);
+	enum expo_type t;
+	if (parse_type_word(s, tl, &t) < 0) {
+		go_quote(q, sizeof(q), s, tl);
+		return parse_error(ps, eol, "unknown metric type %s", q);
+	}
+	f->pub.type = t;
+	f->pub.has_type = true;
+	return 0;
+}
+
+static int labels_reserve(struct expo_parser *p, size_t n)
+{
+	if (n <= p->caplabels)
+		return 0;
+	size_t cap = p->caplabels ? p->caplabels * 2 : 16;
+	while (cap < n)
+		cap *= 2;
+	struct expo_label *l = realloc(p->labels, cap * sizeof(*l));
+	if (!l)
+		return -ENOMEM;
+	p->labels = l;
+	p->caplabels = cap;
+	return 0;
+}
+
+/*
+ * Read a label value starting after its opening quote; unescape in place
+ * and NUL-terminate.  *next gets the position after the closing quote.
+ */
+static int read_label_value(struct pstate *ps, char *s, char **next)
+{
+	const char *eol = ps->eol;
+	char *w = s;
+	char q[300];
+	for (char *r = s;; r++) {
+		if (r >= eol) {
+			go_quote(q, sizeof(q), s, (size_t)(w - s));
+			return parse_error(ps, eol, "label value %s contains unescaped new-line", q);
+		}
+		if (*r == '"') {
+			*w = '\0';
+			*next = r + 1;
+			return 0;
+		}
+		if (*r != '\\') {
+			*w++ = *r;
+			continue;
+		}
+		char c = r + 1 < eol ? r[1] : '\n';
+		if (c == '\\' || c == '"')
+			*w++ = c;
+		else if (c == 'n')
+			*w++ = '\n';
+		else
+			return parse_error(ps, r + 1, "invalid escape sequence '\\%c'", c);
+		r++;
+	}
+}
+
+static int parse_sample(struct pstate *ps, char *s)
+{
+	struct expo_parser *p = ps->p;
+	const char *eol = ps->eol;
+	char q[300], qb[16];
+	int rc;
+
+	if (!is_name_start(*s))
+		return parse_error(ps, s, "invalid metric name");
+	char *name = s;
+	while (s < eol && is_name_char(*s))
+		s++;
+	size_t namelen = (size_t)(s - name);
+	char term = *s;
+	enum expo_sample_kind kind;
+	/* the name is NUL-terminated only once its terminator is consumed */
+	struct pfam *f;
+	{
+		char saved = term;
+		*s = '\0';
+		f = fam_resolve(p, name, namelen, &kind);
+		*s = saved;
+	}
+	if (!f)
+		return -ENOMEM;
+	bool histo = f->pub.type == EXPO_HISTOGRAM, summ = f->pub.type == EXPO_SUMMARY;
+	const char *bound_name = histo ? "le" : summ ? "quantile" : NULL;
+	char *after_name = s;
+	s = skip_blanks(s, eol);
+
+	size_t n = 0;
+	int bound_label = -1;
+	double bound = NAN;
+	if (s < eol && *s == '{') {
+		s++;
+		for (;;) {
+			s = skip_blanks(s, eol);
+			if (s < eol && *s == '}') {
+				s++;
+				break;
+			}
+			char *ln = s;
+			if (s < eol && is_label_start(*s)) {
+				while (s < eol && is_label_char(*s))
+					s++;
+			}
+			size_t ll = (size_t)(s - ln);
+			if (!ll) {
+				go_quote(q, sizeof(q), name, namelen);
+				return parse_error(ps, s, "invalid label name for metric %s", q);
+			}
+			char *lend = s;
+			s = skip_blanks(s, eol);
+			if (s >= eol || *s != '=') {
+				go_quote_byte(qb, sizeof(qb), s < eol ? *s : '\n');
+				return parse_error(ps, s, "expected '=' after label name, found %s", qb);
+			}
+			s++;
+			*lend = '\0';
+			if (strcmp(ln, "__name__") == 0)
+				return parse_error(ps, s, "label name \"__name__\" is reserved");
+			bool is_bound = bound_name && strcmp(ln, bound_name) == 0;
+			for (size_t k = 0; k < n && !is_bound; k++) {
+				if ((int)k != bound_label && strcmp(p->labels[k].name, ln) == 0) {
+					go_quote(q, sizeof(q), name, namelen);
+					return parse_error(ps, s, "duplicate label names for metric %s", q);
+				}
+			}
+			s = skip_blanks(s, eol);
+			if (s >= eol || *s != '"') {
+				go_quote_byte(qb, sizeof(qb), s < eol ? *s : '\n');
+				return parse_error(ps, s, "expected '\"' at start of label value, found %s",
+						   qb);
+			}
+			char *lv = s + 1;
+			rc = read_label_value(ps, lv, &s);
+			if (rc < 0)
+				return rc;
+			size_t vl = strlen(lv);
+			if (!utf8_valid((const unsigned char *)lv, vl)) {
+				go_quote(q, sizeof(q), lv, vl);
+				return parse_error(ps, s, "invalid label value %s", q);
+			}
+			if (is_bound) {
+				if (expo_parse_float(lv, vl, &bound) < 0) {
+					go_quote(q, sizeof(q), lv, vl);
+					return parse_error(ps, s, "expected float as value for '%s' label, got %s",
+							   bound_name, q);
+				}
+				bound_label = (int)n;
+			}
+			rc = labels_reserve(p, n + 1);
+			if (rc < 0)
+				return rc;
+			p->labels[n].name = ln;
+			p->labels[n].value = lv;
+			n++;
+			s = skip_blanks(s, eol);
+			if (s < eol && *s == ',') {
+				s++;
+				continue;
+			}
+			if (s < eol && *s == '}') {
+				s++;
+				break;
+			}
+			go_quote(q, sizeof(q), lv, vl);
+			return parse_error(ps, s, "unexpected end of label value %s", q);
+		}
+		s = skip_blanks(s, eol);
+	} else if (s == after_name && s < eol) {
+		/* the name ends on a character that cannot follow it */
+		char *tok = s;
+		while (s < eol && !is_blank(*s))
+			s++;
+		go_quote(q, sizeof(q), tok, (size_t)(s - tok));
+		return parse_error(ps, s, "expected float as value, got %s", q);
+	}
+	*after_name = '\0';
+
+	/* value */
+	char *vs = s;
+	while (s < eol && !is_blank(*s))
+		s++;
+	double v;
+	rc = expo_parse_float(vs, (size_t)(s - vs), &v);
+	if (rc == -ENOMEM)
+		return rc;
+	if (rc < 0) {
+		go_quote(q, sizeof(q), vs, (size_t)(s - vs));
+		return parse_error(ps, s, "expected float as value, got %s", q);
+	}
+	int64_t ts = EXPO_NO_TS;
+	if (s < eol) {
+		/* OpenMetrics hook: an exemplar (" # {...} v [ts]") would start here. */
+		s = skip_blanks(s, eol);
+		char *ts_s = s;
+		while (s < eol && !is_blank(*s))
+			s++;
+		if (parse_i64(ts_s, (size_t)(s - ts_s), &ts) < 0) {
+			go_quote(q, sizeof(q), ts_s, (size_t)(s - ts_s));
+			return parse_error(ps, s, "expected integer as timestamp, got %s", q);
+		}
+		if (s < eol) {
+			go_quote(q, sizeof(q), s, (size_t)(eol - s));
+			return parse_error(ps, eol, "spurious string after timestamp: %s", q);
+		}
+	}
+	if (ps->unterminated)
+		return parse_error(ps, eol, "unexpected end of input stream");
+
+	if (histo || summ) {
+		/* as Go: a line of the family with le/quantile is a bucket/quantile,
+		 * whatever its suffix; _sum and _count win over the label */
+		if (kind != EXPO_SAMPLE_SUM && kind != EXPO_SAMPLE_COUNT)
+			kind = bound_label < 0 ? EXPO_SAMPLE_IGNORED
+			       : histo	       ? EXPO_SAMPLE_BUCKET
+					       : EXPO_SAMPLE_QUANTILE;
+		if (histo && v < 0 && (kind == EXPO_SAMPLE_COUNT || kind == EXPO_SAMPLE_BUCKET)) {
+			go_quote(q, sizeof(q), f->pub.name, f->namelen);
+			return parse_error(ps, eol, "negative %s for histogram %s",
+					   kind == EXPO_SAMPLE_COUNT ? "count" : "bucket population", q);
+		}
+	} else {
+		bound_label = -1;
+		bound = NAN;
+	}
+
+	f->pub.nsamples++;
+	if (!ps->opts || !ps->opts->sample)
+		return 0;
+	struct expo_parse_sample smp = {
+		.family = &f->pub,
+		.family_index = (size_t)(f - p->fams),
+		.name = name,
+		.kind = kind,
+		.labels = p->labels,
+		.nlabels = n,
+		.bound_label = bound_label,
+		.bound = bound,
+		.value = v,
+		.ts_ms = ts,
+		.line = ps->line,
+	};
+	return ps->opts->sample(ps->opts->ctx, &smp);
+}
+
+/* ---- public ---------------------------------------------------------------- */
+
+struct expo_parser *expo_parser_new(void)
+{
+	return calloc(1, sizeof(struct expo_parser));
+}
+
+void expo_parser_free(struct expo_parser *p)
+{
+	if (!p)
+		return;
+	free(p->fams);
+	free(p->slots);
+	free(p->labels);
+	free(p->tail);
+	free(p);
+}
+
+size_t expo_parser_nfamilies(const struct expo_parser *p)
+{
+	return p->nfams;
+}
+
+const struct expo_parse_family *expo_parser_family(const struct expo_parser *p, size_t i)
+{
+	return i < p->nfams ? &p->fams[i].pub : NULL;
+}
+
+int expo_parse(struct expo_parser *p, char *text, size_t len, const struct expo_parse_opts *opts,
+	       struct expo_parse_error *err)
+{
+	struct pstate ps = { .p = p, .opts = opts, .err = err };
+	if (opts && opts->format != EXPO_PARSE_TEXT_0_0_4)
+		return -ENOTSUP;
+	p->nfams = 0;
+	if (p->nslots)
+		memset(p->slots, 0, p->nslots * sizeof(*p->slots));
+	if (err) {
+		err->line = 0;
+		err->msg[0] = '\0';
+	}
+
+	char *s = text, *end = text + len;
+	while (s < end) {
+		ps.line++;
+		char *nl = memchr(s, '\n', (size_t)(end - s));
+		char *line = s;
+		if (nl) {
+			s = nl + 1;
+		} else {
+			/* The last line has no newline: Go fails with "unexpected end
+			 * of input stream" unless the line is blank, or an error comes
+			 * before the end of the line.  Parse a copy with '\n' added. */
+			size_t ll = (size_t)(end - line);
+			char *b = skip_blanks(line, end);
+			if (b == end)
+				break;
+			if (ll + 1 > p->captail) {
+				char *t = realloc(p->tail, ll + 1);
+				if (!t)
+					return -ENOMEM;
+				p->tail = t;
+				p->captail = ll + 1;
+			}
+			memcpy(p->tail, line, ll);
+			p->tail[ll] = '\n';
+			line = p->tail;
+			nl = p->tail + ll;
+			ps.unterminated = true;
+			s = end;
+		}
+		ps.eol = nl;
+		char *b = skip_blanks(line, nl);
+		int rc = 0;
+		if (b == nl)
+			rc = 0;
+		else if (*b == '#')
+			rc = parse_comment(&ps, b);
+		else
+			rc = parse_sample(&ps, b);
+		if (ps.unterminated && (rc == 0 || (rc == -EINVAL && ps.errpos >= nl)))
+			rc = parse_error(&ps, nl, "unexpected end of input stream");
+		if (rc < 0)
+			return rc;
+		/* NUL-terminate the line's last token where the '\n' was */
+		if (!ps.unterminated)
+			*nl = '\0';
+	}
+	return 0;
+}
