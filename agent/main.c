@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "agent/containers.h"
 #include "agent/node_scrape.h"
 #include "collectors/collector.h"
 #include "collectors/hostpath.h"
@@ -34,7 +35,31 @@ static struct {
 	bool disable_defaults;
 	bool disable_exporter_metrics;
 	long max_requests;
+	char *cgroupfs;
+	bool cgroupfs_seen;
+	struct {
+		char *listen_address, *docker_socket;
+		double interval, storage;
+		bool docker_only;
+	} ctr;
 } opt;
+
+static const struct flag_def container_flags[] = {
+	{ "container.listen-address", FLAG_STRING, &opt.ctr.listen_address, ":8080",
+	  "Address on which to expose cAdvisor-compatible container metrics (empty disables).",
+	  NULL, NULL },
+	{ "container.housekeeping-interval", FLAG_DURATION, &opt.ctr.interval, "10s",
+	  "Interval between container housekeepings.", "housekeeping_interval", NULL },
+	{ "container.docker-only", FLAG_BOOL, &opt.ctr.docker_only, "false",
+	  "Only report Docker containers in addition to root stats.", "docker_only", NULL },
+	{ "container.docker-socket", FLAG_STRING, &opt.ctr.docker_socket,
+	  "unix:///var/run/docker.sock", "Docker endpoint (empty disables Docker naming).",
+	  "docker", NULL },
+	{ "container.storage-duration", FLAG_DURATION, &opt.ctr.storage, "2m",
+	  "How long to keep data stored per container.", "storage_duration", NULL },
+	{ "path.cgroupfs", FLAG_STRING, &opt.cgroupfs, "/sys/fs/cgroup", "cgroupfs mountpoint.",
+	  NULL, &opt.cgroupfs_seen },
+};
 
 static const struct flag_def agent_flags[] = {
 	{ "web.listen-address", FLAG_STRING, &opt.listen_address, ":9100",
@@ -99,9 +124,11 @@ int main(int argc, char **argv)
 	bool *on = xcalloc(ncoll, sizeof(*on));
 	bool *seen = xcalloc(ncoll, sizeof(*seen));
 	struct flag_def *switches = xcalloc(ncoll, sizeof(*switches));
-	struct flag_table *tables = xcalloc(ncoll + 2, sizeof(*tables));
+	struct flag_table *tables = xcalloc(ncoll + 3, sizeof(*tables));
 	size_t ntables = 0;
 	tables[ntables++] = (struct flag_table){ "Flags", agent_flags, ARRAY_SIZE(agent_flags) };
+	tables[ntables++] = (struct flag_table){ "Containers", container_flags,
+						 ARRAY_SIZE(container_flags) };
 	for (size_t i = 0; i < ncoll; i++) {
 		const struct collector *c = collector_registry[i];
 		char *name = xmalloc(strlen(c->name) + 11);
@@ -144,6 +171,7 @@ int main(int argc, char **argv)
 	host_roots.sysfs = opt.sysfs;
 	host_roots.rootfs = opt.rootfs;
 	host_roots.udev = opt.udev;
+	host_roots.cgroupfs = opt.cgroupfs;
 
 	const struct collector **list = xcalloc(ncoll + 1, sizeof(*list));
 	size_t nlist = 0;
@@ -159,6 +187,10 @@ int main(int argc, char **argv)
 
 	int fd = httpd_listen(opt.listen_address, err, sizeof(err));
 	if (fd < 0)
+		die_usage("%s", err);
+	int cfd = -1;
+	if (opt.ctr.listen_address[0] && (cfd = httpd_listen(opt.ctr.listen_address, err,
+							     sizeof(err))) < 0)
 		die_usage("%s", err);
 
 	/* block the stop signals before threads start, so they inherit the mask */
@@ -179,11 +211,27 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	log_info("Listening on\taddress=%s", opt.listen_address);
+	struct httpd *cweb = NULL;
+	if (cfd >= 0) {
+		char mountinfo[PATH_MAX];
+		struct ctr_opts copts = { opt.ctr.docker_socket, opt.ctr.interval, opt.ctr.storage,
+					  opt.ctr.docker_only,
+					  opt.cgroupfs_seen ? NULL : proc_path(mountinfo, "self/mountinfo") };
+		if (containers_start(&copts) < 0 ||
+		    !(cweb = httpd_start(cfd, 2, 1 << 16, containers_handle, NULL))) {
+			httpd_stop(web);
+			return 1;
+		}
+		log_info("Listening on\taddress=%s", opt.ctr.listen_address);
+	}
 
 	int sig = 0;
 	sigwait(&stop, &sig);
 	log_info("Received signal, exiting\tsignal=%s", strsignal(sig));
 	httpd_stop(web);
+	if (cweb)
+		httpd_stop(cweb);
+	containers_stop();
 
 	flags_free(tables, ntables);
 	for (size_t i = 0; i < ncoll; i++) {
