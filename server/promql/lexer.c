@@ -1,0 +1,889 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * PromQL lexer (see lexer.h).  A small state machine: each state consumes
+ * input until it has produced one token, then names the state to resume in.
+ * The states and their error messages follow Prometheus 2.42's lexer so that
+ * "unexpected ..." errors quote the same tokens at the same positions.
+ */
+#include "server/promql/lexer.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+enum lex_state {
+	ST_STATEMENTS,
+	ST_INSIDE_BRACES,
+	ST_STRING,
+	ST_RAW_STRING,
+	ST_ESCAPE,
+	ST_SPACE,
+	ST_COMMENT,
+	ST_DURATION,
+	ST_NUMBER_OR_DURATION,
+	ST_IDENTIFIER,
+	ST_KEYWORD_OR_IDENTIFIER,
+	ST_STOP,
+};
+
+#define LEX_EOF (-1)
+#define RUNE_ERROR 0xFFFD
+
+static const struct {
+	const char *word;
+	enum promql_tok tok;
+} keywords[] = {
+	{ "and", PROMQL_T_LAND },
+	{ "or", PROMQL_T_LOR },
+	{ "unless", PROMQL_T_LUNLESS },
+	{ "atan2", PROMQL_T_ATAN2 },
+	{ "sum", PROMQL_T_SUM },
+	{ "avg", PROMQL_T_AVG },
+	{ "count", PROMQL_T_COUNT },
+	{ "min", PROMQL_T_MIN },
+	{ "max", PROMQL_T_MAX },
+	{ "group", PROMQL_T_GROUP },
+	{ "stddev", PROMQL_T_STDDEV },
+	{ "stdvar", PROMQL_T_STDVAR },
+	{ "topk", PROMQL_T_TOPK },
+	{ "bottomk", PROMQL_T_BOTTOMK },
+	{ "count_values", PROMQL_T_COUNT_VALUES },
+	{ "quantile", PROMQL_T_QUANTILE },
+	{ "offset", PROMQL_T_OFFSET },
+	{ "by", PROMQL_T_BY },
+	{ "without", PROMQL_T_WITHOUT },
+	{ "on", PROMQL_T_ON },
+	{ "ignoring", PROMQL_T_IGNORING },
+	{ "group_left", PROMQL_T_GROUP_LEFT },
+	{ "group_right", PROMQL_T_GROUP_RIGHT },
+	{ "bool", PROMQL_T_BOOL },
+	{ "start", PROMQL_T_START },
+	{ "end", PROMQL_T_END },
+	{ "inf", PROMQL_T_NUMBER },
+	{ "nan", PROMQL_T_NUMBER },
+};
+
+const char *promql_tok_str(enum promql_tok t)
+{
+	switch (t) {
+	case PROMQL_T_LEFT_PAREN: return "(";
+	case PROMQL_T_RIGHT_PAREN: return ")";
+	case PROMQL_T_LEFT_BRACE: return "{";
+	case PROMQL_T_RIGHT_BRACE: return "}";
+	case PROMQL_T_LEFT_BRACKET: return "[";
+	case PROMQL_T_RIGHT_BRACKET: return "]";
+	case PROMQL_T_COMMA: return ",";
+	case PROMQL_T_EQL: return "=";
+	case PROMQL_T_COLON: return ":";
+	case PROMQL_T_SUB: return "-";
+	case PROMQL_T_ADD: return "+";
+	case PROMQL_T_MUL: return "*";
+	case PROMQL_T_MOD: return "%";
+	case PROMQL_T_DIV: return "/";
+	case PROMQL_T_EQLC: return "==";
+	case PROMQL_T_NEQ: return "!=";
+	case PROMQL_T_LTE: return "<=";
+	case PROMQL_T_LSS: return "<";
+	case PROMQL_T_GTE: return ">=";
+	case PROMQL_T_GTR: return ">";
+	case PROMQL_T_EQL_REGEX: return "=~";
+	case PROMQL_T_NEQ_REGEX: return "!~";
+	case PROMQL_T_POW: return "^";
+	case PROMQL_T_AT: return "@";
+	default: break;
+	}
+	for (size_t i = 0; i < sizeof(keywords) / sizeof(keywords[0]); i++)
+		if (keywords[i].tok == t && t != PROMQL_T_NUMBER)
+			return keywords[i].word;
+	return "";
+}
+
+bool promql_tok_is_operator(enum promql_tok t)
+{
+	return t > PROMQL_T_OPERATORS_START && t < PROMQL_T_OPERATORS_END;
+}
+
+bool promql_tok_is_aggregator(enum promql_tok t)
+{
+	return t > PROMQL_T_AGGREGATORS_START && t < PROMQL_T_AGGREGATORS_END;
+}
+
+bool promql_tok_is_comparison(enum promql_tok t)
+{
+	return t == PROMQL_T_EQLC || t == PROMQL_T_NEQ || t == PROMQL_T_LTE || t == PROMQL_T_LSS ||
+	       t == PROMQL_T_GTE || t == PROMQL_T_GTR;
+}
+
+bool promql_tok_is_set_operator(enum promql_tok t)
+{
+	return t == PROMQL_T_LAND || t == PROMQL_T_LOR || t == PROMQL_T_LUNLESS;
+}
+
+/* ---- UTF-8 and Go quoting ---- */
+
+int promql_utf8_decode(const char *str, size_t n, int *width)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	*width = 1;
+	if (n == 0)
+		return RUNE_ERROR;
+	unsigned c = s[0];
+	if (c < 0x80)
+		return (int)c;
+	int need;
+	unsigned r, min;
+	if (c >= 0xC2 && c <= 0xDF) {
+		need = 1, r = c & 0x1F, min = 0x80;
+	} else if (c >= 0xE0 && c <= 0xEF) {
+		need = 2, r = c & 0x0F, min = 0x800;
+	} else if (c >= 0xF0 && c <= 0xF4) {
+		need = 3, r = c & 0x07, min = 0x10000;
+	} else {
+		return RUNE_ERROR;
+	}
+	if ((size_t)need >= n)
+		return RUNE_ERROR;
+	for (int i = 1; i <= need; i++) {
+		if ((s[i] & 0xC0) != 0x80)
+			return RUNE_ERROR;
+		r = (r << 6) | (s[i] & 0x3F);
+	}
+	if (r < min || r > 0x10FFFF || (r >= 0xD800 && r < 0xE000))
+		return RUNE_ERROR;
+	*width = need + 1;
+	return (int)r;
+}
+
+/* An approximation of Go's unicode.IsPrint good for the ranges queries use. */
+static bool go_is_print(int r)
+{
+	if (r < 0x20 || r == 0x7F)
+		return false;
+	if (r < 0x7F)
+		return true;
+	if (r < 0xA1 || r == 0xAD)
+		return false;
+	if ((r >= 0x2000 && r <= 0x200F) || (r >= 0x2028 && r <= 0x202F) ||
+	    (r >= 0x205F && r <= 0x206F) || r == 0x3000 || r == 0xFEFF ||
+	    (r >= 0xFFF9 && r <= 0xFFFB) || (r >= 0xD800 && r <= 0xF8FF) ||
+	    r == 0xFFFE || r == 0xFFFF || (r >= 0xE0000 && r <= 0xE007F) || r >= 0xF0000)
+		return false;
+	return true;
+}
+
+struct qout {
+	char *out;
+	size_t cap, len;
+};
+
+static void qput(struct qout *q, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (q->len + 1 < q->cap)
+			q->out[q->len] = s[i];
+		q->len++;
+	}
+}
+
+static void qput_rune_escaped(struct qout *q, int r, int width, const char *raw, int quote)
+{
+	char tmp[16];
+	if (r == RUNE_ERROR && width == 1) {
+		snprintf(tmp, sizeof(tmp), "\\x%02x", (unsigned char)raw[0]);
+		qput(q, tmp, 4);
+		return;
+	}
+	if (r == quote || r == '\\') {
+		tmp[0] = '\\', tmp[1] = (char)r;
+		qput(q, tmp, 2);
+		return;
+	}
+	if (go_is_print(r)) {
+		if (raw) {
+			qput(q, raw, (size_t)width);
+		} else {
+			/* encode r as UTF-8 */
+			unsigned u = (unsigned)r;
+			int n;
+			if (u < 0x80)
+				tmp[0] = (char)u, n = 1;
+			else if (u < 0x800)
+				tmp[0] = (char)(0xC0 | (u >> 6)), tmp[1] = (char)(0x80 | (u & 0x3F)), n = 2;
+			else if (u < 0x10000)
+				tmp[0] = (char)(0xE0 | (u >> 12)), tmp[1] = (char)(0x80 | ((u >> 6) & 0x3F)),
+				tmp[2] = (char)(0x80 | (u & 0x3F)), n = 3;
+			else
+				tmp[0] = (char)(0xF0 | (u >> 18)), tmp[1] = (char)(0x80 | ((u >> 12) & 0x3F)),
+				tmp[2] = (char)(0x80 | ((u >> 6) & 0x3F)), tmp[3] = (char)(0x80 | (u & 0x3F)),
+				n = 4;
+			qput(q, tmp, (size_t)n);
+		}
+		return;
+	}
+	const char *esc = NULL;
+	switch (r) {
+	case '\a': esc = "\\a"; break;
+	case '\b': esc = "\\b"; break;
+	case '\f': esc = "\\f"; break;
+	case '\n': esc = "\\n"; break;
+	case '\r': esc = "\\r"; break;
+	case '\t': esc = "\\t"; break;
+	case '\v': esc = "\\v"; break;
+	default: break;
+	}
+	if (esc) {
+		qput(q, esc, 2);
+		return;
+	}
+	int n;
+	if (r < ' ' || r == 0x7F)
+		n = snprintf(tmp, sizeof(tmp), "\\x%02x", r);
+	else if (r < 0x10000)
+		n = snprintf(tmp, sizeof(tmp), "\\u%04x", r);
+	else
+		n = snprintf(tmp, sizeof(tmp), "\\U%08x", r);
+	qput(q, tmp, (size_t)n);
+}
+
+static size_t qfinish(struct qout *q)
+{
+	if (q->cap)
+		q->out[q->len < q->cap ? q->len : q->cap - 1] = '\0';
+	return q->len;
+}
+
+size_t promql_go_quote(const char *s, size_t n, long max_runes, char *out, size_t cap)
+{
+	struct qout q = { out, cap, 0 };
+	qput(&q, "\"", 1);
+	size_t i = 0;
+	long runes = 0;
+	while (i < n && (max_runes < 0 || runes < max_runes)) {
+		int w;
+		int r = promql_utf8_decode(s + i, n - i, &w);
+		qput_rune_escaped(&q, r, w, s + i, '"');
+		i += (size_t)w;
+		runes++;
+	}
+	qput(&q, "\"", 1);
+	return qfinish(&q);
+}
+
+size_t promql_go_quote_rune(int r, char *out, size_t cap)
+{
+	struct qout q = { out, cap, 0 };
+	if (r < 0 || r > 0x10FFFF || (r >= 0xD800 && r < 0xE000))
+		r = RUNE_ERROR;
+	qput(&q, "'", 1);
+	qput_rune_escaped(&q, r, 3, NULL, '\'');
+	qput(&q, "'", 1);
+	return qfinish(&q);
+}
+
+size_t promql_go_unicode(int r, char *out, size_t cap)
+{
+	char q[8];
+	if (r >= 0 && go_is_print(r)) {
+		/* fmt's %#U shows the rune itself between quotes, unescaped */
+		struct qout o = { q, sizeof(q), 0 };
+		if (r < 0x80) {
+			q[0] = (char)r;
+			q[1] = '\0';
+		} else {
+			qput_rune_escaped(&o, r, 3, NULL, -1);
+			qfinish(&o);
+		}
+		return (size_t)snprintf(out, cap, "U+%04X '%s'", (unsigned)r, q);
+	}
+	return (size_t)snprintf(out, cap, "U+%04X", (unsigned)r);
+}
+
+/* ---- the scanner ---- */
+
+static bool is_space(int r)
+{
+	return r == ' ' || r == '\t' || r == '\n' || r == '\r';
+}
+
+static bool is_digit(int r)
+{
+	return r >= '0' && r <= '9';
+}
+
+static bool is_alpha(int r)
+{
+	return r == '_' || (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z');
+}
+
+static bool is_alnum(int r)
+{
+	return is_alpha(r) || is_digit(r);
+}
+
+static int lx_next(struct promql_lexer *lx)
+{
+	if (lx->pos >= lx->n) {
+		lx->width = 0;
+		return LEX_EOF;
+	}
+	int w;
+	int r = promql_utf8_decode(lx->in + lx->pos, (size_t)(lx->n - lx->pos), &w);
+	lx->width = w;
+	lx->pos += w;
+	return r;
+}
+
+static void lx_backup(struct promql_lexer *lx)
+{
+	lx->pos -= lx->width;
+}
+
+static int lx_peek(struct promql_lexer *lx)
+{
+	int r = lx_next(lx);
+	lx_backup(lx);
+	return r;
+}
+
+static bool lx_accept(struct promql_lexer *lx, const char *valid)
+{
+	int r = lx_next(lx);
+	if (r > 0 && r < 0x80 && strchr(valid, r))
+		return true;
+	lx_backup(lx);
+	return false;
+}
+
+static void lx_accept_run(struct promql_lexer *lx, const char *valid)
+{
+	for (;;) {
+		int r = lx_next(lx);
+		if (!(r > 0 && r < 0x80 && strchr(valid, r)))
+			break;
+	}
+	lx_backup(lx);
+}
+
+struct emit_ctx {
+	struct promql_token *tok;
+	bool scanned;
+};
+
+static void lx_emit(struct promql_lexer *lx, struct emit_ctx *e, enum promql_tok t)
+{
+	e->tok->type = t;
+	e->tok->pos = lx->start;
+	e->tok->len = lx->pos - lx->start;
+	e->tok->msg = NULL;
+	lx->start = lx->pos;
+	e->scanned = true;
+}
+
+static int lx_errorf(struct promql_lexer *lx, struct emit_ctx *e, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int lx_errorf(struct promql_lexer *lx, struct emit_ctx *e, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(lx->msg, sizeof(lx->msg), fmt, ap);
+	va_end(ap);
+	e->tok->type = PROMQL_T_ERROR;
+	e->tok->pos = lx->start;
+	e->tok->len = lx->pos - lx->start;
+	e->tok->msg = lx->msg;
+	e->scanned = true;
+	return ST_STOP;
+}
+
+/* Go's %q of the input between start and pos. */
+static const char *quoted_span(struct promql_lexer *lx, char *buf, size_t cap)
+{
+	promql_go_quote(lx->in + lx->start, (size_t)(lx->pos - lx->start), -1, buf, cap);
+	return buf;
+}
+
+static const char *quoted_rune(int r, char *buf, size_t cap)
+{
+	promql_go_quote_rune(r, buf, cap);
+	return buf;
+}
+
+/* Scan a number; true when what follows cannot continue it. */
+static bool scan_number(struct promql_lexer *lx)
+{
+	const char *digits = "0123456789";
+	if (lx_accept(lx, "0") && lx_accept(lx, "xX"))
+		digits = "0123456789abcdefABCDEF";
+	lx_accept_run(lx, digits);
+	if (lx_accept(lx, "."))
+		lx_accept_run(lx, digits);
+	if (lx_accept(lx, "eE")) {
+		lx_accept(lx, "+-");
+		lx_accept_run(lx, "0123456789");
+	}
+	return !is_alnum(lx_peek(lx));
+}
+
+static bool accept_remaining_duration(struct promql_lexer *lx)
+{
+	if (!lx_accept(lx, "smhdwy"))
+		return false;
+	lx_accept(lx, "s");
+	while (lx_accept(lx, "0123456789")) {
+		while (lx_accept(lx, "0123456789"))
+			;
+		if (!lx_accept(lx, "smhdw"))
+			return false;
+		lx_accept(lx, "s");
+	}
+	return !is_alnum(lx_next(lx));
+}
+
+static int st_statements(struct promql_lexer *lx, struct emit_ctx *e)
+{
+	char q[64];
+	if (lx->brace_open)
+		return ST_INSIDE_BRACES;
+	if (lx->pos < lx->n && lx->in[lx->pos] == '#')
+		return ST_COMMENT;
+	int r = lx_next(lx);
+	switch (r) {
+	case LEX_EOF:
+		if (lx->paren_depth != 0)
+			return lx_errorf(lx, e, "unclosed left parenthesis");
+		if (lx->bracket_open)
+			return lx_errorf(lx, e, "unclosed left bracket");
+		lx_emit(lx, e, PROMQL_T_EOF);
+		lx->done = true;
+		return ST_STOP;
+	case ',': lx_emit(lx, e, PROMQL_T_COMMA); break;
+	case '*': lx_emit(lx, e, PROMQL_T_MUL); break;
+	case '/': lx_emit(lx, e, PROMQL_T_DIV); break;
+	case '%': lx_emit(lx, e, PROMQL_T_MOD); break;
+	case '+': lx_emit(lx, e, PROMQL_T_ADD); break;
+	case '-': lx_emit(lx, e, PROMQL_T_SUB); break;
+	case '^': lx_emit(lx, e, PROMQL_T_POW); break;
+	case '@': lx_emit(lx, e, PROMQL_T_AT); break;
+	case '=': {
+		int t = lx_peek(lx);
+		if (t == '=') {
+			lx_next(lx);
+			lx_emit(lx, e, PROMQL_T_EQLC);
+		} else if (t == '~') {
+			return lx_errorf(lx, e, "unexpected character after '=': %s",
+					 quoted_rune(t, q, sizeof(q)));
+		} else {
+			lx_emit(lx, e, PROMQL_T_EQL);
+		}
+		break;
+	}
+	case '!': {
+		int t = lx_next(lx);
+		if (t != '=')
+			return lx_errorf(lx, e, "unexpected character after '!': %s",
+					 quoted_rune(t, q, sizeof(q)));
+		lx_emit(lx, e, PROMQL_T_NEQ);
+		break;
+	}
+	case '<':
+		if (lx_peek(lx) == '=') {
+			lx_next(lx);
+			lx_emit(lx, e, PROMQL_T_LTE);
+		} else {
+			lx_emit(lx, e, PROMQL_T_LSS);
+		}
+		break;
+	case '>':
+		if (lx_peek(lx) == '=') {
+			lx_next(lx);
+			lx_emit(lx, e, PROMQL_T_GTE);
+		} else {
+			lx_emit(lx, e, PROMQL_T_GTR);
+		}
+		break;
+	case '"':
+	case '\'':
+		lx->string_open = r;
+		return ST_STRING;
+	case '`':
+		lx->string_open = r;
+		return ST_RAW_STRING;
+	case '(':
+		lx_emit(lx, e, PROMQL_T_LEFT_PAREN);
+		lx->paren_depth++;
+		break;
+	case ')':
+		lx_emit(lx, e, PROMQL_T_RIGHT_PAREN);
+		lx->paren_depth--;
+		if (lx->paren_depth < 0)
+			return lx_errorf(lx, e, "unexpected right parenthesis %s",
+					 quoted_rune(r, q, sizeof(q)));
+		break;
+	case '{':
+		lx_emit(lx, e, PROMQL_T_LEFT_BRACE);
+		lx->brace_open = true;
+		return ST_INSIDE_BRACES;
+	case '[':
+		if (lx->bracket_open)
+			return lx_errorf(lx, e, "unexpected left bracket %s",
+					 quoted_rune(r, q, sizeof(q)));
+		lx->got_colon = false;
+		lx_emit(lx, e, PROMQL_T_LEFT_BRACKET);
+		while (is_space(lx_peek(lx)))
+			lx_next(lx);
+		lx->start = lx->pos;
+		lx->bracket_open = true;
+		return ST_DURATION;
+	case ']':
+		if (!lx->bracket_open)
+			return lx_errorf(lx, e, "unexpected right bracket %s",
+					 quoted_rune(r, q, sizeof(q)));
+		lx_emit(lx, e, PROMQL_T_RIGHT_BRACKET);
+		lx->bracket_open = false;
+		break;
+	default:
+		if (is_space(r))
+			return ST_SPACE;
+		if (is_digit(r) || (r == '.' && is_digit(lx_peek(lx)))) {
+			lx_backup(lx);
+			return ST_NUMBER_OR_DURATION;
+		}
+		if (is_alpha(r) || r == ':') {
+			if (!lx->bracket_open) {
+				lx_backup(lx);
+				return ST_KEYWORD_OR_IDENTIFIER;
+			}
+			if (lx->got_colon)
+				return lx_errorf(lx, e, "unexpected colon %s",
+						 quoted_rune(r, q, sizeof(q)));
+			lx_emit(lx, e, PROMQL_T_COLON);
+			lx->got_colon = true;
+			break;
+		}
+		return lx_errorf(lx, e, "unexpected character: %s", quoted_rune(r, q, sizeof(q)));
+	}
+	return ST_STATEMENTS;
+}
+
+static int st_inside_braces(struct promql_lexer *lx, struct emit_ctx *e)
+{
+	char q[64];
+	if (lx->pos < lx->n && lx->in[lx->pos] == '#')
+		return ST_COMMENT;
+	int r = lx_next(lx);
+	switch (r) {
+	case LEX_EOF:
+		return lx_errorf(lx, e, "unexpected end of input inside braces");
+	case ',': lx_emit(lx, e, PROMQL_T_COMMA); break;
+	case '"':
+	case '\'':
+		lx->string_open = r;
+		return ST_STRING;
+	case '`':
+		lx->string_open = r;
+		return ST_RAW_STRING;
+	case '=':
+		if (lx_next(lx) == '~') {
+			lx_emit(lx, e, PROMQL_T_EQL_REGEX);
+			break;
+		}
+		lx_backup(lx);
+		lx_emit(lx, e, PROMQL_T_EQL);
+		break;
+	case '!': {
+		int nr = lx_next(lx);
+		if (nr == '~')
+			lx_emit(lx, e, PROMQL_T_NEQ_REGEX);
+		else if (nr == '=')
+			lx_emit(lx, e, PROMQL_T_NEQ);
+		else
+			return lx_errorf(lx, e, "unexpected character after '!' inside braces: %s",
+					 quoted_rune(nr, q, sizeof(q)));
+		break;
+	}
+	case '{':
+		return lx_errorf(lx, e, "unexpected left brace %s", quoted_rune(r, q, sizeof(q)));
+	case '}':
+		lx_emit(lx, e, PROMQL_T_RIGHT_BRACE);
+		lx->brace_open = false;
+		return ST_STATEMENTS;
+	default:
+		if (is_space(r))
+			return ST_SPACE;
+		if (is_alpha(r)) {
+			lx_backup(lx);
+			return ST_IDENTIFIER;
+		}
+		return lx_errorf(lx, e, "unexpected character inside braces: %s",
+				 quoted_rune(r, q, sizeof(q)));
+	}
+	return ST_INSIDE_BRACES;
+}
+
+static int digit_val(int ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	if (ch >= 'A' && ch <= 'F')
+		return ch - 'A' + 10;
+	return 16;
+}
+
+static int st_escape(struct promql_lexer *lx, struct emit_ctx *e)
+{
+	char u[64];
+	int n;
+	unsigned base, max;
+	int ch = lx_next(lx);
+	switch (ch) {
+	case 'a': case 'b': case 'f': case 'n': case 'r': case 't': case 'v': case '\\':
+		return ST_STRING;
+	case '0': case '1': case '2': case '3': case '4': case '5': case '6': case '7':
+		n = 3, base = 8, max = 255;
+		break;
+	case 'x':
+		ch = lx_next(lx);
+		n = 2, base = 16, max = 255;
+		break;
+	case 'u':
+		ch = lx_next(lx);
+		n = 4, base = 16, max = 0x10FFFF;
+		break;
+	case 'U':
+		ch = lx_next(lx);
+		n = 8, base = 16, max = 0x10FFFF;
+		break;
+	case LEX_EOF:
+		return lx_errorf(lx, e, "escape sequence not terminated");
+	default:
+		if (ch == lx->string_open)
+			return ST_STRING;
+		promql_go_unicode(ch, u, sizeof(u));
+		return lx_errorf(lx, e, "unknown escape sequence %s", u);
+	}
+	unsigned x = 0;
+	while (n > 0) {
+		unsigned d = (unsigned)digit_val(ch);
+		if (d >= base) {
+			if (ch == LEX_EOF)
+				return lx_errorf(lx, e, "escape sequence not terminated");
+			promql_go_unicode(ch, u, sizeof(u));
+			return lx_errorf(lx, e, "illegal character %s in escape sequence", u);
+		}
+		x = x * base + d;
+		n--;
+		if (n > 0)
+			ch = lx_next(lx);
+	}
+	if (x > max || (x >= 0xD800 && x < 0xE000))
+		return lx_errorf(lx, e, "escape sequence is an invalid Unicode code point");
+	return ST_STRING;
+}
+
+static int st_string(struct promql_lexer *lx, struct emit_ctx *e)
+{
+	for (;;) {
+		int r = lx_next(lx);
+		if (r == '\\')
+			return ST_ESCAPE;
+		if (r == RUNE_ERROR)
+			return lx_errorf(lx, e, "invalid UTF-8 rune");
+		if (r == LEX_EOF || r == '\n')
+			return lx_errorf(lx, e, "unterminated quoted string");
+		if (r == lx->string_open)
+			break;
+	}
+	lx_emit(lx, e, PROMQL_T_STRING);
+	return ST_STATEMENTS;
+}
+
+static int st_raw_string(struct promql_lexer *lx, struct emit_ctx *e)
+{
+	for (;;) {
+		int r = lx_next(lx);
+		if (r == RUNE_ERROR)
+			return lx_errorf(lx, e, "invalid UTF-8 rune");
+		if (r == LEX_EOF)
+			return lx_errorf(lx, e, "unterminated raw string");
+		if (r == lx->string_open)
+			break;
+	}
+	lx_emit(lx, e, PROMQL_T_STRING);
+	return ST_STATEMENTS;
+}
+
+static int st_duration(struct promql_lexer *lx, struct emit_ctx *e)
+{
+	char q[160];
+	if (scan_number(lx))
+		return lx_errorf(lx, e, "missing unit character in duration");
+	if (!accept_remaining_duration(lx))
+		return lx_errorf(lx, e, "bad duration syntax: %s", quoted_span(lx, q, 120));
+	lx_backup(lx);
+	lx_emit(lx, e, PROMQL_T_DURATION);
+	return ST_STATEMENTS;
+}
+
+static int st_number_or_duration(struct promql_lexer *lx, struct emit_ctx *e)
+{
+	char q[160];
+	if (scan_number(lx)) {
+		lx_emit(lx, e, PROMQL_T_NUMBER);
+		return ST_STATEMENTS;
+	}
+	if (accept_remaining_duration(lx)) {
+		lx_backup(lx);
+		lx_emit(lx, e, PROMQL_T_DURATION);
+		return ST_STATEMENTS;
+	}
+	return lx_errorf(lx, e, "bad number or duration syntax: %s", quoted_span(lx, q, 120));
+}
+
+static int st_identifier(struct promql_lexer *lx, struct emit_ctx *e)
+{
+	while (is_alnum(lx_next(lx)))
+		;
+	lx_backup(lx);
+	lx_emit(lx, e, PROMQL_T_IDENTIFIER);
+	return ST_STATEMENTS;
+}
+
+static int st_keyword_or_identifier(struct promql_lexer *lx, struct emit_ctx *e)
+{
+	for (;;) {
+		int r = lx_next(lx);
+		if (is_alnum(r) || r == ':')
+			continue;
+		lx_backup(lx);
+		break;
+	}
+	const char *word = lx->in + lx->start;
+	size_t n = (size_t)(lx->pos - lx->start);
+	for (size_t i = 0; i < sizeof(keywords) / sizeof(keywords[0]); i++) {
+		if (strlen(keywords[i].word) == n && strncasecmp(word, keywords[i].word, n) == 0) {
+			lx_emit(lx, e, keywords[i].tok);
+			return ST_STATEMENTS;
+		}
+	}
+	lx_emit(lx, e, memchr(word, ':', n) ? PROMQL_T_METRIC_IDENTIFIER : PROMQL_T_IDENTIFIER);
+	return ST_STATEMENTS;
+}
+
+static int st_space(struct promql_lexer *lx)
+{
+	while (is_space(lx_peek(lx)))
+		lx_next(lx);
+	lx->start = lx->pos;
+	return lx->brace_open ? ST_INSIDE_BRACES : ST_STATEMENTS;
+}
+
+static int st_comment(struct promql_lexer *lx, struct emit_ctx *e)
+{
+	lx->pos += 1;
+	for (;;) {
+		int r = lx_next(lx);
+		if (r == '\r' || r == '\n' || r == LEX_EOF)
+			break;
+	}
+	lx_backup(lx);
+	lx_emit(lx, e, PROMQL_T_COMMENT);
+	return lx->brace_open ? ST_INSIDE_BRACES : ST_STATEMENTS;
+}
+
+void promql_lexer_init(struct promql_lexer *lx, const char *in, size_t n)
+{
+	memset(lx, 0, sizeof(*lx));
+	lx->in = in;
+	lx->n = n > (size_t)0x7fffffff ? 0x7fffffff : (int)n;
+	lx->state = ST_STATEMENTS;
+}
+
+void promql_lexer_next(struct promql_lexer *lx, struct promql_token *tok)
+{
+	struct emit_ctx e = { tok, false };
+	if (lx->state == ST_STOP) {
+		tok->type = PROMQL_T_EOF;
+		tok->pos = lx->start;
+		tok->len = 0;
+		tok->msg = NULL;
+		return;
+	}
+	while (!e.scanned) {
+		switch (lx->state) {
+		case ST_STATEMENTS: lx->state = st_statements(lx, &e); break;
+		case ST_INSIDE_BRACES: lx->state = st_inside_braces(lx, &e); break;
+		case ST_STRING: lx->state = st_string(lx, &e); break;
+		case ST_RAW_STRING: lx->state = st_raw_string(lx, &e); break;
+		case ST_ESCAPE: lx->state = st_escape(lx, &e); break;
+		case ST_SPACE: lx->state = st_space(lx); break;
+		case ST_COMMENT: lx->state = st_comment(lx, &e); break;
+		case ST_DURATION: lx->state = st_duration(lx, &e); break;
+		case ST_NUMBER_OR_DURATION: lx->state = st_number_or_duration(lx, &e); break;
+		case ST_IDENTIFIER: lx->state = st_identifier(lx, &e); break;
+		case ST_KEYWORD_OR_IDENTIFIER: lx->state = st_keyword_or_identifier(lx, &e); break;
+		default:
+			tok->type = PROMQL_T_EOF;
+			tok->pos = lx->start;
+			tok->len = 0;
+			tok->msg = NULL;
+			return;
+		}
+	}
+}
+
+void promql_tok_describe(const char *in, const struct promql_token *tok, char *out, size_t cap)
+{
+	const char *text = in + tok->pos;
+	size_t n = (size_t)tok->len;
+	char q[512];
+	enum promql_tok t = tok->type;
+	if (t == PROMQL_T_EOF) {
+		snprintf(out, cap, "end of input");
+		return;
+	}
+	if (t == PROMQL_T_ERROR) {
+		snprintf(out, cap, "%s", tok->msg ? tok->msg : "error");
+		return;
+	}
+	if (t == PROMQL_T_IDENTIFIER || t == PROMQL_T_METRIC_IDENTIFIER) {
+		promql_go_quote(text, n, -1, q, sizeof(q));
+		snprintf(out, cap, "%s %s",
+			 t == PROMQL_T_IDENTIFIER ? "identifier" : "metric identifier", q);
+		return;
+	}
+	if (t > PROMQL_T_KEYWORDS_START && t < PROMQL_T_KEYWORDS_END) {
+		snprintf(out, cap, "<%.*s>", (int)n, text);
+		return;
+	}
+	if (promql_tok_is_operator(t)) {
+		snprintf(out, cap, "<op:%.*s>", (int)n, text);
+		return;
+	}
+	if (promql_tok_is_aggregator(t)) {
+		snprintf(out, cap, "<aggr:%.*s>", (int)n, text);
+		return;
+	}
+	/* Item.String() for the rest: %q, or %.10q... when longer than 10 bytes */
+	if (n > 10) {
+		promql_go_quote(text, n, 10, q, sizeof(q));
+		snprintf(q + strlen(q), sizeof(q) - strlen(q), "...");
+	} else {
+		promql_go_quote(text, n, -1, q, sizeof(q));
+	}
+	const char *kind = NULL;
+	switch (t) {
+	case PROMQL_T_STRING: kind = "string"; break;
+	case PROMQL_T_NUMBER: kind = "number"; break;
+	case PROMQL_T_DURATION: kind = "duration"; break;
+	case PROMQL_T_COMMENT: kind = "comment"; break;
+	default: break;
+	}
+	if (kind)
+		snprintf(out, cap, "%s %s", kind, q);
+	else
+		snprintf(out, cap, "%s", q);
+}

@@ -1,0 +1,1502 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * prometheus.yml parsing (format and rules in config.h).  libyaml loads the
+ * whole document into a node tree (anchors resolved); a table of keys per
+ * section (struct ykey: name, kind, offset) drives decoding, so an unknown
+ * key, a duplicate key or a badly typed value is caught in one place and
+ * reported with the node's line.  Scalars are typed as gopkg.in/yaml.v2
+ * (which Prometheus uses) types them: YAML 1.1 booleans (yes/no/on/off...),
+ * quoted scalars are always strings, null leaves the zero value.
+ */
+#include "server/scrape/config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <libgen.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+#include "common/buf.h"
+#include "common/log.h"
+#include "common/pfile.h"
+
+#define MS_SECOND 1000LL
+#define MS_MINUTE (60 * MS_SECOND)
+
+/* Parsing context: the document, the file name and where the error goes. */
+struct ycx {
+	yaml_document_t *doc;
+	const char *file;
+	char *err;
+	size_t errlen;
+};
+
+static int yerr_line(struct ycx *y, int line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int yerr_line(struct ycx *y, int line, const char *fmt, ...)
+{
+	char msg[768];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (line > 0)
+		snprintf(y->err, y->errlen, "%s:%d: %s", y->file, line, msg);
+	else
+		snprintf(y->err, y->errlen, "%s: %s", y->file, msg);
+	return -EINVAL;
+}
+
+static int node_line(const yaml_node_t *n)
+{
+	return n ? (int)n->start_mark.line + 1 : 0;
+}
+
+#define yerr(y, node, ...) yerr_line((y), node_line(node), __VA_ARGS__)
+
+static bool node_quoted(const yaml_node_t *n)
+{
+	return n->data.scalar.style == YAML_SINGLE_QUOTED_SCALAR_STYLE ||
+	       n->data.scalar.style == YAML_DOUBLE_QUOTED_SCALAR_STYLE ||
+	       n->data.scalar.style == YAML_LITERAL_SCALAR_STYLE ||
+	       n->data.scalar.style == YAML_FOLDED_SCALAR_STYLE;
+}
+
+static const char *scalar(const yaml_node_t *n)
+{
+	return (const char *)n->data.scalar.value;
+}
+
+/* A plain null scalar: "", "~", "null" (yaml.v2's resolve table). */
+static bool node_null(const yaml_node_t *n)
+{
+	if (!n)
+		return true;
+	if (n->type != YAML_SCALAR_NODE || node_quoted(n))
+		return false;
+	const char *s = scalar(n);
+	return !*s || !strcmp(s, "~") || !strcmp(s, "null") || !strcmp(s, "Null") ||
+	       !strcmp(s, "NULL");
+}
+
+static const char *node_kind(const yaml_node_t *n)
+{
+	switch (n->type) {
+	case YAML_MAPPING_NODE:
+		return "!!map";
+	case YAML_SEQUENCE_NODE:
+		return "!!seq";
+	default:
+		return "!!str";
+	}
+}
+
+static char *join_dir(const char *dir, const char *path)
+{
+	if (!*path || path[0] == '/' || !dir || !*dir || !strcmp(dir, "."))
+		return xstrdup(path);
+	struct buf b = BUF_INIT;
+	buf_printf(&b, "%s/%s", dir, path);
+	return buf_detach(&b, NULL);
+}
+
+/* ---- scalar decoders (all take a non-null scalar or report a type error) ---- */
+
+static int dec_string(struct ycx *y, yaml_node_t *n, const char *key, char **out)
+{
+	if (node_null(n)) {
+		free(*out);
+		*out = xstrdup("");
+		return 0;
+	}
+	if (n->type != YAML_SCALAR_NODE)
+		return yerr(y, n, "cannot unmarshal %s into string for key \"%s\"", node_kind(n),
+			    key);
+	free(*out);
+	*out = xstrdup(scalar(n));
+	return 0;
+}
+
+static int dec_bool(struct ycx *y, yaml_node_t *n, const char *key, bool *out)
+{
+	static const char *const yes[] = { "y", "Y", "yes", "Yes", "YES", "true", "True",
+					    "TRUE", "on", "On", "ON" };
+	static const char *const no[] = { "n", "N", "no", "No", "NO", "false", "False",
+					   "FALSE", "off", "Off", "OFF" };
+	if (node_null(n)) {
+		*out = false;
+		return 0;
+	}
+	if (n->type == YAML_SCALAR_NODE && !node_quoted(n)) {
+		for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+			if (!strcmp(scalar(n), yes[i])) {
+				*out = true;
+				return 0;
+			}
+			if (!strcmp(scalar(n), no[i])) {
+				*out = false;
+				return 0;
+			}
+		}
+	}
+	return yerr(y, n, "invalid value %s%s%s for key \"%s\": expected a boolean",
+		    n->type == YAML_SCALAR_NODE ? "\"" : "",
+		    n->type == YAML_SCALAR_NODE ? scalar(n) : node_kind(n),
+		    n->type == YAML_SCALAR_NODE ? "\"" : "", key);
+}
+
+/* An unsigned YAML integer: decimal (underscores allowed), 0x hex, 0o/0 octal, 0b binary. */
+static int parse_yaml_uint(const char *s, uint64_t *out)
+{
+	char digits[64];
+	size_t n = 0;
+	if (*s == '+')
+		s++;
+	for (; *s; s++) {
+		if (*s == '_')
+			continue;
+		if (n + 1 >= sizeof(digits))
+			return -ERANGE;
+		digits[n++] = *s;
+	}
+	digits[n] = 0;
+	if (!n)
+		return -EINVAL;
+	int base = 10;
+	const char *d = digits;
+	if (!strncmp(d, "0x", 2)) {
+		base = 16;
+		d += 2;
+	} else if (!strncmp(d, "0b", 2)) {
+		base = 2;
+		d += 2;
+	} else if (!strncmp(d, "0o", 2)) {
+		base = 8;
+		d += 2;
+	} else if (d[0] == '0' && d[1]) {
+		base = 8;
+		d += 1;
+	}
+	if (!*d)
+		return -EINVAL;
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(d, &end, base);
+	if (*end || *d == '-')
+		return -EINVAL;
+	if (errno)
+		return -ERANGE;
+	*out = v;
+	return 0;
+}
+
+static int dec_u64(struct ycx *y, yaml_node_t *n, const char *key, uint64_t *out)
+{
+	if (node_null(n)) {
+		*out = 0;
+		return 0;
+	}
+	if (n->type != YAML_SCALAR_NODE || node_quoted(n) || parse_yaml_uint(scalar(n), out) < 0)
+		return yerr(y, n, "invalid value %s%s%s for key \"%s\": expected an unsigned integer",
+			    n->type == YAML_SCALAR_NODE ? "\"" : "",
+			    n->type == YAML_SCALAR_NODE ? scalar(n) : node_kind(n),
+			    n->type == YAML_SCALAR_NODE ? "\"" : "", key);
+	return 0;
+}
+
+int scrape_duration_parse(const char *s, int64_t *ms)
+{
+	/* ^(\d+y)?(\d+w)?(\d+d)?(\d+h)?(\d+m)?(\d+s)?(\d+ms)?$, units in this order */
+	static const struct {
+		const char *unit;
+		int64_t ms;
+	} units[] = {
+		{ "y", 365 * 24 * 3600 * MS_SECOND }, { "w", 7 * 24 * 3600 * MS_SECOND },
+		{ "d", 24 * 3600 * MS_SECOND },	      { "h", 3600 * MS_SECOND },
+		{ "m", MS_MINUTE },		      { "s", MS_SECOND },
+		{ "ms", 1 },
+	};
+	if (!strcmp(s, "0")) {
+		*ms = 0;
+		return 0;
+	}
+	if (!*s)
+		return -EINVAL;
+	const char *p = s;
+	size_t next = 0;
+	int64_t total = 0;
+	while (*p) {
+		if (*p < '0' || *p > '9')
+			return -EINVAL;
+		uint64_t v = 0;
+		bool overflow = false;
+		while (*p >= '0' && *p <= '9') {
+			if (v > (UINT64_MAX - 9) / 10)
+				overflow = true;
+			v = v * 10 + (uint64_t)(*p - '0');
+			p++;
+		}
+		size_t u;
+		for (u = next; u < sizeof(units) / sizeof(units[0]); u++) {
+			size_t ul = strlen(units[u].unit);
+			/* "m" must not take the "m" of "ms" */
+			if (!strncmp(p, units[u].unit, ul) && !(ul == 1 && p[0] == 'm' && p[1] == 's'))
+				break;
+		}
+		if (u == sizeof(units) / sizeof(units[0]))
+			return -EINVAL;
+		p += strlen(units[u].unit);
+		next = u + 1;
+		if (overflow || v > (uint64_t)(INT64_MAX / 1000000 / units[u].ms))
+			return -ERANGE;
+		total += (int64_t)v * units[u].ms;
+		if (total > INT64_MAX / 1000000)
+			return -ERANGE;
+	}
+	*ms = total;
+	return 0;
+}
+
+void scrape_duration_format(int64_t ms, char *out, size_t outlen)
+{
+	static const struct {
+		const char *unit;
+		int64_t ms;
+		bool exact;
+	} units[] = {
+		{ "y", 365 * 24 * 3600 * MS_SECOND, true }, { "w", 7 * 24 * 3600 * MS_SECOND, true },
+		{ "d", 24 * 3600 * MS_SECOND, false },	    { "h", 3600 * MS_SECOND, false },
+		{ "m", MS_MINUTE, false },		    { "s", MS_SECOND, false },
+		{ "ms", 1, false },
+	};
+	size_t len = 0;
+	out[0] = 0;
+	if (ms == 0) {
+		snprintf(out, outlen, "0s");
+		return;
+	}
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (units[i].exact && ms % units[i].ms)
+			continue;
+		int64_t v = ms / units[i].ms;
+		if (v > 0 && len < outlen) {
+			len += (size_t)snprintf(out + len, outlen - len, "%" PRId64 "%s", v,
+						units[i].unit);
+			ms -= v * units[i].ms;
+		}
+	}
+}
+
+static int dec_duration(struct ycx *y, yaml_node_t *n, const char *key, int64_t *out)
+{
+	if (node_null(n)) {
+		*out = 0;
+		return 0;
+	}
+	if (n->type != YAML_SCALAR_NODE)
+		return yerr(y, n, "cannot unmarshal %s into duration for key \"%s\"", node_kind(n),
+			    key);
+	int rc = scrape_duration_parse(scalar(n), out);
+	if (rc == -ERANGE)
+		return yerr(y, n, "duration out of range for key \"%s\"", key);
+	if (rc < 0) {
+		if (!*scalar(n))
+			return yerr(y, n, "empty duration string for key \"%s\"", key);
+		return yerr(y, n, "not a valid duration string: \"%s\" for key \"%s\"", scalar(n),
+			    key);
+	}
+	return 0;
+}
+
+/* alecthomas/units Base2Bytes: <int><unit>, unit B, KB/KiB, MB/MiB ... EB/EiB, all powers of 1024. */
+static int dec_bytes(struct ycx *y, yaml_node_t *n, const char *key, uint64_t *out)
+{
+	static const char *const prefixes = "KMGTPE";
+	if (node_null(n)) {
+		*out = 0;
+		return 0;
+	}
+	if (n->type != YAML_SCALAR_NODE)
+		goto bad;
+	const char *s = scalar(n);
+	if (!strcmp(s, "0")) {
+		*out = 0;
+		return 0;
+	}
+	const char *p = s;
+	uint64_t v = 0;
+	if (*p < '0' || *p > '9')
+		goto bad;
+	while (*p >= '0' && *p <= '9')
+		v = v * 10 + (uint64_t)(*p++ - '0');
+	uint64_t mult = 1;
+	if (!strcmp(p, "B")) {
+		mult = 1;
+	} else if (*p && strchr(prefixes, *p) &&
+		   (!strcmp(p + 1, "B") || !strcmp(p + 1, "iB"))) {
+		for (const char *q = prefixes; *q; q++) {
+			mult *= 1024;
+			if (*q == *p)
+				break;
+		}
+	} else {
+		goto bad;
+	}
+	*out = v * mult;
+	return 0;
+bad:
+	return yerr(y, n, "invalid size %s%s%s for key \"%s\"",
+		    n->type == YAML_SCALAR_NODE ? "\"" : "",
+		    n->type == YAML_SCALAR_NODE ? scalar(n) : node_kind(n),
+		    n->type == YAML_SCALAR_NODE ? "\"" : "", key);
+}
+
+static int dec_strlist(struct ycx *y, yaml_node_t *n, const char *key, struct strlist *out)
+{
+	strlist_clear(out);
+	if (node_null(n))
+		return 0;
+	if (n->type != YAML_SEQUENCE_NODE)
+		return yerr(y, n, "cannot unmarshal %s into a list for key \"%s\"", node_kind(n), key);
+	for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top;
+	     it++) {
+		yaml_node_t *e = yaml_document_get_node(y->doc, *it);
+		if (node_null(e)) {
+			strlist_push(out, "");
+			continue;
+		}
+		if (e->type != YAML_SCALAR_NODE)
+			return yerr(y, e, "cannot unmarshal %s into string in list \"%s\"",
+				    node_kind(e), key);
+		strlist_push(out, scalar(e));
+	}
+	return 0;
+}
+
+/* Iterate the pairs of a mapping, rejecting non-scalar and duplicate keys. */
+static int check_mapping(struct ycx *y, yaml_node_t *n, const char *what)
+{
+	if (n->type != YAML_MAPPING_NODE)
+		return yerr(y, n, "cannot unmarshal %s into %s", node_kind(n), what);
+	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+		yaml_node_t *k = yaml_document_get_node(y->doc, p->key);
+		if (k->type != YAML_SCALAR_NODE)
+			return yerr(y, k, "non-scalar key in %s", what);
+		for (yaml_node_pair_t *q = n->data.mapping.pairs.start; q < p; q++) {
+			yaml_node_t *k2 = yaml_document_get_node(y->doc, q->key);
+			if (!strcmp(scalar(k), scalar(k2)))
+				return yerr(y, k, "duplicate key \"%s\" in %s", scalar(k), what);
+		}
+	}
+	return 0;
+}
+
+/* A map of label name to value; names must be valid, values valid UTF-8. */
+static int dec_labels(struct ycx *y, yaml_node_t *n, const char *what, struct labels *out)
+{
+	labels_clear(out);
+	if (node_null(n))
+		return 0;
+	int rc = check_mapping(y, n, what);
+	if (rc < 0)
+		return rc;
+	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+		yaml_node_t *k = yaml_document_get_node(y->doc, p->key);
+		yaml_node_t *v = yaml_document_get_node(y->doc, p->value);
+		if (!label_name_valid(scalar(k)))
+			return yerr(y, k, "\"%s\" is not a valid label name", scalar(k));
+		const char *val = "";
+		if (!node_null(v)) {
+			if (v->type != YAML_SCALAR_NODE)
+				return yerr(y, v, "cannot unmarshal %s into label value of \"%s\"",
+					    node_kind(v), scalar(k));
+			val = scalar(v);
+		}
+		if (!label_value_valid(val))
+			return yerr(y, v, "\"%s\" is not a valid label value", val);
+		labels_set(out, scalar(k), val);
+	}
+	return 0;
+}
+
+/* ---- table-driven mappings ---- */
+
+enum ykind { YK_STR, YK_BOOL, YK_U64, YK_DUR, YK_BYTES, YK_STRLIST, YK_FN, YK_IGNORE };
+
+struct ykey {
+	const char *name;
+	enum ykind kind;
+	size_t off;		/* of the field in the object */
+	/* YK_FN: decode value node n into obj */
+	int (*fn)(struct ycx *y, yaml_node_t *n, void *obj);
+};
+
+static int dec_mapping(struct ycx *y, yaml_node_t *n, const char *what, const struct ykey *keys,
+		       void *obj)
+{
+	if (node_null(n))
+		return 0;
+	int rc = check_mapping(y, n, what);
+	if (rc < 0)
+		return rc;
+	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+		yaml_node_t *k = yaml_document_get_node(y->doc, p->key);
+		yaml_node_t *v = yaml_document_get_node(y->doc, p->value);
+		const char *name = scalar(k);
+		const struct ykey *key;
+		for (key = keys; key->name; key++)
+			if (!strcmp(key->name, name))
+				break;
+		if (!key->name)
+			return yerr(y, k, "unknown key \"%s\" in %s", name, what);
+		char *field = (char *)obj + key->off;
+		switch (key->kind) {
+		case YK_STR:
+			rc = dec_string(y, v, name, (char **)(void *)field);
+			break;
+		case YK_BOOL:
+			rc = dec_bool(y, v, name, (bool *)(void *)field);
+			break;
+		case YK_U64:
+			rc = dec_u64(y, v, name, (uint64_t *)(void *)field);
+			break;
+		case YK_DUR:
+			rc = dec_duration(y, v, name, (int64_t *)(void *)field);
+			break;
+		case YK_BYTES:
+			rc = dec_bytes(y, v, name, (uint64_t *)(void *)field);
+			break;
+		case YK_STRLIST:
+			rc = dec_strlist(y, v, name, (struct strlist *)(void *)field);
+			break;
+		case YK_FN:
+			rc = key->fn(y, v, obj);
+			break;
+		case YK_IGNORE:
+			rc = 0;
+			break;
+		}
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+#define KEY(name, kind, type, field) { name, kind, offsetof(type, field), NULL }
+#define KEYFN(name, fn) { name, YK_FN, 0, fn }
+
+/* ---- relabel rules ---- */
+
+static int dec_relabel_source(struct ycx *y, yaml_node_t *n, void *obj)
+{
+	struct relabel_rule *r = obj;
+	int rc = dec_strlist(y, n, "source_labels", &r->source_labels);
+	if (rc < 0)
+		return rc;
+	r->source_labels_set = !node_null(n);
+	for (size_t i = 0; i < r->source_labels.n; i++)
+		if (!label_name_valid(r->source_labels.items[i]))
+			return yerr(y, n, "\"%s\" is not a valid label name",
+				    r->source_labels.items[i]);
+	return 0;
+}
+
+static int dec_relabel_regex(struct ycx *y, yaml_node_t *n, void *obj)
+{
+	struct relabel_rule *r = obj;
+	r->regex_set = true;
+	int rc = dec_string(y, n, "regex", &r->regex_src);
+	if (rc < 0)
+		return rc;
+	/* relabel_rule_prepare() checks and compiles it; report at the regex's line */
+	char rerr[512];
+	vregex_free(r->regex);
+	r->regex = NULL;
+	enum relabel_action saved = r->action;
+	r->action = RELABEL_KEEP;	/* only the regex checks apply to keep */
+	rc = relabel_rule_prepare(r, rerr, sizeof(rerr));
+	r->action = saved;
+	if (rc < 0)
+		return yerr(y, n, "%s", rerr);
+	return 0;
+}
+
+static int dec_relabel_action(struct ycx *y, yaml_node_t *n, void *obj)
+{
+	struct relabel_rule *r = obj;
+	char *s = NULL;
+	int rc = dec_string(y, n, "action", &s);
+	if (rc == 0 && relabel_action_parse(s, &r->action) < 0)
+		rc = yerr(y, n, "unknown relabel action \"%s\"", s);
+	free(s);
+	return rc;
+}
+
+static const struct ykey relabel_keys[] = {
+	KEYFN("source_labels", dec_relabel_source),
+	KEY("separator", YK_STR, struct relabel_rule, separator),
+	KEYFN("regex", dec_relabel_regex),
+	KEY("modulus", YK_U64, struct relabel_rule, modulus),
+	KEY("target_label", YK_STR, struct relabel_rule, target_label),
+	KEY("replacement", YK_STR, struct relabel_rule, replacement),
+	KEYFN("action", dec_relabel_action),
+	{ 0 },
+};
+
+static int dec_relabel_list(struct ycx *y, yaml_node_t *n, const char *key, const char *null_msg,
+			    struct relabel_rule **out, size_t *nout)
+{
+	if (node_null(n))
+		return 0;
+	if (n->type != YAML_SEQUENCE_NODE)
+		return yerr(y, n, "cannot unmarshal %s into a list for key \"%s\"", node_kind(n), key);
+	size_t cnt = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
+	*out = xcalloc(cnt ? cnt : 1, sizeof(**out));
+	for (size_t i = 0; i < cnt; i++) {
+		yaml_node_t *e = yaml_document_get_node(y->doc, n->data.sequence.items.start[i]);
+		struct relabel_rule *r = &(*out)[i];
+		relabel_rule_init(r);
+		(*nout)++;
+		r->line = node_line(e);
+		if (node_null(e))
+			return yerr(y, e, "%s", null_msg);
+		int rc = dec_mapping(y, e, "relabel_config", relabel_keys, r);
+		if (rc < 0)
+			return rc;
+		char msg[512];
+		if (relabel_rule_prepare(r, msg, sizeof(msg)) < 0)
+			return yerr(y, e, "%s", msg);
+	}
+	return 0;
+}
+
+/* ---- HTTP client ---- */
+
+static int dec_tls_version(struct ycx *y, yaml_node_t *n, const char *key, char **out)
+{
+	int rc = dec_string(y, n, key, out);
+	if (rc < 0)
+		return rc;
+	if (**out && strcmp(*out, "TLS10") && strcmp(*out, "TLS11") && strcmp(*out, "TLS12") &&
+	    strcmp(*out, "TLS13"))
+		return yerr(y, n, "unknown TLS version: %s", *out);
+	return 0;
+}
+
+static int dec_tls_min(struct ycx *y, yaml_node_t *n, void *obj)
+{
+	return dec_tls_version(y, n, "min_version", &((struct scrape_tls *)obj)->min_version);
+}
+
+static int dec_tls_max(struct ycx *y, yaml_node_t *n, void *obj)
+{
+	return dec_tls_version(y, n, "max_version", &((struct scrape_tls *)obj)->max_version);
+}
+
+static const struct ykey tls_keys[] = {
+	KEY("ca_file", YK_STR, struct scrape_tls, ca_file),
+	KEY("cert_file", YK_STR, struct scrape_tls, cert_file),
+	KEY("key_file", YK_STR, struct scrape_tls, key_file),
+	KEY("server_name", YK_STR, struct scrape_tls, server_name),
+	KEY("insecure_skip_verify", YK_BOOL, struct scrape_tls, insecure_skip_verify),
+	KEYFN("min_version", dec_tls_min),
+	KEYFN("max_version", dec_tls_max),
+	{ 0 },
+};
+
+static const struct ykey basic_auth_keys[] = {
+	KEY("username", YK_STR, struct scrape_http_client, basic_auth_username),
+	KEY("password", YK_STR, struct scrape_http_client, basic_auth_password),
+	KEY("password_file", YK_STR, struct scrape_http_client, basic_auth_password_file),
+	{ 0 },
+};
+
+static const struct ykey authorization_keys[] = {
+	KEY("type", YK_STR, struct scrape_http_client, authorization_type),
+	KEY("credentials", YK_STR, struct scrape_http_client, authorization_credentials),
+	KEY("credentials_file", YK_STR, struct scrape_http_client, authorization_credentials_file),
+	{ 0 },
+};
+
+/* oauth2 is validated for shape and required fields but not used */
+struct oauth2_tmp {
+	char *client_id, *client_secret, *client_secret_file, *token_url, *proxy_url;
+	struct strlist scopes;
+	struct scrape_tls tls;
+};
+
+static int dec_ignore_string_map(struct ycx *y, yaml_node_t *n, void *obj)
+{
+	if (node_null(n))
+		return 0;
+	int rc = check_mapping(y, n, "endpoint_params");
+	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; rc == 0 && p < n->data.mapping.pairs.top;
+	     p++) {
+		yaml_node_t *v = yaml_document_get_node(y->doc, p->value);
+		if (v->type != YAML_SCALAR_NODE)
+			rc = yerr(y, v, "cannot unmarshal %s into string", node_kind(v));
+	}
+	return rc;
+}
+
+static int dec_oauth2_tls(struct ycx *y, yaml_node_t *n, void *obj)
+{
+	return dec_mapping(y, n, "tls_config", tls_keys, &((struct oauth2_tmp *)obj)->tls);
+}
+
+static const struct ykey oauth2_keys[] = {
+	KEY("client_id", YK_STR, struct oauth2_tmp, client_id),
+	KEY("client_secret", YK_STR, struct oauth2_tmp, client_secret),
+	KEY("client_secret_file", YK_STR, struct oauth2_tmp, client_secret_file),
+	KEY("scopes", YK_STRLIST, struct oauth2_tmp, scopes),
+	KEY("token_url", YK_STR, struct oauth2_tmp, token_url),
+	KEYFN("endpoint_params", dec_ignore_string_map),
+	KEY("proxy_url", YK_STR, struct oauth2_tmp, proxy_url),
+	KEYFN("tls_config", dec_oauth2_tls),
+	{ 0 },
+};
+
+static void tls_free(struct scrape_tls *t)
+{
+	free(t->ca_file);
+	free(t->cert_file);
+	free(t->key_file);
+	free(t->server_name);
+	free(t->min_version);
+	free(t->max_version);
+}
+
+/* ---- scrape job ---- */
+
+/* Parsing state of one job beyond struct scrape_job: raw bearer token fields. */
+struct job_tmp {
+	struct scrape_job job;	/* first, so key offsets into the job work on the wrapper */
+	char *bearer_token, *bearer_token_file;
+	int oauth2_line;
+	struct oauth2_tmp oauth2;
+};
+
+static int dec_job_basic_auth(struct ycx *y, yaml_node_t *n, void *obj)
+{
+	struct scrape_job *j = obj;
+	if (node_null(n))
+		return 0;
+	j->http.has_basic_auth = true;
+	return dec_mapping(y, n, "basic_auth", basic_auth_keys, &j->http);
+}
+
+static int dec_job_authorization(struct ycx *y, yaml_node_t *n, void *obj)
+{
+	struct scrape_job *j = obj;
+	if (node_null(n))
+		return 0;
+	j->http.has_authorization = true;
+	return dec_mapping(y, n, "authorization", authorization_keys, &j->http);
+}
+
+static int dec_job_oauth2(struct ycx *y, yaml_node_t *n, void *obj)
+{
+	struct job_tmp *t = obj;
+	if (node_null(n))
+		return 0;
+	t->job.http.has_oauth2 = true;
+	t->oauth2_line = node_line(n);
+	return dec_mapping(y, n, "oauth2", oauth2_keys, &t->oauth2);
+}
+
+static int dec_job_tls(struct ycx *y, yaml_node_t *n, void *obj)
+{
+	return dec_mapping(y, n, "tls_config", tls_keys, &((struct scrape_job *)obj)->http.tls);
+}
+
+static int dec_job_proxy_header(struct ycx *y, yaml_node_t *n, void *obj)
+{
+	if (node_null(n))
+		return 0;
+	int rc = check_mapping(y, n, "proxy_connect_header");
+	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; rc == 0 && p < n->data.mapping.pairs.top;
+	     p++) {
+		struct strlist tmp = { 0 };
+		rc = dec_strlist(y, yaml_document_get_node(y->doc, p->value), "proxy_connect_header",
+				 &tmp);
+		strlist_clear(&tmp);
+	}
+	if (rc == 0)
+		log_warn("config: proxy_connect_header is accepted but not used");
+	return rc;
+}
+
+static int dec_job_params(struct ycx *y, yaml_node_t *n, void *obj)
+{
+	struct scrape_job *j = obj;
+	if (node_null(n))
+		return 0;
+	int rc = check_mapping(y, n, "params");
+	if (rc < 0)
+		return rc;
+	size_t cnt = (size_t)(n->data.mapping.pairs.top - n->data.mapping.pairs.start);
+	j->params = xcalloc(cnt ? cnt : 1, sizeof(*j->params));
+	for (size_t i = 0; i < cnt; i++) {
+		yaml_node_pair_t *p = &n->data.mapping.pairs.start[i];
+		struct scrape_param *pa = &j->params[j->n_params++];
+		pa->name = xstrdup(scalar(yaml_document_get_node(y->doc, p->key)));
+		rc = dec_strlist(y, yaml_document_get_node(y->doc, p->value), pa->name, &pa->values);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int dec_tg_targets(struct ycx *y, yaml_node_t *n, void *obj)
+{
+	return dec_strlist(y, n, "targets", &((struct scrape_target_group *)obj)->targets);
+}
+
+static int dec_tg_labels(struct ycx *y, yaml_node_t *n, void *obj)
+{
+	return dec_labels(y, n, "labels", &((struct scrape_target_group *)obj)->labels);
+}
+
+static const struct ykey target_group_keys[] = {
+	KEYFN("targets", dec_tg_targets),
+	KEYFN("labels", dec_tg_labels),
+	{ 0 },
+};
+
+/* A list of target groups; null entries are an error named after key. */
+static int dec_target_groups(struct ycx *y, yaml_node_t *n, const char *key,
+			     struct scrape_target_group **out, size_t *nout, size_t first_source)
+{
+	if (node_null(n))
+		return 0;
+	if (n->type != YAML_SEQUENCE_NODE)
+		return yerr(y, n, "cannot unmarshal %s into a list for key \"%s\"", node_kind(n), key);
+	size_t cnt = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
+	*out = xrealloc(*out, (*nout + cnt + 1) * sizeof(**out));
+	for (size_t i = 0; i < cnt; i++) {
+		yaml_node_t *e = yaml_document_get_node(y->doc, n->data.sequence.items.start[i]);
+		struct scrape_target_group *g = &(*out)[(*nout)++];
+		memset(g, 0, sizeof(*g));
+		char src[32];
+		snprintf(src, sizeof(src), "%zu", first_source + i);
+		g->source = xstrdup(src);
+		if (node_null(e))
+			return yerr(y, e, "empty or null section in %s", key);
+		int rc = dec_mapping(y, e, "static_config", target_group_keys, g);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int dec_job_static(struct ycx *y, yaml_node_t *n, void *obj)
+{
+	struct scrape_job *j = obj;
+	return dec_target_groups(y, n, "static_configs", &j->static_configs, &j->n_static_configs,
+				 j->n_static_configs);
+}
+
+static const struct ykey file_sd_keys[] = {
+	KEY("files", YK_STRLIST, struct scrape_file_sd, files),
+	KEY("refresh_interval", YK_DUR, struct scrape_file_sd, refresh_interval_ms),
+	{ 0 },
+};
+
+/* Prometheus's patFileSDName: ^[^*]*(\*[^/]*)?\.(json|yml|yaml|JSON|YML|YAML)$ */
+static bool file_sd_name_valid(const char *s)
+{
+	const char *star = strchr(s, '*');
+	if (star && (strchr(star + 1, '*') || strchr(star, '/')))
+		return false;
+	const char *dot = strrchr(s, '.');
+	if (!dot)
+		return false;
+	static const char *const exts[] = { "json", "yml", "yaml", "JSON", "YML", "YAML" };
+	for (size_t i = 0; i < 6; i++)
+		if (!strcmp(dot + 1, exts[i]))
+			return true;
+	return false;
+}
+
+static int dec_job_file_sd(struct ycx *y, yaml_node_t *n, void *obj)
+{
+	struct scrape_job *j = obj;
+	if (node_null(n))
+		return 0;
+	if (n->type != YAML_SEQUENCE_NODE)
+		return yerr(y, n, "cannot unmarshal %s into a list for key \"file_sd_configs\"",
+			    node_kind(n));
+	size_t cnt = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
+	j->file_sd_configs =
+		xrealloc(j->file_sd_configs, (j->n_file_sd_configs + cnt + 1) * sizeof(struct scrape_file_sd));
+	for (size_t i = 0; i < cnt; i++) {
+		yaml_node_t *e = yaml_document_get_node(y->doc, n->data.sequence.items.start[i]);
+		struct scrape_file_sd *f = &j->file_sd_configs[j->n_file_sd_configs++];
+		memset(f, 0, sizeof(*f));
+		f->refresh_interval_ms = 5 * MS_MINUTE;
+		if (node_null(e))
+			return yerr(y, e, "empty or null section in file_sd_configs");
+		int rc = dec_mapping(y, e, "file_sd_config", file_sd_keys, f);
+		if (rc < 0)
+			return rc;
+		if (f->files.n == 0)
+			return yerr(y, e,
+				    "file service discovery config must contain at least one path name");
+		for (size_t k = 0; k < f->files.n; k++)
+			if (!file_sd_name_valid(f->files.items[k]))
+				return yerr(y, e, "path name \"%s\" is not valid for file discovery",
+					    f->files.items[k]);
+	}
+	return 0;
+}
+
+static int dec_job_relabel(struct ycx *y, yaml_node_t *n, void *obj)
+{
+	struct scrape_job *j = obj;
+	return dec_relabel_list(y, n, "relabel_configs",
+				"empty or null target relabeling rule in scrape config",
+				&j->relabel_configs, &j->n_relabel_configs);
+}
+
+static int dec_job_metric_relabel(struct ycx *y, yaml_node_t *n, void *obj)
+{
+	struct scrape_job *j = obj;
+	return dec_relabel_list(y, n, "metric_relabel_configs",
+				"empty or null metric relabeling rule in scrape config",
+				&j->metric_relabel_configs, &j->n_metric_relabel_configs);
+}
+
+/* Service discovery mechanisms Prometheus knows but vigil does not implement. */
+static int dec_job_other_sd(struct ycx *y, yaml_node_t *n, void *obj)
+{
+	struct scrape_job *j = obj;
+	if (!node_null(n) && n->type != YAML_SEQUENCE_NODE)
+		return yerr(y, n, "cannot unmarshal %s into a list of service discovery configs",
+			    node_kind(n));
+	log_warn("config: unsupported service discovery ignored\tjob=%s line=%d",
+		 j->job_name ? j->job_name : "", node_line(n));
+	return 0;
+}
+
+#define JOB_KEY(name, kind, field) KEY(name, kind, struct job_tmp, job.field)
+
+static const struct ykey job_keys[] = {
+	JOB_KEY("job_name", YK_STR, job_name),
+	JOB_KEY("honor_labels", YK_BOOL, honor_labels),
+	JOB_KEY("honor_timestamps", YK_BOOL, honor_timestamps),
+	KEYFN("params", dec_job_params),
+	JOB_KEY("scrape_interval", YK_DUR, scrape_interval_ms),
+	JOB_KEY("scrape_timeout", YK_DUR, scrape_timeout_ms),
+	JOB_KEY("metrics_path", YK_STR, metrics_path),
+	JOB_KEY("scheme", YK_STR, scheme),
+	JOB_KEY("body_size_limit", YK_BYTES, body_size_limit),
+	JOB_KEY("sample_limit", YK_U64, sample_limit),
+	JOB_KEY("target_limit", YK_U64, target_limit),
+	JOB_KEY("label_limit", YK_U64, label_limit),
+	JOB_KEY("label_name_length_limit", YK_U64, label_name_length_limit),
+	JOB_KEY("label_value_length_limit", YK_U64, label_value_length_limit),
+	KEYFN("basic_auth", dec_job_basic_auth),
+	KEYFN("authorization", dec_job_authorization),
+	KEYFN("oauth2", dec_job_oauth2),
+	KEY("bearer_token", YK_STR, struct job_tmp, bearer_token),
+	KEY("bearer_token_file", YK_STR, struct job_tmp, bearer_token_file),
+	JOB_KEY("proxy_url", YK_STR, http.proxy_url),
+	KEYFN("proxy_connect_header", dec_job_proxy_header),
+	KEYFN("tls_config", dec_job_tls),
+	JOB_KEY("follow_redirects", YK_BOOL, http.follow_redirects),
+	JOB_KEY("enable_http2", YK_BOOL, http.enable_http2),
+	KEYFN("static_configs", dec_job_static),
+	KEYFN("file_sd_configs", dec_job_file_sd),
+	KEYFN("relabel_configs", dec_job_relabel),
+	KEYFN("metric_relabel_configs", dec_job_metric_relabel),
+	KEYFN("azure_sd_configs", dec_job_other_sd),
+	KEYFN("consul_sd_configs", dec_job_other_sd),
+	KEYFN("digitalocean_sd_configs", dec_job_other_sd),
+	KEYFN("docker_sd_configs", dec_job_other_sd),
+	KEYFN("dockerswarm_sd_configs", dec_job_other_sd),
+	KEYFN("dns_sd_configs", dec_job_other_sd),
+	KEYFN("ec2_sd_configs", dec_job_other_sd),
+	KEYFN("eureka_sd_configs", dec_job_other_sd),
+	KEYFN("gce_sd_configs", dec_job_other_sd),
+	KEYFN("hetzner_sd_configs", dec_job_other_sd),
+	KEYFN("http_sd_configs", dec_job_other_sd),
+	KEYFN("ionos_sd_configs", dec_job_other_sd),
+	KEYFN("kubernetes_sd_configs", dec_job_other_sd),
+	KEYFN("kuma_sd_configs", dec_job_other_sd),
+	KEYFN("lightsail_sd_configs", dec_job_other_sd),
+	KEYFN("linode_sd_configs", dec_job_other_sd),
+	KEYFN("marathon_sd_configs", dec_job_other_sd),
+	KEYFN("nerve_sd_configs", dec_job_other_sd),
+	KEYFN("nomad_sd_configs", dec_job_other_sd),
+	KEYFN("openstack_sd_configs", dec_job_other_sd),
+	KEYFN("ovhcloud_sd_configs", dec_job_other_sd),
+	KEYFN("puppetdb_sd_configs", dec_job_other_sd),
+	KEYFN("scaleway_sd_configs", dec_job_other_sd),
+	KEYFN("serverset_sd_configs", dec_job_other_sd),
+	KEYFN("triton_sd_configs", dec_job_other_sd),
+	KEYFN("uyuni_sd_configs", dec_job_other_sd),
+	KEYFN("vultr_sd_configs", dec_job_other_sd),
+	{ 0 },
+};
+
+static void target_group_clear(struct scrape_target_group *g)
+{
+	strlist_clear(&g->targets);
+	labels_free(&g->labels);
+	free(g->source);
+	g->source = NULL;
+}
+
+void scrape_target_group_free(struct scrape_target_group *g)
+{
+	if (g)
+		target_group_clear(g);
+}
+
+static void job_free(struct scrape_job *j)
+{
+	free(j->job_name);
+	for (size_t i = 0; i < j->n_params; i++) {
+		free(j->params[i].name);
+		strlist_clear(&j->params[i].values);
+	}
+	free(j->params);
+	free(j->metrics_path);
+	free(j->scheme);
+	free(j->http.basic_auth_username);
+	free(j->http.basic_auth_password);
+	free(j->http.basic_auth_password_file);
+	free(j->http.authorization_type);
+	free(j->http.authorization_credentials);
+	free(j->http.authorization_credentials_file);
+	free(j->http.proxy_url);
+	tls_free(&j->http.tls);
+	for (size_t i = 0; i < j->n_static_configs; i++)
+		target_group_clear(&j->static_configs[i]);
+	free(j->static_configs);
+	for (size_t i = 0; i < j->n_file_sd_configs; i++)
+		strlist_clear(&j->file_sd_configs[i].files);
+	free(j->file_sd_configs);
+	for (size_t i = 0; i < j->n_relabel_configs; i++)
+		relabel_rule_free(&j->relabel_configs[i]);
+	free(j->relabel_configs);
+	for (size_t i = 0; i < j->n_metric_relabel_configs; i++)
+		relabel_rule_free(&j->metric_relabel_configs[i]);
+	free(j->metric_relabel_configs);
+}
+
+static bool str_set(const char *s)
+{
+	return s && *s;
+}
+
+/* prometheus/common HTTPClientConfig.Validate(), folding bearer_token(_file) into authorization. */
+static int job_validate_http(struct ycx *y, yaml_node_t *n, struct job_tmp *t)
+{
+	struct scrape_http_client *h = &t->job.http;
+	bool bearer = str_set(t->bearer_token) || str_set(t->bearer_token_file);
+	if (str_set(t->bearer_token) && str_set(t->bearer_token_file))
+		return yerr(y, n, "at most one of bearer_token & bearer_token_file must be configured");
+	if ((h->has_basic_auth || h->has_oauth2) && bearer)
+		return yerr(y, n,
+			    "at most one of basic_auth, oauth2, bearer_token & bearer_token_file must be configured");
+	if (h->has_basic_auth && str_set(h->basic_auth_password) &&
+	    str_set(h->basic_auth_password_file))
+		return yerr(y, n, "at most one of basic_auth password & password_file must be configured");
+	if (h->has_authorization) {
+		if (bearer)
+			return yerr(y, n,
+				    "authorization is not compatible with bearer_token & bearer_token_file");
+		if (str_set(h->authorization_credentials) && str_set(h->authorization_credentials_file))
+			return yerr(y, n,
+				    "at most one of authorization credentials & credentials_file must be configured");
+		/* trim the type; empty means Bearer */
+		char *ty = h->authorization_type ? h->authorization_type : "";
+		while (*ty == ' ' || *ty == '\t' || *ty == '\n' || *ty == '\r')
+			ty++;
+		size_t tl = strlen(ty);
+		while (tl && (ty[tl - 1] == ' ' || ty[tl - 1] == '\t' || ty[tl - 1] == '\n' ||
+			      ty[tl - 1] == '\r'))
+			tl--;
+		char *trimmed = tl ? xstrndup(ty, tl) : xstrdup("Bearer");
+		free(h->authorization_type);
+		h->authorization_type = trimmed;
+		if (!strcasecmp(trimmed, "basic"))
+			return yerr(y, n,
+				    "authorization type cannot be set to \"basic\", use \"basic_auth\" instead");
+		if (h->has_basic_auth || h->has_oauth2)
+			return yerr(y, n, "at most one of basic_auth, oauth2 & authorization must be configured");
+	} else if (bearer) {
+		h->has_authorization = true;
+		free(h->authorization_type);
+		h->authorization_type = xstrdup("Bearer");
+		if (str_set(t->bearer_token)) {
+			h->authorization_credentials = t->bearer_token;
+			t->bearer_token = NULL;
+		} else {
+			h->authorization_credentials_file = t->bearer_token_file;
+			t->bearer_token_file = NULL;
+		}
+	}
+	if (h->has_oauth2) {
+		struct oauth2_tmp *o = &t->oauth2;
+		if (h->has_basic_auth)
+			return yerr(y, n, "at most one of basic_auth, oauth2 & authorization must be configured");
+		if (!str_set(o->client_id))
+			return yerr_line(y, t->oauth2_line, "oauth2 client_id must be configured");
+		if (!str_set(o->client_secret) && !str_set(o->client_secret_file))
+			return yerr_line(y, t->oauth2_line,
+					 "either oauth2 client_secret or client_secret_file must be configured");
+		if (!str_set(o->token_url))
+			return yerr_line(y, t->oauth2_line, "oauth2 token_url must be configured");
+		if (str_set(o->client_secret) && str_set(o->client_secret_file))
+			return yerr_line(y, t->oauth2_line,
+					 "at most one of oauth2 client_secret & client_secret_file must be configured");
+	}
+	return 0;
+}
+
+static void oauth2_free(struct oauth2_tmp *o)
+{
+	free(o->client_id);
+	free(o->client_secret);
+	free(o->client_secret_file);
+	free(o->token_url);
+	free(o->proxy_url);
+	strlist_clear(&o->scopes);
+	tls_free(&o->tls);
+}
+
+static void resolve_path(char **p, const char *dir)
+{
+	if (!*p || !**p)
+		return;
+	char *j = join_dir(dir, *p);
+	free(*p);
+	*p = j;
+}
+
+/* Decode one scrape_configs entry into *out (which the caller frees even on error). */
+static int dec_job(struct ycx *y, yaml_node_t *n, const char *dir, struct scrape_job *out)
+{
+	struct job_tmp t;
+	memset(&t, 0, sizeof(t));
+	struct scrape_job *j = &t.job;
+	j->honor_timestamps = true;
+	j->metrics_path = xstrdup("/metrics");
+	j->scheme = xstrdup("http");
+	j->http.follow_redirects = true;
+	j->http.enable_http2 = true;
+	j->line = node_line(n);
+
+	int rc = dec_mapping(y, n, "scrape_config", job_keys, &t);
+	if (rc < 0)
+		goto out;
+	if (!str_set(j->job_name)) {
+		rc = yerr(y, n, "job_name is empty");
+		goto out;
+	}
+	rc = job_validate_http(y, n, &t);
+	if (rc < 0)
+		goto out;
+	if (j->n_relabel_configs == 0) {
+		for (size_t g = 0; g < j->n_static_configs; g++) {
+			struct strlist *tl = &j->static_configs[g].targets;
+			for (size_t i = 0; i < tl->n; i++) {
+				if (strchr(tl->items[i], '/')) {
+					rc = yerr(y, n, "\"%s\" is not a valid hostname", tl->items[i]);
+					goto out;
+				}
+			}
+		}
+	}
+	/* SetDirectory: relative file names are relative to the config file */
+	resolve_path(&j->http.basic_auth_password_file, dir);
+	resolve_path(&j->http.authorization_credentials_file, dir);
+	resolve_path(&j->http.tls.ca_file, dir);
+	resolve_path(&j->http.tls.cert_file, dir);
+	resolve_path(&j->http.tls.key_file, dir);
+	for (size_t f = 0; f < j->n_file_sd_configs; f++) {
+		struct strlist *fl = &j->file_sd_configs[f].files;
+		for (size_t i = 0; i < fl->n; i++)
+			resolve_path(&fl->items[i], dir);
+	}
+out:
+	free(t.bearer_token);
+	free(t.bearer_token_file);
+	oauth2_free(&t.oauth2);
+	*out = t.job;
+	return rc;
+}
+
+/* ---- top level ---- */
+
+static int dec_global_labels(struct ycx *y, yaml_node_t *n, void *obj)
+{
+	struct scrape_config *c = obj;
+	return dec_labels(y, n, "external_labels", &c->global.external_labels);
+}
+
+static const struct ykey global_keys[] = {
+	KEY("scrape_interval", YK_DUR, struct scrape_config, global.scrape_interval_ms),
+	KEY("scrape_timeout", YK_DUR, struct scrape_config, global.scrape_timeout_ms),
+	KEY("evaluation_interval", YK_DUR, struct scrape_config, global.evaluation_interval_ms),
+	KEY("query_log_file", YK_STR, struct scrape_config, global.query_log_file),
+	KEYFN("external_labels", dec_global_labels),
+	{ 0 },
+};
+
+static int dec_global(struct ycx *y, yaml_node_t *n, void *obj)
+{
+	struct scrape_config *c = obj;
+	if (node_null(n))
+		return 0;
+	/* GlobalConfig.UnmarshalYAML starts from zero and fills defaults after */
+	c->global.scrape_interval_ms = 0;
+	c->global.scrape_timeout_ms = 0;
+	c->global.evaluation_interval_ms = 0;
+	int rc = dec_mapping(y, n, "global", global_keys, c);
+	if (rc < 0)
+		return rc;
+	if (c->global.scrape_interval_ms == 0)
+		c->global.scrape_interval_ms = MS_MINUTE;
+	if (c->global.scrape_timeout_ms > c->global.scrape_interval_ms)
+		return yerr(y, n, "global scrape timeout greater than scrape interval");
+	if (c->global.scrape_timeout_ms == 0)
+		c->global.scrape_timeout_ms = 10 * MS_SECOND < c->global.scrape_interval_ms
+						      ? 10 * MS_SECOND
+						      : c->global.scrape_interval_ms;
+	if (c->global.evaluation_interval_ms == 0)
+		c->global.evaluation_interval_ms = MS_MINUTE;
+	return 0;
+}
+
+/* Prometheus's patRulePath: ^[^*]*(\*[^/]*)?$ */
+static bool rule_path_valid(const char *s)
+{
+	const char *star = strchr(s, '*');
+	return !star || (!strchr(star + 1, '*') && !strchr(star, '/'));
+}
+
+static int dec_rule_files(struct ycx *y, yaml_node_t *n, void *obj)
+{
+	struct scrape_config *c = obj;
+	int rc = dec_strlist(y, n, "rule_files", &c->rule_files);
+	if (rc < 0)
+		return rc;
+	for (size_t i = 0; i < c->rule_files.n; i++)
+		if (!rule_path_valid(c->rule_files.items[i]))
+			return yerr(y, n, "invalid rule file path \"%s\"", c->rule_files.items[i]);
+	return 0;
+}
+
+/* Where the scrape_configs node is, decoded after global so jobs inherit it. */
+struct top_tmp {
+	struct scrape_config cfg;
+	yaml_node_t *scrape_configs;
+};
+
+static int dec_scrape_configs_later(struct ycx *y, yaml_node_t *n, void *obj)
+{
+	struct top_tmp *t = obj;
+	if (!node_null(n) && n->type != YAML_SEQUENCE_NODE)
+		return yerr(y, n, "cannot unmarshal %s into a list for key \"scrape_configs\"",
+			    node_kind(n));
+	t->scrape_configs = n;
+	return 0;
+}
+
+/* remote_write / remote_read: a list of mappings with a url; the rest is kept unread. */
+static int dec_remote(struct ycx *y, yaml_node_t *n, const char *what, struct strlist *urls)
+{
+	if (node_null(n))
+		return 0;
+	if (n->type != YAML_SEQUENCE_NODE)
+		return yerr(y, n, "cannot unmarshal %s into a list for key \"%s\"", node_kind(n), what);
+	for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top;
+	     it++) {
+		yaml_node_t *e = yaml_document_get_node(y->doc, *it);
+		if (node_null(e))
+			return yerr(y, e, "empty or null %s config section",
+				    !strcmp(what, "remote_write") ? "remote write" : "remote read");
+		int rc = check_mapping(y, e, what);
+		if (rc < 0)
+			return rc;
+		const char *url = NULL;
+		for (yaml_node_pair_t *p = e->data.mapping.pairs.start; p < e->data.mapping.pairs.top;
+		     p++) {
+			yaml_node_t *k = yaml_document_get_node(y->doc, p->key);
+			yaml_node_t *v = yaml_document_get_node(y->doc, p->value);
+			if (!strcmp(scalar(k), "url") && v->type == YAML_SCALAR_NODE && !node_null(v))
+				url = scalar(v);
+		}
+		if (!url)
+			return yerr(y, e, "url for %s is empty", what);
+		strlist_push(urls, url);
+	}
+	return 0;
+}
+
+static int dec_remote_write(struct ycx *y, yaml_node_t *n, void *obj)
+{
+	return dec_remote(y, n, "remote_write", &((struct scrape_config *)obj)->remote_write_urls);
+}
+
+static int dec_remote_read(struct ycx *y, yaml_node_t *n, void *obj)
+{
+	return dec_remote(y, n, "remote_read", &((struct scrape_config *)obj)->remote_read_urls);
+}
+
+static int dec_alerting(struct ycx *y, yaml_node_t *n, void *obj)
+{
+	struct scrape_config *c = obj;
+	if (node_null(n))
+		return 0;
+	int rc = check_mapping(y, n, "alerting");
+	if (rc < 0)
+		return rc;
+	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+		yaml_node_t *k = yaml_document_get_node(y->doc, p->key);
+		yaml_node_t *v = yaml_document_get_node(y->doc, p->value);
+		if (!strcmp(scalar(k), "alertmanagers")) {
+			if (v->type == YAML_SEQUENCE_NODE)
+				c->n_alertmanagers = (size_t)(v->data.sequence.items.top -
+							      v->data.sequence.items.start);
+			else if (!node_null(v))
+				return yerr(y, v, "cannot unmarshal %s into a list for key \"alertmanagers\"",
+					    node_kind(v));
+		} else if (strcmp(scalar(k), "alert_relabel_configs") != 0) {
+			return yerr(y, k, "unknown key \"%s\" in alerting", scalar(k));
+		}
+	}
+	return 0;
+}
+
+static int dec_keep_mapping(struct ycx *y, yaml_node_t *n, void *obj)
+{
+	return node_null(n) ? 0 : check_mapping(y, n, "section");
+}
+
+static const struct ykey top_keys[] = {
+	KEYFN("global", dec_global),
+	KEYFN("alerting", dec_alerting),
+	KEYFN("rule_files", dec_rule_files),
+	KEYFN("scrape_configs", dec_scrape_configs_later),
+	KEYFN("storage", dec_keep_mapping),
+	KEYFN("tracing", dec_keep_mapping),
+	KEYFN("remote_write", dec_remote_write),
+	KEYFN("remote_read", dec_remote_read),
+	{ 0 },
+};
+
+void scrape_config_free(struct scrape_config *cfg)
+{
+	if (!cfg)
+		return;
+	free(cfg->path);
+	free(cfg->global.query_log_file);
+	labels_free(&cfg->global.external_labels);
+	strlist_clear(&cfg->rule_files);
+	for (size_t i = 0; i < cfg->n_jobs; i++)
+		job_free(&cfg->jobs[i]);
+	free(cfg->jobs);
+	strlist_clear(&cfg->remote_write_urls);
+	strlist_clear(&cfg->remote_read_urls);
+	free(cfg);
+}
+
+/* Load a YAML document from text; a parse error is reported with its line. */
+static int yaml_load(struct ycx *y, yaml_document_t *doc, const char *text, size_t len)
+{
+	yaml_parser_t parser;
+	if (!yaml_parser_initialize(&parser))
+		return yerr_line(y, 0, "cannot initialise the YAML parser");
+	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+	int rc = 0;
+	if (!yaml_parser_load(&parser, doc)) {
+		rc = yerr_line(y, (int)parser.problem_mark.line + 1, "yaml: %s%s%s",
+			       parser.problem ? parser.problem : "parse error",
+			       parser.context ? " " : "", parser.context ? parser.context : "");
+	}
+	yaml_parser_delete(&parser);
+	return rc;
+}
+
+static char *dir_of(const char *path)
+{
+	char *tmp = xstrdup(path);
+	char *d = xstrdup(dirname(tmp));
+	free(tmp);
+	return d;
+}
+
+int scrape_config_load_string(const char *text, size_t len, const char *name,
+			      struct scrape_config **out, char *err, size_t errlen)
+{
+	struct ycx y = { .file = name, .err = err, .errlen = errlen };
+	yaml_document_t doc;
+	struct top_tmp *t = xcalloc(1, sizeof(*t));
+	struct scrape_config *c = &t->cfg;
+	char *dir = dir_of(name);
+	bool have_doc = false;
+	int rc;
+
+	c->path = xstrdup(name);
+	c->global.scrape_interval_ms = MS_MINUTE;
+	c->global.scrape_timeout_ms = 10 * MS_SECOND;
+	c->global.evaluation_interval_ms = MS_MINUTE;
+
+	rc = yaml_load(&y, &doc, text, len);
+	if (rc < 0)
+		goto fail;
+	have_doc = true;
+	y.doc = &doc;
+	yaml_node_t *root = yaml_document_get_root_node(&doc);
+	if (root && !node_null(root)) {
+		rc = dec_mapping(&y, root, "config", top_keys, t);
+		if (rc < 0)
+			goto fail;
+	}
+	if (t->scrape_configs && !node_null(t->scrape_configs)) {
+		yaml_node_t *sc = t->scrape_configs;
+		size_t cnt = (size_t)(sc->data.sequence.items.top - sc->data.sequence.items.start);
+		c->jobs = xcalloc(cnt ? cnt : 1, sizeof(*c->jobs));
+		for (size_t i = 0; i < cnt; i++) {
+			yaml_node_t *e = yaml_document_get_node(&doc, sc->data.sequence.items.start[i]);
+			if (node_null(e)) {
+				rc = yerr(&y, e, "empty or null scrape config section");
+				goto fail;
+			}
+			rc = dec_job(&y, e, dir, &c->jobs[c->n_jobs]);
+			c->n_jobs++;
+			if (rc < 0)
+				goto fail;
+		}
+	}
+	/* inherit the global defaults, then check across jobs (Config.UnmarshalYAML) */
+	for (size_t i = 0; i < c->n_jobs; i++) {
+		struct scrape_job *j = &c->jobs[i];
+		if (j->scrape_interval_ms == 0)
+			j->scrape_interval_ms = c->global.scrape_interval_ms;
+		if (j->scrape_timeout_ms > j->scrape_interval_ms) {
+			rc = yerr_line(&y, j->line,
+				       "scrape timeout greater than scrape interval for scrape config with job name \"%s\"",
+				       j->job_name);
+			goto fail;
+		}
+		if (j->scrape_timeout_ms == 0)
+			j->scrape_timeout_ms = c->global.scrape_timeout_ms > j->scrape_interval_ms
+						       ? j->scrape_interval_ms
+						       : c->global.scrape_timeout_ms;
+		for (size_t k = 0; k < i; k++) {
+			if (!strcmp(c->jobs[k].job_name, j->job_name)) {
+				rc = yerr_line(&y, j->line,
+					       "found multiple scrape configs with job name \"%s\"",
+					       j->job_name);
+				goto fail;
+			}
+		}
+	}
+	for (size_t i = 0; i < c->rule_files.n; i++)
+		resolve_path(&c->rule_files.items[i], dir);
+	resolve_path(&c->global.query_log_file, dir);
+
+	*out = c;
+	c = NULL;
+	rc = 0;
+fail:
+	if (have_doc)
+		yaml_document_delete(&doc);
+	scrape_config_free(c);
+	if (rc < 0)
+		*out = NULL;
+	free(dir);
+	return rc;
+}
+
+int scrape_config_load_file(const char *path, struct scrape_config **out, char *err, size_t errlen)
+{
+	struct buf text = BUF_INIT;
+	int rc = read_file_buf(path, &text);
+	if (rc < 0) {
+		snprintf(err, errlen, "%s: cannot read: %s", path, strerror(-rc));
+		*out = NULL;
+		goto out;
+	}
+	rc = scrape_config_load_string(text.data ? text.data : "", text.len, path, out, err, errlen);
+out:
+	buf_free(&text);
+	return rc;
+}
+
+int scrape_config_reload(const char *path, struct scrape_config **current, char *err,
+			 size_t errlen)
+{
+	struct scrape_config *fresh = NULL;
+	int rc = scrape_config_load_file(path, &fresh, err, errlen);
+	if (rc < 0)
+		return rc;
+	scrape_config_free(*current);
+	*current = fresh;
+	return 0;
+}
+
+const struct scrape_job *scrape_config_job(const struct scrape_config *cfg, const char *name)
+{
+	for (size_t i = 0; i < cfg->n_jobs; i++)
+		if (!strcmp(cfg->jobs[i].job_name, name))
+			return &cfg->jobs[i];
+	return NULL;
+}
+
+int scrape_target_groups_parse_yaml(const char *text, size_t len, const char *name,
+				    struct scrape_target_group **groups, size_t *n, char *err,
+				    size_t errlen)
+{
+	struct ycx y = { .file = name, .err = err, .errlen = errlen };
+	yaml_document_t doc;
+	struct scrape_target_group *g = NULL;
+	size_t ng = 0;
+	*groups = NULL;
+	*n = 0;
+	int rc = yaml_load(&y, &doc, text, len);
+	if (rc < 0)
+		return rc;
+	y.doc = &doc;
+	yaml_node_t *root = yaml_document_get_root_node(&doc);
+	if (root && !node_null(root)) {
+		if (root->type != YAML_SEQUENCE_NODE) {
+			rc = yerr(&y, root, "cannot unmarshal %s into a list of target groups",
+				  node_kind(root));
+			goto out;
+		}
+		size_t cnt = (size_t)(root->data.sequence.items.top - root->data.sequence.items.start);
+		g = xcalloc(cnt ? cnt : 1, sizeof(*g));
+		for (size_t i = 0; i < cnt; i++) {
+			yaml_node_t *e =
+				yaml_document_get_node(&doc, root->data.sequence.items.start[i]);
+			ng++;
+			if (node_null(e)) {
+				rc = yerr(&y, e, "nil target group item found (index %zu)", i);
+				goto out;
+			}
+			rc = dec_mapping(&y, e, "target group", target_group_keys, &g[i]);
+			if (rc < 0)
+				goto out;
+		}
+	}
+	*groups = g;
+	*n = ng;
+	g = NULL;
+	ng = 0;
+out:
+	for (size_t i = 0; i < ng; i++)
+		target_group_clear(&g[i]);
+	free(g);
+	yaml_document_delete(&doc);
+	return rc;
+}

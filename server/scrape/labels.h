@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * A label set as relabeling and target discovery see it: an array of
+ * name/value pairs kept sorted by name, names unique, both strings owned by
+ * the set.  Setting a label to the empty value removes it, as Prometheus's
+ * labels.Builder does.  Small on purpose, so the TSDB's own label type can
+ * absorb it later.  Allocation aborts on out-of-memory (x*alloc).
+ */
+#ifndef VIGIL_SCRAPE_LABELS_H
+#define VIGIL_SCRAPE_LABELS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct label {
+	char *name;
+	char *value;
+};
+
+struct labels {
+	struct label *v;
+	size_t n, cap;
+};
+
+#define LABELS_INIT { NULL, 0, 0 }
+
+/* Free every pair and the array; the set is left empty and reusable. */
+void labels_free(struct labels *ls);
+/* Remove every pair, keep the allocation. */
+void labels_clear(struct labels *ls);
+/* Value of name, or NULL when absent. */
+const char *labels_get(const struct labels *ls, const char *name);
+/* Value of name, or "" when absent (Prometheus's Labels.Get). */
+const char *labels_get_or_empty(const struct labels *ls, const char *name);
+/* Set name to value (copied); an empty value deletes the label. */
+void labels_set(struct labels *ls, const char *name, const char *value);
+/* Same as labels_set() with a value of explicit length. */
+void labels_setn(struct labels *ls, const char *name, const char *value, size_t value_len);
+/* Delete name if present. */
+void labels_del(struct labels *ls, const char *name);
+/* Replace dst's content with a deep copy of src. */
+void labels_copy(struct labels *dst, const struct labels *src);
+/* True when both sets hold the same pairs. */
+bool labels_equal(const struct labels *a, const struct labels *b);
+/* Append "{a=\"1\", b=\"2\"}" (Prometheus's Labels.String) to a NUL-terminated string buffer. */
+struct buf;
+void labels_format(const struct labels *ls, struct buf *out);
+
+/* True for a valid Prometheus label name: [a-zA-Z_][a-zA-Z0-9_]*. */
+bool label_name_valid(const char *s);
+/* True for valid UTF-8 (a valid label value). */
+bool label_value_valid(const char *s);
+
+#endif
