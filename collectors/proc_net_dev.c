@@ -509,7 +509,7 @@ static int netdev_addresses(struct expo_set *out)
 			continue;
 		if (netdev_ignored(i->ifa_name))
 			continue;
-		char addr[INET6_ADDRSTRLEN], mask[8];
+		char addr[INET6_ADDRSTRLEN], mask[16];
 		const void *raw =
 			i->ifa_addr->sa_family == AF_INET
 				? (const void *)&((struct sockaddr_in *)i->ifa_addr)->sin_addr

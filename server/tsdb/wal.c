@@ -380,7 +380,7 @@ int wal_reader_next(struct wal_reader *r, const uint8_t **rec, size_t *n)
 			continue;
 		}
 		uint64_t in_page = WAL_PAGE_SIZE - r->off % WAL_PAGE_SIZE;
-		size_t avail;
+		size_t avail = 0;
 		int rc = load_page(r, &avail);
 		if (rc)
 			return rc;
