@@ -598,7 +598,7 @@ static void cpu_update_throttle(struct cpu_state *st, struct expo_set *out)
 
 static void cpu_update_online(struct cpu_state *st, struct expo_set *out)
 {
-	char path[PATH_MAX], buf[129], *val;
+	char path[PATH_MAX], buf[129], *val = NULL;
 	if (!st->dirs.n)
 		return;
 	/* no-op when the first cpu has no online file (no hotplug support) */

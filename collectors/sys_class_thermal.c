@@ -59,7 +59,7 @@ static int zones_collect(struct expo_set *out)
 	for (size_t i = 0; i < g.gl_pathc; i++) {
 		const char *dir = g.gl_pathv[i];
 		char type[256], policy[256], temp[64];
-		int64_t t;
+		int64_t t = 0;
 		rc = read_attr(dir, "type", type, sizeof(type));
 		if (rc == 0)
 			rc = read_attr(dir, "policy", policy, sizeof(policy));

@@ -110,7 +110,7 @@ static int cpufreq_read_cpu(const char *cpu, struct cpufreq_cpu *c)
 		c->have[i] = true;
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(str_files); i++) {
-		char tmp[129], *val, *dst = i == 0 ? c->governors : i == 2 ? c->governor : tmp;
+		char tmp[129], *val = NULL, *dst = i == 0 ? c->governors : i == 2 ? c->governor : tmp;
 		int rc = cpu_sys_read(
 			sys_path(path, "devices/system/cpu/%s/cpufreq/%s", cpu, str_files[i]), dst,
 			&val);
