@@ -84,8 +84,8 @@ size_t expo_format_double(char *out, double v, char fmt)
 	if (v == 0)
 		return (size_t)sprintf(out, signbit(v) ? "-0" : "0");
 
-	char digits[24];
-	int dp;
+	char digits[24] = { 0 };
+	int dp = 0;
 	size_t pos = 0;
 	if (v < 0) {
 		out[pos++] = '-';
