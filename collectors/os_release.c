@@ -46,18 +46,22 @@ enum {
 
 /* Keys in the order of the labels of node_os_info (sorted), then SUPPORT_END. */
 static const char *const os_keys[F_COUNT] = {
-	"BUILD_ID", "ID",	"ID_LIKE",    "IMAGE_ID", "IMAGE_VERSION",    "NAME",	     "PRETTY_NAME",
-	"VARIANT",  "VARIANT_ID", "VERSION", "VERSION_CODENAME", "VERSION_ID", "SUPPORT_END",
+	"BUILD_ID",    "ID",	  "ID_LIKE",	"IMAGE_ID", "IMAGE_VERSION",	"NAME",
+	"PRETTY_NAME", "VARIANT", "VARIANT_ID", "VERSION",  "VERSION_CODENAME", "VERSION_ID",
+	"SUPPORT_END",
 };
 static const char *const os_labels[F_COUNT] = {
-	"build_id", "id",	  "id_like", "image_id",	 "image_version", "name", "pretty_name",
-	"variant",  "variant_id", "version", "version_codename", "version_id",	  "support_end",
+	"build_id",    "id",	  "id_like",	"image_id", "image_version",	"name",
+	"pretty_name", "variant", "variant_id", "version",  "version_codename", "version_id",
+	"support_end",
 };
 
 struct os_state {
 	char path[PATH_MAX];
 	struct timespec mtime;
-	bool valid;
+	bool tried;		   /* path and mtime describe the last attempt */
+	bool valid;		   /* it parsed: text and vals are usable */
+	int parse_rc;		   /* its error otherwise */
 	struct buf text;	   /* the file, values unquoted in place */
 	const char *vals[F_COUNT]; /* into text, or "" */
 	double version;
@@ -149,8 +153,8 @@ static int os_parse(struct os_state *st)
 		char *val;
 		s = parse_value(s, &val);
 		if (!s)
-			return log_warn_code(-EINVAL, "os: %s line %zu: unterminated quote", st->path,
-					     lineno);
+			return log_warn_code(-EINVAL, "os: %s line %zu: unterminated quote",
+					     st->path, lineno);
 		for (int i = 0; i < F_COUNT; i++) {
 			if (strcmp(key, os_keys[i]) == 0)
 				st->vals[i] = val;
@@ -191,7 +195,7 @@ static int os_parse(struct os_state *st)
 /* Make sure st describes the current file; 0, -ENOENT when neither exists. */
 static int os_refresh(struct os_state *st)
 {
-	static const char *const files[] = { "etc/os-release", "usr/lib/os-release" };
+	static const char *const files[] = {"etc/os-release", "usr/lib/os-release"};
 	char path[PATH_MAX];
 	struct stat sb;
 	int rc = -ENOENT;
@@ -206,20 +210,20 @@ static int os_refresh(struct os_state *st)
 	}
 	if (rc < 0)
 		return rc;
-	if (st->valid && strcmp(path, st->path) == 0 && sb.st_mtim.tv_sec == st->mtime.tv_sec &&
+	/* the same file as last time: its parse, or its error (logged once) */
+	if (st->tried && strcmp(path, st->path) == 0 && sb.st_mtim.tv_sec == st->mtime.tv_sec &&
 	    sb.st_mtim.tv_nsec == st->mtime.tv_nsec)
-		return 0;
+		return st->valid ? 0 : st->parse_rc;
 	st->valid = false;
+	st->tried = true;
 	snprintf(st->path, sizeof(st->path), "%s", path);
-	rc = read_file_buf(path, &st->text);
-	if (rc < 0)
-		return rc;
-	rc = os_parse(st);
-	if (rc < 0)
-		return rc;
 	st->mtime = sb.st_mtim;
-	st->valid = true;
-	return 0;
+	rc = read_file_buf(path, &st->text);
+	if (rc == 0)
+		rc = os_parse(st);
+	st->parse_rc = rc;
+	st->valid = rc == 0;
+	return rc;
 }
 
 static int os_collect(void *state, struct expo_set *out)

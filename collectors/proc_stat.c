@@ -37,7 +37,7 @@ static int stat_collect(void *state, struct expo_set *out)
 	struct stat_state *st = state;
 	if (!st->pf) {
 		char path[PATH_MAX];
-		st->pf = pfile_open(proc_path(path, "stat"), NULL);
+		st->pf = pfile_open(proc_path(path, "stat"), " \t\r\v\f");
 		if (!st->pf)
 			return -errno;
 	}

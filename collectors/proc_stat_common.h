@@ -397,4 +397,10 @@ extern bool cpufreq_collector_enabled;
  */
 void cpu_guard_reset(void);
 
+/*
+ * Parse /proc/cpuinfo in the arm layout (true) or the x86 one (false)
+ * instead of this architecture's; for tests.
+ */
+void cpu_cpuinfo_layout_arm(bool arm);
+
 #endif

@@ -13,9 +13,12 @@
  *   whose idle time drops by 3 s or more (hotplug) starts over, as in
  *   node_exporter; the last values live in one mutex-protected table shared
  *   by all scrape threads, so every scrape sees the same guarded counters.
- * - with --collector.cpu.info, /proc/cpuinfo (x86 layout of "key\t: value"
- *   lines, one block per processor): node_cpu_info{package,core,cpu,
- *   vendor,family,model,model_name,microcode,stepping,cachesize} 1,
+ * - with --collector.cpu.info, /proc/cpuinfo ("key\t: value" lines, one
+ *   block per processor; parsed as procfs does on x86, or on arm/arm64 in
+ *   its arm way, where flags come from "Features" and most info labels are
+ *   empty; other architectures get the x86 parser):
+ *   node_cpu_info{package,core,cpu,vendor,family,model,model_name,
+ *   microcode,stepping,cachesize} 1,
  *   node_cpu_frequency_hertz{package,core,cpu} from "cpu MHz" when the
  *   cpufreq collector is enabled too, and node_cpu_flag_info{flag} /
  *   node_cpu_bug_info{bug} for the flags and bugs of the first processor
@@ -249,8 +252,11 @@ static bool cpuinfo_split(char *line, char **key, char **val)
 	return true;
 }
 
-/* Parse /proc/cpuinfo (x86 layout) into st->infos; 0 or a negative errno. */
-static int cpuinfo_parse(struct cpu_state *st)
+/*
+ * Read /proc/cpuinfo and find its first non-blank line (*first); 0 or a
+ * negative errno (-EINVAL for a blank file).
+ */
+static int cpuinfo_read(struct cpu_state *st, size_t *first)
 {
 	if (!st->cpuinfo) {
 		char path[PATH_MAX];
@@ -263,16 +269,27 @@ static int cpuinfo_parse(struct cpu_state *st)
 	if (rc)
 		return rc;
 	st->ninfos = 0;
-	struct pfile *pf = st->cpuinfo;
-	size_t l = 0, nl = pfile_lines(pf);
-	/* the first non-blank line must be "processor\t: N" */
+	size_t l = 0, nl = pfile_lines(st->cpuinfo);
 	for (; l < nl; l++) {
-		const char *w = pfile_word(pf, l, 0);
+		const char *w = pfile_word(st->cpuinfo, l, 0);
 		if (w[strspn(w, " \t\r\v\f")])
 			break;
 	}
 	if (l == nl)
 		return -EINVAL;
+	*first = l;
+	return 0;
+}
+
+/*
+ * Parse the x86 layout (procfs's parseCPUInfoX86) from line l on: the
+ * first line must be "processor\t: N", then one block of "key\t: value"
+ * lines per processor.
+ */
+static int cpuinfo_parse_x86(struct cpu_state *st, size_t l)
+{
+	struct pfile *pf = st->cpuinfo;
+	size_t nl = pfile_lines(pf);
 	char *line = (char *)pfile_word(pf, l, 0), *key, *val;
 	unsigned proc;
 	if (strncmp(line, "processor", 9) != 0 || !strchr(line, ':') ||
@@ -343,6 +360,90 @@ static int cpuinfo_parse(struct cpu_state *st)
 		}
 	}
 	return 0;
+}
+
+/*
+ * Parse the arm layout (procfs's parseCPUInfoARM) from line l on: "processor
+ * : N" blocks with BogoMIPS, or on old 32-bit kernels a leading "Processor :
+ * <model>" line and one block; "Features" (the last one seen) gives the
+ * flags of every processor.
+ */
+static int cpuinfo_parse_arm(struct cpu_state *st, size_t l)
+{
+	struct pfile *pf = st->cpuinfo;
+	size_t nl = pfile_lines(pf);
+	char *line = (char *)pfile_word(pf, l, 0), *key, *val;
+	if ((line[0] != 'p' && line[0] != 'P') || strncmp(line + 1, "rocessor", 8) != 0 ||
+	    !strchr(line, ':') || !cpuinfo_split(line, &key, &val))
+		return -EINVAL;
+	struct cpuinfo_cpu common = {.vendor = ""}, *c = NULL;
+	unsigned proc;
+	const char *features = NULL;
+	common.family = common.model = common.model_name = common.stepping = "";
+	common.microcode = common.cachesize = common.physical_id = common.core_id = "";
+	common.flags = common.bugs = "";
+	if (strcmp(key, "Processor") == 0) {
+		common.model_name = val;
+	} else {
+		if (!cpu_parse_uint0(val, &proc))
+			return -EINVAL;
+		c = cpuinfo_new(st, proc);
+	}
+	for (l++; l < nl; l++) {
+		if (!pfile_words(pf, l))
+			continue;
+		line = (char *)pfile_word(pf, l, 0);
+		if (!cpuinfo_split(line, &key, &val))
+			continue;
+		if (strcmp(key, "processor") == 0) {
+			if (!cpu_parse_uint0(val, &proc))
+				return -EINVAL;
+			c = cpuinfo_new(st, proc);
+			*c = common;
+			c->processor = proc;
+		} else if (strcmp(key, "BogoMIPS") == 0) {
+			double bogomips;
+			if (!c) { /* the old layout: one processor */
+				c = cpuinfo_new(st, 0);
+				*c = common;
+			}
+			if (!cpu_parse_double(val, &bogomips))
+				return -EINVAL;
+		} else if (strcmp(key, "Features") == 0) {
+			features = val;
+		} else if (strcmp(key, "model name") == 0) {
+			if (!c)
+				return -EINVAL; /* procfs indexes cpuinfo[-1] here */
+			c->model_name = val;
+		}
+	}
+	if (st->ninfos && !features)
+		return -EINVAL; /* procfs indexes the missing Features value */
+	for (size_t i = 0; i < st->ninfos; i++)
+		st->infos[i].flags = features;
+	return 0;
+}
+
+static bool cpuinfo_arm =
+#if defined(__aarch64__) || defined(__arm__)
+	true;
+#else
+	false;
+#endif
+
+void cpu_cpuinfo_layout_arm(bool arm)
+{
+	cpuinfo_arm = arm;
+}
+
+/* Parse /proc/cpuinfo into st->infos with this architecture's layout; 0 or a negative errno. */
+static int cpuinfo_parse(struct cpu_state *st)
+{
+	size_t first;
+	int rc = cpuinfo_read(st, &first);
+	if (rc)
+		return rc;
+	return cpuinfo_arm ? cpuinfo_parse_arm(st, first) : cpuinfo_parse_x86(st, first);
 }
 
 /* Export the words of list (strings.Fields) that match re as <family>{<label>=word} 1. */
@@ -477,7 +578,7 @@ static int cpu_update_stat(struct cpu_state *st, struct expo_set *out)
 					    "iowait", "irq",  "softirq", "steal"};
 	if (!st->stat) {
 		char path[PATH_MAX];
-		st->stat = pfile_open(proc_path(path, "stat"), NULL);
+		st->stat = pfile_open(proc_path(path, "stat"), " \t\r\v\f");
 		if (!st->stat)
 			return -errno;
 	}

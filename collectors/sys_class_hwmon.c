@@ -42,14 +42,14 @@ static char *opt_chip_include, *opt_chip_exclude, *opt_sensor_include, *opt_sens
 static struct vregex *re_chip_include, *re_chip_exclude, *re_sensor_include, *re_sensor_exclude;
 
 static const struct flag_def hwmon_flags[] = {
-	{ "collector.hwmon.chip-include", FLAG_STRING, &opt_chip_include, NULL,
-	  "Regexp of hwmon chip to include (mutually exclusive to device-exclude).", NULL, NULL },
-	{ "collector.hwmon.chip-exclude", FLAG_STRING, &opt_chip_exclude, NULL,
-	  "Regexp of hwmon chip to exclude (mutually exclusive to device-include).", NULL, NULL },
-	{ "collector.hwmon.sensor-include", FLAG_STRING, &opt_sensor_include, NULL,
-	  "Regexp of hwmon sensor to include (mutually exclusive to sensor-exclude).", NULL, NULL },
-	{ "collector.hwmon.sensor-exclude", FLAG_STRING, &opt_sensor_exclude, NULL,
-	  "Regexp of hwmon sensor to exclude (mutually exclusive to sensor-include).", NULL, NULL },
+	{"collector.hwmon.chip-include", FLAG_STRING, &opt_chip_include, NULL,
+	 "Regexp of hwmon chip to include (mutually exclusive to device-exclude).", NULL, NULL},
+	{"collector.hwmon.chip-exclude", FLAG_STRING, &opt_chip_exclude, NULL,
+	 "Regexp of hwmon chip to exclude (mutually exclusive to device-include).", NULL, NULL},
+	{"collector.hwmon.sensor-include", FLAG_STRING, &opt_sensor_include, NULL,
+	 "Regexp of hwmon sensor to include (mutually exclusive to sensor-exclude).", NULL, NULL},
+	{"collector.hwmon.sensor-exclude", FLAG_STRING, &opt_sensor_exclude, NULL,
+	 "Regexp of hwmon sensor to exclude (mutually exclusive to sensor-include).", NULL, NULL},
 };
 
 /* One attribute value: data[sensor][prop] in node_exporter's terms. */
@@ -76,8 +76,8 @@ struct hwmon_state {
 };
 
 static const char *const sensor_types[] = {
-	"vrm",	 "beep_enable", "update_interval", "in",	"cpu",	     "fan",  "pwm",
-	"temp",	 "curr",	"power",	   "energy",	"humidity", "intrusion", "freq",
+	"vrm",	"beep_enable", "update_interval", "in",	    "cpu",	"fan",	     "pwm",
+	"temp", "curr",	       "power",		  "energy", "humidity", "intrusion", "freq",
 };
 
 static int compile_opt(const char *flag, const char *pattern, struct vregex **re, char *errbuf,
@@ -109,16 +109,17 @@ static int hwmon_setup(char *errbuf, size_t errlen)
 			 "are mutually exclusive");
 		return -EINVAL;
 	}
-	int rc = compile_opt(hwmon_flags[0].name, opt_chip_include, &re_chip_include, errbuf, errlen);
+	int rc = compile_opt(hwmon_flags[0].name, opt_chip_include, &re_chip_include, errbuf,
+			     errlen);
 	if (!rc)
 		rc = compile_opt(hwmon_flags[1].name, opt_chip_exclude, &re_chip_exclude, errbuf,
 				 errlen);
 	if (!rc)
-		rc = compile_opt(hwmon_flags[2].name, opt_sensor_include, &re_sensor_include, errbuf,
-				 errlen);
+		rc = compile_opt(hwmon_flags[2].name, opt_sensor_include, &re_sensor_include,
+				 errbuf, errlen);
 	if (!rc)
-		rc = compile_opt(hwmon_flags[3].name, opt_sensor_exclude, &re_sensor_exclude, errbuf,
-				 errlen);
+		rc = compile_opt(hwmon_flags[3].name, opt_sensor_exclude, &re_sensor_exclude,
+				 errbuf, errlen);
 	return rc;
 }
 
@@ -215,8 +216,8 @@ static bool explode(const char *fname, char *type, size_t tsize, long *num, cons
 	return true;
 }
 
-static void add_attr(struct hwmon_state *st, const char *sensor, const char *type,
-		     const char *prop, const char *value)
+static void add_attr(struct hwmon_state *st, const char *sensor, const char *type, const char *prop,
+		     const char *value)
 {
 	for (size_t i = 0; i < st->nattrs; i++) {
 		struct hwmon_attr *a = &st->attrs[i];
@@ -274,7 +275,8 @@ static int collect_sensor_data(struct hwmon_state *st, const char *dir)
 
 static int cmp_attr(const void *a, const void *b)
 {
-	return strcmp(((const struct hwmon_attr *)a)->sensor, ((const struct hwmon_attr *)b)->sensor);
+	return strcmp(((const struct hwmon_attr *)a)->sensor,
+		      ((const struct hwmon_attr *)b)->sensor);
 }
 
 static const char *find_prop(const struct hwmon_attr *g, size_t n, const char *prop)
@@ -293,8 +295,11 @@ static void valid_utf8(const char *s, char *out, size_t size)
 	bool in_bad = false;
 	for (size_t i = 0; i < len && n + 4 < size;) {
 		unsigned char c = (unsigned char)s[i];
-		size_t k = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3
-					 : (c & 0xf8) == 0xf0 ? 4 : 0;
+		size_t k = c < 0x80		? 1
+			   : (c & 0xe0) == 0xc0 ? 2
+			   : (c & 0xf0) == 0xe0 ? 3
+			   : (c & 0xf8) == 0xf0 ? 4
+						: 0;
 		bool ok = k > 0 && i + k <= len;
 		for (size_t j = 1; ok && j < k; j++)
 			ok = ((unsigned char)s[i + j] & 0xc0) == 0x80;
@@ -302,7 +307,7 @@ static void valid_utf8(const char *s, char *out, size_t size)
 			uint32_t cp = c & (0x7f >> k);
 			for (size_t j = 1; j < k; j++)
 				cp = (cp << 6) | ((unsigned char)s[i + j] & 0x3f);
-			static const uint32_t min[] = { 0, 0, 0x80, 0x800, 0x10000 };
+			static const uint32_t min[] = {0, 0, 0x80, 0x800, 0x10000};
 			ok = cp >= min[k] && cp <= 0x10ffff && !(cp >= 0xd800 && cp <= 0xdfff);
 		}
 		if (ok) {
@@ -347,8 +352,8 @@ static void emit_sensor(struct expo_set *out, const char *chip, const struct hwm
 	if (label) {
 		char lv[512];
 		valid_utf8(label, lv, sizeof(lv));
-		expo_addl(expo_family(out, "node_hwmon_sensor_label", "Label for given chip and sensor",
-				      EXPO_GAUGE),
+		expo_addl(expo_family(out, "node_hwmon_sensor_label",
+				      "Label for given chip and sensor", EXPO_GAUGE),
 			  1, "chip", chip, "label", lv, "sensor", sensor, NULL);
 	}
 	const char *bare = find_prop(g, n, "");
@@ -360,14 +365,15 @@ static void emit_sensor(struct expo_set *out, const char *chip, const struct hwm
 	}
 	if (strcmp(type, "vrm") == 0) {
 		if (parse_value(bare ? bare : "", &v))
-			emit(out, "node_hwmon_voltage_regulator_version", "Hardware voltage regulator",
-			     EXPO_GAUGE, v, chip, sensor);
+			emit(out, "node_hwmon_voltage_regulator_version",
+			     "Hardware voltage regulator", EXPO_GAUGE, v, chip, sensor);
 		return;
 	}
 	if (strcmp(type, "update_interval") == 0) {
 		if (parse_value(bare ? bare : "", &v))
 			emit(out, "node_hwmon_update_interval_seconds",
-			     "Hardware monitor update interval", EXPO_GAUGE, v * 0.001, chip, sensor);
+			     "Hardware monitor update interval", EXPO_GAUGE, v * 0.001, chip,
+			     sensor);
 		return;
 	}
 
@@ -395,8 +401,8 @@ static void emit_sensor(struct expo_set *out, const char *chip, const struct hwm
 			emit(out, name, help, EXPO_GAUGE, v, chip, sensor);
 		} else if (strcmp(el, "beep") == 0) {
 			snprintf(suffix, room, "_enabled");
-			emit(out, name, "Hardware monitor sensor has beeping enabled", EXPO_GAUGE, v,
-			     chip, sensor);
+			emit(out, name, "Hardware monitor sensor has beeping enabled", EXPO_GAUGE,
+			     v, chip, sensor);
 		} else if (strcmp(type, "in") == 0 || strcmp(type, "cpu") == 0) {
 			snprintf(suffix, room, "_volts");
 			snprintf(help, sizeof(help), "Hardware monitor for voltage (%s)", el);
@@ -412,27 +418,29 @@ static void emit_sensor(struct expo_set *out, const char *chip, const struct hwm
 			emit(out, name, help, EXPO_GAUGE, v * 0.001, chip, sensor);
 		} else if (strcmp(type, "energy") == 0) {
 			snprintf(suffix, room, "_joule_total");
-			snprintf(help, sizeof(help), "Hardware monitor for joules used so far (%s)", el);
+			snprintf(help, sizeof(help), "Hardware monitor for joules used so far (%s)",
+				 el);
 			emit(out, name, help, EXPO_COUNTER, v / 1000000.0, chip, sensor);
 		} else if (strcmp(type, "power") == 0 && strcmp(el, "accuracy") == 0) {
-			emit(out, name, "Hardware monitor power meter accuracy, as a ratio", EXPO_GAUGE,
-			     v / 1000000.0, chip, sensor);
+			emit(out, name, "Hardware monitor power meter accuracy, as a ratio",
+			     EXPO_GAUGE, v / 1000000.0, chip, sensor);
 		} else if (strcmp(type, "power") == 0 && strncmp(el, "average_interval", 16) == 0 &&
 			   (!el[16] || !strcmp(el + 16, "_min") || !strcmp(el + 16, "_max"))) {
 			snprintf(suffix, room, "_seconds");
-			snprintf(help, sizeof(help), "Hardware monitor power usage update interval (%s)",
-				 el);
+			snprintf(help, sizeof(help),
+				 "Hardware monitor power usage update interval (%s)", el);
 			emit(out, name, help, EXPO_GAUGE, v * 0.001, chip, sensor);
 		} else if (strcmp(type, "power") == 0) {
 			snprintf(suffix, room, "_watt");
-			snprintf(help, sizeof(help), "Hardware monitor for power usage in watts (%s)",
-				 el);
+			snprintf(help, sizeof(help),
+				 "Hardware monitor for power usage in watts (%s)", el);
 			emit(out, name, help, EXPO_GAUGE, v / 1000000.0, chip, sensor);
 		} else if (strcmp(type, "humidity") == 0) {
-			snprintf(help, sizeof(help),
-				 "Hardware monitor for humidity, as a ratio (multiply with 100.0 to "
-				 "get the humidity as a percentage) (%s)",
-				 el);
+			snprintf(
+				help, sizeof(help),
+				"Hardware monitor for humidity, as a ratio (multiply with 100.0 to "
+				"get the humidity as a percentage) (%s)",
+				el);
 			emit(out, name, help, EXPO_GAUGE, v / 1000000.0, chip, sensor);
 		} else if (strcmp(type, "fan") == 0 &&
 			   (!strcmp(el, "input") || !strcmp(el, "min") || !strcmp(el, "max") ||
@@ -446,8 +454,8 @@ static void emit_sensor(struct expo_set *out, const char *chip, const struct hwm
 				char cl[256];
 				clean_name(label, strlen(label), cl, sizeof(cl));
 				snprintf(suffix, room, "_freq_mhz");
-				emit(out, name, "Hardware monitor for GPU frequency in MHz", EXPO_GAUGE,
-				     v / 1000000.0, chip, cl);
+				emit(out, name, "Hardware monitor for GPU frequency in MHz",
+				     EXPO_GAUGE, v / 1000000.0, chip, cl);
 			}
 		} else {
 			snprintf(help, sizeof(help), "Hardware monitor %s element %s", type, el);

@@ -6,9 +6,10 @@
  * node_cooling_device_{cur,max}_state{name,type}.
  * Documentation: https://www.kernel.org/doc/html/latest/driver-api/thermal/sysfs-api.html
  *
- * As node_exporter 1.5 (procfs 0.8): a zone whose read fails with ENODATA
- * (a sensor that is not ready) is skipped; any other failure to read a
- * required attribute fails the collector.  No thermal class: nothing, success.
+ * As node_exporter (procfs): a zone whose temp read fails with ENODATA,
+ * EINVAL or EAGAIN (a sensor that is off or not ready) is skipped; any
+ * other failure to read a required attribute, or a temperature that is not
+ * an integer, fails the collector.  No thermal class: nothing, success.
  */
 #include <errno.h>
 #include <glob.h>
@@ -63,14 +64,16 @@ static int zones_collect(struct expo_set *out)
 		rc = read_attr(dir, "type", type, sizeof(type));
 		if (rc == 0)
 			rc = read_attr(dir, "policy", policy, sizeof(policy));
-		if (rc == 0)
+		if (rc == 0) {
 			rc = read_attr(dir, "temp", temp, sizeof(temp));
-		if (rc == 0 && parse_i64_all(temp, &t) < 0)
-			rc = -EINVAL;
-		if (rc == -ENODATA) {
-			rc = 0;
-			continue;
+			/* a sensor that is off or not ready: skip the zone */
+			if (rc == -ENODATA || rc == -EINVAL || rc == -EAGAIN) {
+				rc = 0;
+				continue;
+			}
 		}
+		if (rc == 0 && parse_i64_all(temp, &t) < 0)
+			rc = -EBADMSG;
 		if (rc < 0) {
 			log_debug("thermal_zone: reading %s failed", dir);
 			goto out;
@@ -93,12 +96,12 @@ static int cooling_collect(struct expo_set *out)
 		return 0;
 	if (rc != 0)
 		return -EIO;
-	struct expo_family *cur = expo_family(out, "node_cooling_device_cur_state",
-					      "Current throttle state of the cooling device",
-					      EXPO_GAUGE);
-	struct expo_family *max = expo_family(out, "node_cooling_device_max_state",
-					      "Maximum throttle state of the cooling device",
-					      EXPO_GAUGE);
+	struct expo_family *cur =
+		expo_family(out, "node_cooling_device_cur_state",
+			    "Current throttle state of the cooling device", EXPO_GAUGE);
+	struct expo_family *max =
+		expo_family(out, "node_cooling_device_max_state",
+			    "Maximum throttle state of the cooling device", EXPO_GAUGE);
 	rc = 0;
 	for (size_t i = 0; i < g.gl_pathc; i++) {
 		const char *dir = g.gl_pathv[i];
@@ -107,12 +110,13 @@ static int cooling_collect(struct expo_set *out)
 		rc = read_attr(dir, "type", type, sizeof(type));
 		if (rc == 0)
 			rc = read_attr(dir, "max_state", maxs, sizeof(maxs));
-		if (rc == 0)
-			rc = parse_i64_all(maxs, &vmax);
+		if (rc == 0 && parse_i64_all(maxs, &vmax) < 0)
+			rc = -EBADMSG;
 		if (rc == 0)
 			rc = read_attr(dir, "cur_state", curs, sizeof(curs));
-		if (rc == 0)
-			rc = parse_i64_all(curs, &vcur); /* may be -1 (intel powerclamp) */
+		/* cur_state may be -1 (intel powerclamp) */
+		if (rc == 0 && parse_i64_all(curs, &vcur) < 0)
+			rc = -EBADMSG;
 		if (rc < 0) {
 			log_debug("thermal_zone: reading %s failed", dir);
 			goto out;

@@ -16,7 +16,8 @@
  *    <file>, <file>...".  What client_golang's registry then refuses is
  *    dropped quietly as node_exporter's ContinueOnError handler does: a
  *    family of another type or another HELP than its first appearance, and
- *    series already collected with the same labels.
+ *    series already collected with the same labels, and families another
+ *    collector filled earlier in the scrape.
  *  - Within one family of one file, the union of the label names is taken
  *    and missing labels are added with empty values.
  *  - node_textfile_mtime_seconds{file} for every file parsed successfully
@@ -46,27 +47,30 @@
 static struct strlist opt_dirs;
 
 static const struct flag_def textfile_flags[] = {
-	{ "collector.textfile.directory", FLAG_STRLIST, &opt_dirs, NULL,
-	  "Directory to read text files with metrics from, supports glob matching. (repeatable)",
-	  NULL, NULL },
+	{"collector.textfile.directory", FLAG_STRLIST, &opt_dirs, NULL,
+	 "Directory to read text files with metrics from, supports glob matching. (repeatable)",
+	 NULL, NULL},
 };
 
 /* A family name across the files of one scrape. */
 struct tf_name {
-	char *name;
-	char *help;	  /* first HELP seen, NULL while none */
+	char *name;    /* kept across scrapes with the buffers below */
+	bool used;     /* seen in the current scrape */
+	bool has_help; /* a HELP was seen (the first one is in help) */
+	struct buf help;
 	bool conflict;	  /* a second, different HELP was seen */
 	struct buf files; /* "a.prom, b.prom" of the files that contributed */
 	/* the first family instance emitted decides help kind and type */
 	bool emitted;
+	bool foreign; /* the name belongs to another collector's family */
 	bool emitted_nil_help;
-	char *emitted_help;
+	struct buf emitted_help;
 	enum expo_type emitted_type;
 };
 
 /* Per parser family of the current file. */
 struct tf_fam {
-	size_t name; /* index into names, or SIZE_MAX: dropped */
+	size_t name;	     /* index into names, or SIZE_MAX: dropped */
 	const char **labels; /* union of label names (pass 1, into the copy) */
 	size_t nlabels, caplabels;
 	bool nil_help;
@@ -134,7 +138,8 @@ static size_t name_lookup(struct textfile_state *st, const char *name, bool crea
 		st->name_slots = xcalloc(n, sizeof(*st->name_slots));
 		st->nname_slots = n;
 		for (size_t k = 0; k < st->nnames; k++) {
-			size_t i = fnv(FNV_INIT, st->names[k].name, strlen(st->names[k].name)) & (n - 1);
+			size_t i = fnv(FNV_INIT, st->names[k].name, strlen(st->names[k].name)) &
+				   (n - 1);
 			while (st->name_slots[i])
 				i = (i + 1) & (n - 1);
 			st->name_slots[i] = (uint32_t)(k + 1);
@@ -159,17 +164,42 @@ static size_t name_lookup(struct textfile_state *st, const char *name, bool crea
 	return st->nnames - 1;
 }
 
-static void names_reset(struct textfile_state *st)
+/* Forget every name and its buffers. */
+static void names_free(struct textfile_state *st)
 {
 	for (size_t i = 0; i < st->nnames; i++) {
 		free(st->names[i].name);
-		free(st->names[i].help);
-		free(st->names[i].emitted_help);
+		buf_free(&st->names[i].help);
+		buf_free(&st->names[i].emitted_help);
 		buf_free(&st->names[i].files);
 	}
 	st->nnames = 0;
 	if (st->nname_slots)
 		memset(st->name_slots, 0, st->nname_slots * sizeof(*st->name_slots));
+}
+
+/*
+ * Start a scrape: names and their buffers are kept, so a steady set of
+ * files allocates nothing here; the table is rebuilt when it has grown
+ * well beyond what the last scrape used (files come and go).
+ */
+static void names_start_scrape(struct textfile_state *st)
+{
+	size_t used = 0;
+	for (size_t i = 0; i < st->nnames; i++)
+		used += st->names[i].used;
+	if (st->nnames > 256 && st->nnames > 4 * used) {
+		names_free(st);
+		return;
+	}
+	for (size_t i = 0; i < st->nnames; i++) {
+		struct tf_name *n = &st->names[i];
+		n->used = n->has_help = n->conflict = false;
+		n->emitted = n->foreign = n->emitted_nil_help = false;
+		buf_reset(&n->help);
+		buf_reset(&n->files);
+		buf_reset(&n->emitted_help);
+	}
 }
 
 /* Record a series; false when it was already collected this scrape. */
@@ -320,13 +350,24 @@ static struct expo_family *out_family(struct textfile_state *st, const struct tf
 				      enum expo_type type)
 {
 	struct tf_name *n = &st->names[f->name];
+	if (n->foreign)
+		return NULL;
 	if (!n->emitted) {
+		/* a family another collector already filled in this scrape:
+		 * client_golang would refuse one side; keep the collector's */
+		struct expo_family *ex = expo_family_find(st->out, n->name);
+		if (ex && expo_family_count(ex) > 0) {
+			log_debug("textfile: metric %s collides with another collector's", n->name);
+			n->foreign = true;
+			return NULL;
+		}
 		n->emitted = true;
 		n->emitted_nil_help = f->nil_help;
-		n->emitted_help = f->nil_help ? NULL : xstrdup(f->help);
+		buf_reset(&n->emitted_help);
+		buf_puts(&n->emitted_help, f->nil_help ? "" : f->help);
 		n->emitted_type = type;
 	} else if (n->emitted_type != type || n->emitted_nil_help != f->nil_help ||
-		   (!f->nil_help && strcmp(n->emitted_help, f->help) != 0)) {
+		   (!f->nil_help && strcmp(n->emitted_help.data, f->help) != 0)) {
 		return NULL;
 	}
 	return expo_family(st->out, n->name, f->nil_help ? "" : f->help, type);
@@ -362,7 +403,8 @@ static bool same_labels(const struct expo_label *a, size_t na, const struct expo
 	for (size_t i = 0; i < na; i++) {
 		bool found = false;
 		for (size_t j = 0; j < nb && !found; j++)
-			found = strcmp(a[i].name, b[j].name) == 0 && strcmp(a[i].value, b[j].value) == 0;
+			found = strcmp(a[i].name, b[j].name) == 0 &&
+				strcmp(a[i].value, b[j].value) == 0;
 		if (!found)
 			return false;
 	}
@@ -399,17 +441,18 @@ static int pass2_sample(void *ctx, const struct expo_parse_sample *s)
 			st->capgroups = st->capgroups ? st->capgroups * 2 : 16;
 			st->groups = xrealloc(st->groups, st->capgroups * sizeof(*st->groups));
 		}
-		if (st->nglabels + n > st->capglabels) {
-			while (st->nglabels + n > st->capglabels)
+		if (!st->glabels || st->nglabels + n > st->capglabels) {
+			while (!st->capglabels || st->nglabels + n > st->capglabels)
 				st->capglabels = st->capglabels ? st->capglabels * 2 : 64;
 			st->glabels = xrealloc(st->glabels, st->capglabels * sizeof(*st->glabels));
 		}
-		memcpy(st->glabels + st->nglabels, l, n * sizeof(*l));
-		st->groups[g] = (struct tf_group){ .fam = s->family_index,
-						   .lab_off = st->nglabels,
-						   .nlab = n,
-						   .head = -1,
-						   .tail = -1 };
+		if (n)
+			memcpy(st->glabels + st->nglabels, l, n * sizeof(*l));
+		st->groups[g] = (struct tf_group){.fam = s->family_index,
+						  .lab_off = st->nglabels,
+						  .nlab = n,
+						  .head = -1,
+						  .tail = -1};
 		st->nglabels += n;
 		st->ngroups++;
 	}
@@ -435,7 +478,7 @@ static int pass2_sample(void *ctx, const struct expo_parse_sample *s)
 			st->points = xrealloc(st->points, st->cappoints * sizeof(*st->points));
 		}
 		int32_t p = (int32_t)st->npoints++;
-		st->points[p] = (struct tf_point){ s->bound, s->value, -1 };
+		st->points[p] = (struct tf_point){s->bound, s->value, -1};
 		if (gr->tail >= 0)
 			st->points[gr->tail].next = p;
 		else
@@ -527,15 +570,17 @@ static bool process_file(struct textfile_state *st, const char *path)
 	/* pass 1 */
 	st->ts_seen = false;
 	st->nfams = 0;
-	struct expo_parse_opts o1 = { .sample = pass1_sample, .ctx = st };
+	struct expo_parse_opts o1 = {.sample = pass1_sample, .ctx = st};
 	rc = expo_parse(st->parser, st->copy.data, st->copy.len, &o1, &perr);
 	if (rc < 0) {
-		log_error("failed to collect textfile data\tfile=%s err=\"failed to parse textfile data from %s: %s\"",
+		log_error("failed to collect textfile data\tfile=%s err=\"failed to parse textfile "
+			  "data from %s: %s\"",
 			  path, path, rc == -EINVAL ? perr.msg : strerror(-rc));
 		return false;
 	}
 	if (st->ts_seen) {
-		log_error("failed to collect textfile data\tfile=%s err=\"textfile %s contains unsupported client-side timestamps, skipping entire file\"",
+		log_error("failed to collect textfile data\tfile=%s err=\"textfile %s contains "
+			  "unsupported client-side timestamps, skipping entire file\"",
 			  path, path);
 		return false;
 	}
@@ -555,18 +600,21 @@ static bool process_file(struct textfile_state *st, const char *path)
 			continue; /* Go's parser drops families without samples */
 		size_t ni = name_lookup(st, pf->name, true);
 		struct tf_name *n = &st->names[ni];
-		if (n->help || n->conflict) {
-			if ((pf->help && strcmp(n->help ? n->help : "", pf->help) != 0) ||
-			    n->conflict) {
+		n->used = true;
+		if (n->has_help || n->conflict) {
+			if ((pf->help && strcmp(n->help.data, pf->help) != 0) || n->conflict) {
 				n->conflict = true;
-				log_error("inconsistent metric help text\tmetric=%s file=%s", pf->name,
-					  path);
+				log_error("inconsistent metric help text\tmetric=%s file=%s",
+					  pf->name, path);
 				st->errored = true;
 				continue;
 			}
 		}
-		if (pf->help && !n->help)
-			n->help = xstrdup(pf->help);
+		if (pf->help && !n->has_help) {
+			n->has_help = true;
+			buf_reset(&n->help);
+			buf_puts(&n->help, pf->help);
+		}
 		if (n->files.len)
 			buf_puts(&n->files, ", ");
 		buf_puts(&n->files, path);
@@ -578,14 +626,19 @@ static bool process_file(struct textfile_state *st, const char *path)
 	/* pass 2 over the original text: the pointers of pass 1 (label names
 	 * of the unions) stay valid in the copy */
 	st->ngroups = st->nglabels = st->npoints = 0;
-	struct expo_parse_opts o2 = { .sample = pass2_sample, .ctx = st };
+	struct expo_parse_opts o2 = {.sample = pass2_sample, .ctx = st};
 	rc = expo_parse(st->parser, st->text.data, st->text.len, &o2, &perr);
-	if (rc < 0) /* cannot happen: the copy parsed */
+	if (rc < 0) /* cannot happen: the same text parsed in pass 1 */
 		return false;
-	/* pass 2 re-resolved the same families; its help pointers point into
-	 * text, which is fine: they were copied where kept */
+	/* pass 2 sees the same families at the same indexes as pass 1 */
 	emit_groups(st, st->parser);
 
+	/* a file reached twice (overlapping globs) has one mtime, as in Go's map */
+	const char *seen = st->mtime_paths.data;
+	for (size_t i = 0; i < st->nmtimes; i++, seen += strlen(seen) + 1) {
+		if (strcmp(seen, path) == 0)
+			return true;
+	}
 	if (st->nmtimes == st->capmtimes) {
 		st->capmtimes = st->capmtimes ? st->capmtimes * 2 : 16;
 		st->mtimes = xrealloc(st->mtimes, st->capmtimes * sizeof(*st->mtimes));
@@ -603,13 +656,10 @@ static int cmp_cstr(const void *a, const void *b)
 /* The *.prom files of one directory, in name order. */
 static void process_dir(struct textfile_state *st, const char *dir)
 {
-	DIR *d = opendir(*dir ? dir : ".");
-	if (!*dir) {
-		/* the empty default: node_exporter's os.ReadDir("") fails quietly */
-		if (d)
-			closedir(d);
+	/* the empty default: node_exporter's os.ReadDir("") fails quietly */
+	if (!*dir)
 		return;
-	}
+	DIR *d = opendir(dir);
 	if (!d) {
 		st->errored = true;
 		log_err(-errno, "failed to read textfile collector directory\tpath=%s", dir);
@@ -658,7 +708,7 @@ static int textfile_collect(void *state, struct expo_set *out)
 	if (st->capseries)
 		memset(st->series, 0, st->capseries * sizeof(*st->series));
 	buf_reset(&st->mtime_paths);
-	names_reset(st);
+	names_start_scrape(st);
 
 	size_t ndirs = opt_dirs.n ? opt_dirs.n : 1;
 	for (size_t i = 0; i < ndirs; i++) {
@@ -677,17 +727,17 @@ static int textfile_collect(void *state, struct expo_set *out)
 	for (size_t i = 0; i < st->nnames; i++) {
 		struct tf_name *n = &st->names[i];
 		if (n->emitted && n->emitted_nil_help) {
-			struct buf h = BUF_INIT;
-			buf_printf(&h, "Metric read from %s", n->files.data ? n->files.data : "");
-			expo_family(out, n->name, h.data, n->emitted_type);
-			buf_free(&h);
+			buf_reset(&st->path_scratch);
+			buf_printf(&st->path_scratch, "Metric read from %s",
+				   n->files.data ? n->files.data : "");
+			expo_family(out, n->name, st->path_scratch.data, n->emitted_type);
 		}
 	}
 
 	if (st->nmtimes) {
-		struct expo_family *mf = expo_family(out, "node_textfile_mtime_seconds",
-						     "Unixtime mtime of textfiles successfully read.",
-						     EXPO_GAUGE);
+		struct expo_family *mf =
+			expo_family(out, "node_textfile_mtime_seconds",
+				    "Unixtime mtime of textfiles successfully read.", EXPO_GAUGE);
 		const char *p = st->mtime_paths.data;
 		for (size_t i = 0; i < st->nmtimes; i++) {
 			expo_addl(mf, st->mtimes[i], "file", p, NULL);
@@ -704,7 +754,7 @@ static int textfile_collect(void *state, struct expo_set *out)
 static void textfile_cleanup(void *state)
 {
 	struct textfile_state *st = state;
-	names_reset(st);
+	names_free(st);
 	free(st->names);
 	free(st->name_slots);
 	for (size_t i = 0; i < st->capfams; i++)

@@ -7,7 +7,8 @@
  * as node_time_clocksource_{available,current}_info{device,clocksource}.
  * "device" is the position of the directory in sorted order, as
  * node_exporter numbers it.  No clocksource directory: no such metrics.
- * Documentation: https://www.kernel.org/doc/Documentation/ABI/testing/sysfs-devices-system-clocksource
+ * Documentation:
+ * https://www.kernel.org/doc/Documentation/ABI/testing/sysfs-devices-system-clocksource
  */
 #include <ctype.h>
 #include <errno.h>
@@ -42,7 +43,8 @@ static int clocksources_collect(struct expo_set *out)
 {
 	char pattern[PATH_MAX];
 	glob_t g;
-	int rc = glob(sys_path(pattern, "devices/system/clocksource/clocksource[0-9]*"), 0, NULL, &g);
+	int rc = glob(sys_path(pattern, "devices/system/clocksource/clocksource[0-9]*"), 0, NULL,
+		      &g);
 	if (rc == GLOB_NOMATCH)
 		return 0;
 	if (rc != 0)
@@ -58,7 +60,8 @@ static int clocksources_collect(struct expo_set *out)
 		char abuf[1024], cbuf[256], *a, *c, dev[24];
 		rc = read_trimmed(g.gl_pathv[i], "available_clocksource", abuf, sizeof(abuf), &a);
 		if (rc == 0)
-			rc = read_trimmed(g.gl_pathv[i], "current_clocksource", cbuf, sizeof(cbuf), &c);
+			rc = read_trimmed(g.gl_pathv[i], "current_clocksource", cbuf, sizeof(cbuf),
+					  &c);
 		if (rc < 0) {
 			log_debug("time: reading clocksource %s failed", g.gl_pathv[i]);
 			goto out;

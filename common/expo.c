@@ -254,6 +254,10 @@ struct expo_family *expo_family(struct expo_set *s, const char *name, const char
 	size_t i = slot_of(s, name);
 	struct expo_family *f = s->slots[i];
 	if (f) {
+		/* a family re-declared with another type (a text file changed) takes
+		 * the new one once its old samples are gone */
+		if (f->type != type && f->nunits == 0)
+			f->type = type;
 		if (help && strcmp(f->help, help) != 0) {
 			free(f->help);
 			f->help = xstrdup(help);
@@ -306,10 +310,16 @@ void expo_metric_line(struct expo_family *f, const char *suffix, const struct ex
 
 	if (n > EXPO_MAX_LABELS)
 		n = EXPO_MAX_LABELS;
-	/* insertion sort by label name; n is small */
+	/*
+	 * insertion sort by label name (n is small); a histogram's le and a
+	 * summary's quantile go last, as client_golang writes them
+	 */
+	const char *last = f->type == EXPO_HISTOGRAM ? "le" : f->type == EXPO_SUMMARY ? "quantile" : "";
 	for (size_t i = 0; i < n; i++) {
 		size_t j = i;
-		while (j > 0 && strcmp(sorted[j - 1]->name, labels[i].name) > 0) {
+		while (j > 0 && strcmp(labels[i].name, last) != 0 &&
+		       (strcmp(sorted[j - 1]->name, last) == 0 ||
+			strcmp(sorted[j - 1]->name, labels[i].name) > 0)) {
 			sorted[j] = sorted[j - 1];
 			j--;
 		}

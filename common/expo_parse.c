@@ -41,7 +41,7 @@ struct pstate {
 	const struct expo_parse_opts *opts;
 	struct expo_parse_error *err;
 	size_t line;
-	const char *eol;  /* end of the current line (its '\n') */
+	const char *eol;   /* end of the current line (its '\n') */
 	bool unterminated; /* the line had no '\n' in the input */
 	const char *errpos;
 };
@@ -77,23 +77,34 @@ static bool is_label_char(char c)
 static size_t go_quote(char *out, size_t size, const char *s, size_t len)
 {
 	size_t n = 0;
-#define PUT(c)                        \
-	do {                          \
-		if (n + 1 < size)     \
-			out[n] = (c); \
-		n++;                  \
+#define PUT(c)                                                                                     \
+	do {                                                                                       \
+		if (n + 1 < size)                                                                  \
+			out[n] = (c);                                                              \
+		n++;                                                                               \
 	} while (0)
 	PUT('"');
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
 		const char *esc = NULL;
 		switch (c) {
-		case '"': esc = "\\\""; break;
-		case '\\': esc = "\\\\"; break;
-		case '\n': esc = "\\n"; break;
-		case '\t': esc = "\\t"; break;
-		case '\r': esc = "\\r"; break;
-		default: break;
+		case '"':
+			esc = "\\\"";
+			break;
+		case '\\':
+			esc = "\\\\";
+			break;
+		case '\n':
+			esc = "\\n";
+			break;
+		case '\t':
+			esc = "\\t";
+			break;
+		case '\r':
+			esc = "\\r";
+			break;
+		default:
+			break;
 		}
 		if (esc) {
 			for (; *esc; esc++)
@@ -119,11 +130,21 @@ static size_t go_quote(char *out, size_t size, const char *s, size_t len)
 static void go_quote_byte(char *out, size_t size, char c)
 {
 	switch (c) {
-	case '\n': snprintf(out, size, "'\\n'"); break;
-	case '\t': snprintf(out, size, "'\\t'"); break;
-	case '\r': snprintf(out, size, "'\\r'"); break;
-	case '\'': snprintf(out, size, "'\\''"); break;
-	case '\\': snprintf(out, size, "'\\\\'"); break;
+	case '\n':
+		snprintf(out, size, "'\\n'");
+		break;
+	case '\t':
+		snprintf(out, size, "'\\t'");
+		break;
+	case '\r':
+		snprintf(out, size, "'\\r'");
+		break;
+	case '\'':
+		snprintf(out, size, "'\\''");
+		break;
+	case '\\':
+		snprintf(out, size, "'\\\\'");
+		break;
 	default:
 		if ((unsigned char)c < 0x20 || (unsigned char)c >= 0x7f)
 			snprintf(out, size, "'\\x%02x'", (unsigned char)c);
@@ -141,8 +162,8 @@ static int parse_error(struct pstate *ps, const char *pos, const char *fmt, ...)
 	if (!ps->err)
 		return -EINVAL;
 	ps->err->line = ps->line;
-	int n = snprintf(ps->err->msg, sizeof(ps->err->msg), "text format parsing error in line %zu: ",
-			 ps->line);
+	int n = snprintf(ps->err->msg, sizeof(ps->err->msg),
+			 "text format parsing error in line %zu: ", ps->line);
 	if (n < 0 || (size_t)n >= sizeof(ps->err->msg))
 		return -EINVAL;
 	va_list ap;
@@ -243,6 +264,36 @@ int expo_parse_float(const char *s, size_t len, double *out)
 	}
 	if (i != len)
 		return -EINVAL;
+
+	/* Fast path (Clinger): at most 15 digits and no exponent, so the digits
+	 * and 10^k are exact doubles and one division rounds correctly. */
+	{
+		size_t j = (s[0] == '+' || s[0] == '-') ? 1 : 0;
+		uint64_t m = 0;
+		int nd = 0, frac = -1;
+		for (; j < len && nd <= 15; j++) {
+			if (s[j] >= '0' && s[j] <= '9') {
+				m = m * 10 + (uint64_t)(s[j] - '0');
+				nd++;
+				if (frac >= 0)
+					frac++;
+			} else if (s[j] == '.' && frac < 0) {
+				frac = 0;
+			} else {
+				break;
+			}
+		}
+		if (j == len && nd <= 15) {
+			static const double pow10[] = {1e0,  1e1,  1e2,	 1e3, 1e4,  1e5,
+						       1e6,  1e7,  1e8,	 1e9, 1e10, 1e11,
+						       1e12, 1e13, 1e14, 1e15};
+			double v = (double)m;
+			if (frac > 0)
+				v /= pow10[frac];
+			*out = neg ? -v : v;
+			return 0;
+		}
+	}
 
 	char tmp[128];
 	const char *num = s;
@@ -451,9 +502,8 @@ static int parse_type_word(const char *s, size_t len, enum expo_type *t)
 		const char *word;
 		enum expo_type type;
 	} types[] = {
-		{ "counter", EXPO_COUNTER }, { "gauge", EXPO_GAUGE },
-		{ "untyped", EXPO_UNTYPED }, { "summary", EXPO_SUMMARY },
-		{ "histogram", EXPO_HISTOGRAM },
+		{"counter", EXPO_COUNTER}, {"gauge", EXPO_GAUGE},	  {"untyped", EXPO_UNTYPED},
+		{"summary", EXPO_SUMMARY}, {"histogram", EXPO_HISTOGRAM},
 	};
 	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
 		if (prefix_nocase(s, len, types[i].word)) {
@@ -513,9 +563,9 @@ static int parse_comment(struct pstate *ps, char *s)
 	}
 	if (f->pub.has_type || f->pub.nsamples) {
 		go_quote(q, sizeof(q), f->pub.name, f->namelen);
-		return parse_error(ps, s,
-				   "second TYPE line for metric name %s, or TYPE reported after samples",
-				   q);
+		return parse_error(
+			ps, s,
+			"second TYPE line for metric name %s, or TYPE reported after samples", q);
 	}
 	size_t tl = (size_t)(eol - s);
 	enum expo_type t;
@@ -555,7 +605,8 @@ static int read_label_value(struct pstate *ps, char *s, char **next)
 	for (char *r = s;; r++) {
 		if (r >= eol) {
 			go_quote(q, sizeof(q), s, (size_t)(w - s));
-			return parse_error(ps, eol, "label value %s contains unescaped new-line", q);
+			return parse_error(ps, eol, "label value %s contains unescaped new-line",
+					   q);
 		}
 		if (*r == '"') {
 			*w = '\0';
@@ -590,27 +641,32 @@ static int parse_sample(struct pstate *ps, char *s)
 	while (s < eol && is_name_char(*s))
 		s++;
 	size_t namelen = (size_t)(s - name);
-	char term = *s;
-	enum expo_sample_kind kind;
-	/* the name is NUL-terminated only once its terminator is consumed */
-	struct pfam *f;
-	{
-		char saved = term;
-		*s = '\0';
-		f = fam_resolve(p, name, namelen, &kind);
-		*s = saved;
+	char term = s < eol ? *s : '\n';
+	if (term != ' ' && term != '\t' && term != '{' && term != '\n') {
+		/* Go reads on into the value ("a-1" is a, then "-1"): no name
+		 * terminator to write here, so such lines are refused */
+		char *tok = s;
+		while (s < eol && !is_blank(*s))
+			s++;
+		go_quote(q, sizeof(q), tok, (size_t)(s - tok));
+		return parse_error(ps, s, "expected float as value, got %s", q);
 	}
+	enum expo_sample_kind kind;
+	struct pfam *f = fam_resolve(p, name, namelen, &kind);
 	if (!f)
 		return -ENOMEM;
+	*s = '\0'; /* the terminator (blank, '{' or the newline) is consumed */
 	bool histo = f->pub.type == EXPO_HISTOGRAM, summ = f->pub.type == EXPO_SUMMARY;
 	const char *bound_name = histo ? "le" : summ ? "quantile" : NULL;
-	char *after_name = s;
-	s = skip_blanks(s, eol);
+	if (term != '{') {
+		s = skip_blanks(s < eol ? s + 1 : s, eol);
+		term = s < eol ? *s : '\n';
+	}
 
 	size_t n = 0;
 	int bound_label = -1;
 	double bound = NAN;
-	if (s < eol && *s == '{') {
+	if (term == '{') {
 		s++;
 		for (;;) {
 			s = skip_blanks(s, eol);
@@ -632,7 +688,8 @@ static int parse_sample(struct pstate *ps, char *s)
 			s = skip_blanks(s, eol);
 			if (s >= eol || *s != '=') {
 				go_quote_byte(qb, sizeof(qb), s < eol ? *s : '\n');
-				return parse_error(ps, s, "expected '=' after label name, found %s", qb);
+				return parse_error(ps, s, "expected '=' after label name, found %s",
+						   qb);
 			}
 			s++;
 			*lend = '\0';
@@ -642,14 +699,16 @@ static int parse_sample(struct pstate *ps, char *s)
 			for (size_t k = 0; k < n && !is_bound; k++) {
 				if ((int)k != bound_label && strcmp(p->labels[k].name, ln) == 0) {
 					go_quote(q, sizeof(q), name, namelen);
-					return parse_error(ps, s, "duplicate label names for metric %s", q);
+					return parse_error(
+						ps, s, "duplicate label names for metric %s", q);
 				}
 			}
 			s = skip_blanks(s, eol);
 			if (s >= eol || *s != '"') {
 				go_quote_byte(qb, sizeof(qb), s < eol ? *s : '\n');
-				return parse_error(ps, s, "expected '\"' at start of label value, found %s",
-						   qb);
+				return parse_error(
+					ps, s, "expected '\"' at start of label value, found %s",
+					qb);
 			}
 			char *lv = s + 1;
 			rc = read_label_value(ps, lv, &s);
@@ -663,8 +722,10 @@ static int parse_sample(struct pstate *ps, char *s)
 			if (is_bound) {
 				if (expo_parse_float(lv, vl, &bound) < 0) {
 					go_quote(q, sizeof(q), lv, vl);
-					return parse_error(ps, s, "expected float as value for '%s' label, got %s",
-							   bound_name, q);
+					return parse_error(
+						ps, s,
+						"expected float as value for '%s' label, got %s",
+						bound_name, q);
 				}
 				bound_label = (int)n;
 			}
@@ -687,15 +748,7 @@ static int parse_sample(struct pstate *ps, char *s)
 			return parse_error(ps, s, "unexpected end of label value %s", q);
 		}
 		s = skip_blanks(s, eol);
-	} else if (s == after_name && s < eol) {
-		/* the name ends on a character that cannot follow it */
-		char *tok = s;
-		while (s < eol && !is_blank(*s))
-			s++;
-		go_quote(q, sizeof(q), tok, (size_t)(s - tok));
-		return parse_error(ps, s, "expected float as value, got %s", q);
 	}
-	*after_name = '\0';
 
 	/* value */
 	char *vs = s;
@@ -737,8 +790,9 @@ static int parse_sample(struct pstate *ps, char *s)
 					       : EXPO_SAMPLE_QUANTILE;
 		if (histo && v < 0 && (kind == EXPO_SAMPLE_COUNT || kind == EXPO_SAMPLE_BUCKET)) {
 			go_quote(q, sizeof(q), f->pub.name, f->namelen);
-			return parse_error(ps, eol, "negative %s for histogram %s",
-					   kind == EXPO_SAMPLE_COUNT ? "count" : "bucket population", q);
+			return parse_error(
+				ps, eol, "negative %s for histogram %s",
+				kind == EXPO_SAMPLE_COUNT ? "count" : "bucket population", q);
 		}
 	} else {
 		bound_label = -1;
@@ -795,7 +849,7 @@ const struct expo_parse_family *expo_parser_family(const struct expo_parser *p, 
 int expo_parse(struct expo_parser *p, char *text, size_t len, const struct expo_parse_opts *opts,
 	       struct expo_parse_error *err)
 {
-	struct pstate ps = { .p = p, .opts = opts, .err = err };
+	struct pstate ps = {.p = p, .opts = opts, .err = err};
 	if (opts && opts->format != EXPO_PARSE_TEXT_0_0_4)
 		return -ENOTSUP;
 	p->nfams = 0;

@@ -66,8 +66,8 @@ struct expo_parse_family {
 	const char *name;
 	const char *help; /* NULL without a HELP line (an empty HELP is NULL too) */
 	enum expo_type type;
-	bool has_type;	  /* a TYPE line was seen (else the type is untyped) */
-	size_t nsamples;  /* sample lines seen so far */
+	bool has_type;	 /* a TYPE line was seen (else the type is untyped) */
+	size_t nsamples; /* sample lines seen so far */
 };
 
 struct expo_parse_sample {

@@ -27,7 +27,7 @@ static void put(const char *rel, const char *text, long mtime)
 	cr_assert(f);
 	fputs(text, f);
 	fclose(f);
-	struct timeval tv[2] = { { mtime, 0 }, { mtime, 0 } };
+	struct timeval tv[2] = {{mtime, 0}, {mtime, 0}};
 	cr_assert_eq(utimes(path, tv), 0);
 }
 
@@ -76,13 +76,17 @@ Test(os, quoting_comments_and_fallback)
 	cr_assert_str_eq(
 		t,
 		"# HELP node_os_info A metric with a constant '1' value labeled by build_id, id, "
-		"id_like, image_id, image_version, name, pretty_name, variant, variant_id, version, "
+		"id_like, image_id, image_version, name, pretty_name, variant, variant_id, "
+		"version, "
 		"version_codename, version_id.\n# TYPE node_os_info gauge\n"
 		"node_os_info{build_id=\"\",id=\"ubuntu\",id_like=\"debian\",image_id=\"\","
-		"image_version=\"\",name=\"Ubuntu\",pretty_name=\"Ubuntu 20.04.2 LTS\",variant=\"\","
-		"variant_id=\"\",version=\"20.04.2 LTS (Focal \\\"Fossa\\\")\",version_codename=\"focal\","
+		"image_version=\"\",name=\"Ubuntu\",pretty_name=\"Ubuntu 20.04.2 "
+		"LTS\",variant=\"\","
+		"variant_id=\"\",version=\"20.04.2 LTS (Focal "
+		"\\\"Fossa\\\")\",version_codename=\"focal\","
 		"version_id=\"20.04\"} 1\n"
-		"# HELP node_os_support_end_timestamp_seconds Metric containing the end-of-life date "
+		"# HELP node_os_support_end_timestamp_seconds Metric containing the end-of-life "
+		"date "
 		"timestamp of the OS.\n# TYPE node_os_support_end_timestamp_seconds gauge\n"
 		"node_os_support_end_timestamp_seconds 1.7486496e+09\n"
 		"# HELP node_os_version Metric containing the major.minor part of the OS version.\n"

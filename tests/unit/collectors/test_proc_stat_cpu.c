@@ -6,6 +6,7 @@
  * cases, the isolated list, thermal throttles and online state.
  */
 #include <criterion/criterion.h>
+#include <pthread.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -425,5 +426,83 @@ Test(proc_stat_cpu, throttles_and_online)
 	assert_has(&out, "node_cpu_online{cpu=\"10\"} 0");
 	assert_has(&out, "node_cpu_online{cpu=\"2\"} 0");
 	assert_has(&out, "node_cpu_online{cpu=\"3\"} 0");
+	buf_free(&out);
+}
+
+static void *cpu_scrape_thread(void *arg)
+{
+	(void)arg;
+	struct buf out = BUF_INIT;
+	void *st = calloc(1, collector_cpu.state_size);
+	long bad = 0;
+	for (int i = 0; i < 200; i++) {
+		if (scrape_state(st, &out) != 0 ||
+		    !has(&out, "node_cpu_seconds_total{cpu=\"3\",mode=\"user\"} 5"))
+			bad++;
+	}
+	collector_cpu.cleanup(st);
+	free(st);
+	buf_free(&out);
+	return (void *)bad;
+}
+
+/* Concurrent scrapes (one state per thread, as the agent runs them) share the guard safely. */
+Test(proc_stat_cpu, concurrent_scrapes)
+{
+	put("stat", "cpu0 1 2 3 4\ncpu1 1 2 3 4\ncpu2 1 2 3 4\ncpu3 500 2 3 4\n");
+	pthread_t t[4];
+	for (int i = 0; i < 4; i++)
+		cr_assert_eq(pthread_create(&t[i], NULL, cpu_scrape_thread, NULL), 0);
+	for (int i = 0; i < 4; i++) {
+		void *bad;
+		pthread_join(t[i], &bad);
+		cr_assert_eq((long)bad, 0, "thread %d saw %ld bad scrapes", i, (long)bad);
+	}
+}
+
+/* The arm layout of /proc/cpuinfo (procfs's parseCPUInfoARM), as on arm64 hosts. */
+Test(proc_stat_cpu, cpuinfo_arm)
+{
+	struct buf out = BUF_INIT;
+	put("stat", "cpu0 1 2 3 4\n");
+	put("cpuinfo",
+	    "processor\t: 0\nBogoMIPS\t: 48.00\nFeatures\t: fp asimd aes crc32\n"
+	    "CPU implementer\t: 0x41\n\n"
+	    "processor\t: 1\nBogoMIPS\t: 48.00\nFeatures\t: fp asimd aes crc32 atomics\n");
+	cpu_cpuinfo_layout_arm(true);
+	cpu_setup_flags("true", "^(aes|atomics)$", "");
+	cr_assert_eq(scrape_once(&out), 0);
+	assert_has(&out, "node_cpu_info{cachesize=\"\",core=\"\",cpu=\"0\",family=\"\","
+			 "microcode=\"\",model=\"\",model_name=\"\",package=\"\",stepping=\"\","
+			 "vendor=\"\"} 1");
+	assert_has(&out, "node_cpu_info{cachesize=\"\",core=\"\",cpu=\"1\",family=\"\","
+			 "microcode=\"\",model=\"\",model_name=\"\",package=\"\",stepping=\"\","
+			 "vendor=\"\"} 1");
+	/* the last Features line counts for every processor */
+	assert_has(&out, "node_cpu_flag_info{flag=\"aes\"} 1");
+	assert_has(&out, "node_cpu_flag_info{flag=\"atomics\"} 1");
+
+	/* old 32-bit layout: "Processor : <model>" then a single block */
+	put("cpuinfo", "Processor\t: ARMv7 Processor rev 4 (v7l)\nBogoMIPS\t: 38.40\n"
+		       "Features\t: half thumb aes\nHardware\t: BCM2709\n");
+	cr_assert_eq(scrape_once(&out), 0);
+	assert_has(&out, "node_cpu_info{cachesize=\"\",core=\"\",cpu=\"0\",family=\"\","
+			 "microcode=\"\",model=\"\",model_name=\"ARMv7 Processor rev 4 (v7l)\","
+			 "package=\"\",stepping=\"\",vendor=\"\"} 1");
+	assert_has(&out, "node_cpu_flag_info{flag=\"aes\"} 1");
+
+	/* no Features line, a bad BogoMIPS, a model name before any processor: failures */
+	static const char *const bad[] = {
+		"processor\t: 0\nBogoMIPS\t: 48.00\n",
+		"processor\t: 0\nBogoMIPS\t: fast\nFeatures\t: fp\n",
+		"Processor\t: ARMv7\nmodel name\t: x\nFeatures\t: fp\n",
+		"cpu\t: 0\n",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		put("cpuinfo", bad[i]);
+		cr_assert_lt(scrape_once(&out), 0, "accepted %s", bad[i]);
+	}
+	cpu_cpuinfo_layout_arm(false);
+	cpu_setup_flags("false", "", "");
 	buf_free(&out);
 }

@@ -75,7 +75,7 @@ static char *scrape(int *rc)
 }
 
 #define HAS(text, line) cr_assert(strstr(text, line "\n"), "missing line %s in:\n%s", line, text)
-#define HASNT(text, s) cr_assert(!strstr(text, s), "unexpected %s in:\n%s", s, text)
+#define HASNT(text, s)	cr_assert(!strstr(text, s), "unexpected %s in:\n%s", s, text)
 
 /* A platform device with two hwmon nodes (they collide), plus a bare one. */
 static void build_tree(void)
@@ -98,11 +98,11 @@ static void build_tree(void)
 	H0("temp1_label", "Core 0\n");
 	H0("temp1_crit_alarm", "0\n");
 	H0("temp1_type", "4\n");
-	H0("temp2_input", "garbage\n");	/* skipped */
-	H0("temp3_input", "");		/* empty: skipped */
+	H0("temp2_input", "garbage\n");		   /* skipped */
+	H0("temp3_input", "");			   /* empty: skipped */
 	H0("in0_input", "99999999999999999999\n"); /* huge: fine as a float */
 	H0("in0_max", "1744\n");
-	H0("fan01_input", "1200\n");	/* fan01 is sensor fan1 */
+	H0("fan01_input", "1200\n"); /* fan01 is sensor fan1 */
 	H0("fan1_beep", "1\n");
 	H0("curr1_input", "1500\n");
 	H0("power1_input", "2500000\n");
@@ -113,7 +113,7 @@ static void build_tree(void)
 	H0("beep_enable", "1\n");
 	H0("pwm1", "128\n");
 	H0("pwm1_auto_point1_pwm", "64\n");
-	H0("temp_foo", "1\n");		/* type "temp_foo": ignored */
+	H0("temp_foo", "1\n"); /* type "temp_foo": ignored */
 	H0("uevent", "x\n");
 	put("devices/platform/coretemp.0/hwmon/hwmon1/name", "coretemp\n");
 	put("devices/platform/coretemp.0/hwmon/hwmon1/temp1_input", "-5000\n");
@@ -133,45 +133,57 @@ Test(hwmon, names_units_and_garbage)
 	cr_assert_eq(rc, 0, "rc %d\n%s", rc, t);
 	/* two nodes of one device: disambiguated with the hwmonN name (the
 	 * name files are equal) */
-	HAS(t, "node_hwmon_chip_names{chip=\"platform_coretemp_0_hwmon0\",chip_name=\"coretemp\"} 1");
-	HAS(t, "node_hwmon_chip_names{chip=\"platform_coretemp_0_hwmon1\",chip_name=\"coretemp\"} 1");
+	HAS(t,
+	    "node_hwmon_chip_names{chip=\"platform_coretemp_0_hwmon0\",chip_name=\"coretemp\"} 1");
+	HAS(t,
+	    "node_hwmon_chip_names{chip=\"platform_coretemp_0_hwmon1\",chip_name=\"coretemp\"} 1");
 	HAS(t, "node_hwmon_chip_names{chip=\"acpi_thermal\",chip_name=\"acpi_thermal\"} 1");
 	HAS(t, "node_hwmon_temp_celsius{chip=\"platform_coretemp_0_hwmon0\",sensor=\"temp1\"} 55");
 	HAS(t, "node_hwmon_temp_celsius{chip=\"platform_coretemp_0_hwmon1\",sensor=\"temp1\"} -5");
-	HAS(t, "node_hwmon_temp_crit_alarm_celsius{chip=\"platform_coretemp_0_hwmon0\",sensor=\"temp1\"} 0");
+	HAS(t, "node_hwmon_temp_crit_alarm_celsius{chip=\"platform_coretemp_0_hwmon0\",sensor="
+	       "\"temp1\"} 0");
 	HAS(t, "# HELP node_hwmon_temp_type Hardware monitor temp element type");
 	HAS(t, "node_hwmon_temp_type{chip=\"platform_coretemp_0_hwmon0\",sensor=\"temp1\"} 4");
 	HASNT(t, "sensor=\"temp2\"");
 	HASNT(t, "sensor=\"temp3\"");
 	HASNT(t, "temp_foo");
-	HAS(t, "node_hwmon_sensor_label{chip=\"platform_coretemp_0_hwmon0\",label=\"Core 0\",sensor=\"temp1\"} 1");
-	HAS(t, "node_hwmon_sensor_label{chip=\"acpi_thermal\",label=\"bad \xef\xbf\xbd label\",sensor=\"temp1\"} 1");
+	HAS(t, "node_hwmon_sensor_label{chip=\"platform_coretemp_0_hwmon0\",label=\"Core "
+	       "0\",sensor=\"temp1\"} 1");
+	HAS(t, "node_hwmon_sensor_label{chip=\"acpi_thermal\",label=\"bad \xef\xbf\xbd "
+	       "label\",sensor=\"temp1\"} 1");
 	HAS(t, "node_hwmon_in_volts{chip=\"platform_coretemp_0_hwmon0\",sensor=\"in0\"} 1e+17");
 	HAS(t, "node_hwmon_in_max_volts{chip=\"platform_coretemp_0_hwmon0\",sensor=\"in0\"} 1.744");
 	HAS(t, "node_hwmon_fan_rpm{chip=\"platform_coretemp_0_hwmon0\",sensor=\"fan1\"} 1200");
-	HAS(t, "node_hwmon_fan_beep_enabled{chip=\"platform_coretemp_0_hwmon0\",sensor=\"fan1\"} 1");
+	HAS(t,
+	    "node_hwmon_fan_beep_enabled{chip=\"platform_coretemp_0_hwmon0\",sensor=\"fan1\"} 1");
 	HAS(t, "node_hwmon_curr_amps{chip=\"platform_coretemp_0_hwmon0\",sensor=\"curr1\"} 1.5");
 	HAS(t, "node_hwmon_power_watt{chip=\"platform_coretemp_0_hwmon0\",sensor=\"power1\"} 2.5");
-	HAS(t, "node_hwmon_power_average_interval_seconds{chip=\"platform_coretemp_0_hwmon0\",sensor=\"power1\"} 1");
+	HAS(t, "node_hwmon_power_average_interval_seconds{chip=\"platform_coretemp_0_hwmon0\","
+	       "sensor=\"power1\"} 1");
 	HAS(t, "# TYPE node_hwmon_energy_joule_total counter");
-	HAS(t, "node_hwmon_energy_joule_total{chip=\"platform_coretemp_0_hwmon0\",sensor=\"energy1\"} 3");
-	HAS(t, "node_hwmon_humidity{chip=\"platform_coretemp_0_hwmon0\",sensor=\"humidity1\"} 0.45");
-	HAS(t, "node_hwmon_update_interval_seconds{chip=\"platform_coretemp_0_hwmon0\",sensor=\"update_interval0\"} 1");
-	HAS(t, "node_hwmon_beep_enabled{chip=\"platform_coretemp_0_hwmon0\",sensor=\"beep_enable0\"} 1");
+	HAS(t, "node_hwmon_energy_joule_total{chip=\"platform_coretemp_0_hwmon0\",sensor="
+	       "\"energy1\"} 3");
+	HAS(t,
+	    "node_hwmon_humidity{chip=\"platform_coretemp_0_hwmon0\",sensor=\"humidity1\"} 0.45");
+	HAS(t, "node_hwmon_update_interval_seconds{chip=\"platform_coretemp_0_hwmon0\",sensor="
+	       "\"update_interval0\"} 1");
+	HAS(t, "node_hwmon_beep_enabled{chip=\"platform_coretemp_0_hwmon0\",sensor=\"beep_"
+	       "enable0\"} 1");
 	HAS(t, "# HELP node_hwmon_pwm Hardware monitor pwm element ");
 	HAS(t, "node_hwmon_pwm{chip=\"platform_coretemp_0_hwmon0\",sensor=\"pwm1\"} 128");
-	HAS(t, "node_hwmon_pwm_auto_point1_pwm{chip=\"platform_coretemp_0_hwmon0\",sensor=\"pwm1\"} 64");
+	HAS(t, "node_hwmon_pwm_auto_point1_pwm{chip=\"platform_coretemp_0_hwmon0\",sensor=\"pwm1\"}"
+	       " 64");
 	free(t);
 }
 
 Test(hwmon, chip_filter)
 {
 	build_tree();
-	struct flag_table tab = { "hwmon", collector_hwmon.flags, collector_hwmon.nflags };
+	struct flag_table tab = {"hwmon", collector_hwmon.flags, collector_hwmon.nflags};
 	char err[256];
-	cr_assert_eq(flags_set(&tab, 1, "collector.hwmon.chip-exclude", "^platform_", err,
-			       sizeof(err)),
-		     0, "%s", err);
+	cr_assert_eq(
+		flags_set(&tab, 1, "collector.hwmon.chip-exclude", "^platform_", err, sizeof(err)),
+		0, "%s", err);
 	cr_assert_eq(collector_hwmon.setup(err, sizeof(err)), 0, "%s", err);
 	int rc;
 	char *t = scrape(&rc);

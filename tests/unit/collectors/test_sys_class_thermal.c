@@ -68,17 +68,19 @@ Test(thermal, zones_and_cooling_devices)
 	int rc;
 	char *t = scrape(&rc);
 	cr_assert_eq(rc, 0);
-	cr_assert_str_eq(t,
-			 "# HELP node_cooling_device_cur_state Current throttle state of the cooling device\n"
-			 "# TYPE node_cooling_device_cur_state gauge\n"
-			 "node_cooling_device_cur_state{name=\"0\",type=\"intel_powerclamp\"} -1\n"
-			 "# HELP node_cooling_device_max_state Maximum throttle state of the cooling device\n"
-			 "# TYPE node_cooling_device_max_state gauge\n"
-			 "node_cooling_device_max_state{name=\"0\",type=\"intel_powerclamp\"} 50\n"
-			 "# HELP node_thermal_zone_temp Zone temperature in Celsius\n"
-			 "# TYPE node_thermal_zone_temp gauge\n"
-			 "node_thermal_zone_temp{type=\"acpitz\",zone=\"10\"} 9.223372036854776e+15\n"
-			 "node_thermal_zone_temp{type=\"x86_pkg_temp\",zone=\"0\"} -12.376\n");
+	cr_assert_str_eq(
+		t, "# HELP node_cooling_device_cur_state Current throttle state of the cooling "
+		   "device\n"
+		   "# TYPE node_cooling_device_cur_state gauge\n"
+		   "node_cooling_device_cur_state{name=\"0\",type=\"intel_powerclamp\"} -1\n"
+		   "# HELP node_cooling_device_max_state Maximum throttle state of the cooling "
+		   "device\n"
+		   "# TYPE node_cooling_device_max_state gauge\n"
+		   "node_cooling_device_max_state{name=\"0\",type=\"intel_powerclamp\"} 50\n"
+		   "# HELP node_thermal_zone_temp Zone temperature in Celsius\n"
+		   "# TYPE node_thermal_zone_temp gauge\n"
+		   "node_thermal_zone_temp{type=\"acpitz\",zone=\"10\"} 9.223372036854776e+15\n"
+		   "node_thermal_zone_temp{type=\"x86_pkg_temp\",zone=\"0\"} -12.376\n");
 	free(t);
 }
 
@@ -98,7 +100,7 @@ Test(thermal, garbage_and_missing_attributes_fail)
 	put("class/thermal/thermal_zone0/temp", "12a\n");
 	int rc;
 	char *t = scrape(&rc);
-	cr_assert_eq(rc, -EINVAL);
+	cr_assert_eq(rc, -EBADMSG);
 	free(t);
 	put("class/thermal/thermal_zone0/temp", "1000\n");
 	put("class/thermal/cooling_device0/type", "fan\n");
@@ -109,6 +111,6 @@ Test(thermal, garbage_and_missing_attributes_fail)
 	free(t);
 	put("class/thermal/cooling_device0/cur_state", "\n");
 	t = scrape(&rc);
-	cr_assert_eq(rc, -EINVAL);
+	cr_assert_eq(rc, -EBADMSG);
 	free(t);
 }

@@ -62,7 +62,8 @@ TestSuite(time, .init = setup, .fini = teardown);
 
 Test(time, clocksources_numbered_by_position)
 {
-	put("devices/system/clocksource/clocksource0/available_clocksource", "tsc hpet  acpi_pm \n");
+	put("devices/system/clocksource/clocksource0/available_clocksource",
+	    "tsc hpet  acpi_pm \n");
 	put("devices/system/clocksource/clocksource0/current_clocksource", "tsc\n");
 	put("devices/system/clocksource/clocksource7/available_clocksource", "\n");
 	put("devices/system/clocksource/clocksource7/current_clocksource", "jiffies\n");
@@ -71,12 +72,16 @@ Test(time, clocksources_numbered_by_position)
 	int rc;
 	char *t = scrape(&collector_time, &rc);
 	cr_assert_eq(rc, 0);
-	cr_assert(strstr(t, "node_time_clocksource_available_info{clocksource=\"acpi_pm\",device=\"0\"} 1\n"
-			    "node_time_clocksource_available_info{clocksource=\"hpet\",device=\"0\"} 1\n"
-			    "node_time_clocksource_available_info{clocksource=\"tsc\",device=\"0\"} 1\n"
-			    "# HELP"),
-		  "%s", t);
-	cr_assert(strstr(t, "node_time_clocksource_current_info{clocksource=\"jiffies\",device=\"1\"} 1\n"));
+	cr_assert(
+		strstr(t,
+		       "node_time_clocksource_available_info{clocksource=\"acpi_pm\",device=\"0\"} "
+		       "1\n"
+		       "node_time_clocksource_available_info{clocksource=\"hpet\",device=\"0\"} 1\n"
+		       "node_time_clocksource_available_info{clocksource=\"tsc\",device=\"0\"} 1\n"
+		       "# HELP"),
+		"%s", t);
+	cr_assert(strstr(
+		t, "node_time_clocksource_current_info{clocksource=\"jiffies\",device=\"1\"} 1\n"));
 	cr_assert(strstr(t, "node_time_zone_offset_seconds{time_zone=\"UTC\"} 0\n"));
 	const char *s = strstr(t, "\nnode_time_seconds ");
 	cr_assert(s);
@@ -120,14 +125,22 @@ Test(time, timex_families)
 	cr_assert(rc == 0 || rc == -EPERM);
 	if (rc == 0) {
 		static const char *const fams[] = {
-			"node_timex_sync_status", "node_timex_offset_seconds",
-			"node_timex_frequency_adjustment_ratio", "node_timex_maxerror_seconds",
-			"node_timex_estimated_error_seconds", "node_timex_status",
-			"node_timex_loop_time_constant", "node_timex_tick_seconds",
-			"node_timex_pps_frequency_hertz", "node_timex_pps_jitter_seconds",
-			"node_timex_pps_shift_seconds", "node_timex_pps_stability_hertz",
-			"node_timex_pps_jitter_total", "node_timex_pps_calibration_total",
-			"node_timex_pps_error_total", "node_timex_pps_stability_exceeded_total",
+			"node_timex_sync_status",
+			"node_timex_offset_seconds",
+			"node_timex_frequency_adjustment_ratio",
+			"node_timex_maxerror_seconds",
+			"node_timex_estimated_error_seconds",
+			"node_timex_status",
+			"node_timex_loop_time_constant",
+			"node_timex_tick_seconds",
+			"node_timex_pps_frequency_hertz",
+			"node_timex_pps_jitter_seconds",
+			"node_timex_pps_shift_seconds",
+			"node_timex_pps_stability_hertz",
+			"node_timex_pps_jitter_total",
+			"node_timex_pps_calibration_total",
+			"node_timex_pps_error_total",
+			"node_timex_pps_stability_exceeded_total",
 			"node_timex_tai_offset_seconds",
 		};
 		for (size_t i = 0; i < sizeof(fams) / sizeof(fams[0]); i++) {
@@ -152,8 +165,9 @@ Test(time, uname_labels)
 	char *t = scrape(&collector_uname, &rc);
 	cr_assert_eq(rc, 0);
 	char want[1024];
-	snprintf(want, sizeof(want), "node_uname_info{domainname=\"%s\",machine=\"%s\",nodename=\"%s\",",
-		 u.domainname, u.machine, u.nodename);
+	snprintf(want, sizeof(want),
+		 "node_uname_info{domainname=\"%s\",machine=\"%s\",nodename=\"%s\",", u.domainname,
+		 u.machine, u.nodename);
 	cr_assert(strstr(t, want), "%s", t);
 	cr_assert(strstr(t, "sysname=\"Linux\""));
 	free(t);

@@ -113,9 +113,9 @@ Test(expo, histogram_and_timestamp)
 	expo_set_render(s, &out);
 	cr_assert_str_eq(out.data,
 			 "# HELP lat_seconds Latency.\n# TYPE lat_seconds histogram\n"
-			 "lat_seconds_bucket{le=\"0.1\",op=\"read\"} 1\n"
-			 "lat_seconds_bucket{le=\"1\",op=\"read\"} 3\n"
-			 "lat_seconds_bucket{le=\"+Inf\",op=\"read\"} 4\n"
+			 "lat_seconds_bucket{op=\"read\",le=\"0.1\"} 1\n"
+			 "lat_seconds_bucket{op=\"read\",le=\"1\"} 3\n"
+			 "lat_seconds_bucket{op=\"read\",le=\"+Inf\"} 4\n"
 			 "lat_seconds_sum{op=\"read\"} 2.5\n"
 			 "lat_seconds_count{op=\"read\"} 4\n"
 			 "# HELP ts T\n# TYPE ts untyped\nts 7 1395066363000\n");

@@ -10,7 +10,7 @@
 
 static const char *kind_name(enum expo_sample_kind k)
 {
-	static const char *const n[] = { "value", "quantile", "bucket", "sum", "count", "ignored" };
+	static const char *const n[] = {"value", "quantile", "bucket", "sum", "count", "ignored"};
 	return n[k];
 }
 
@@ -55,7 +55,7 @@ static int parse(const char *text)
 	memcpy(copy, text, len + 1);
 	buf_reset(&got);
 	buf_puts(&got, "");
-	struct expo_parse_opts o = { .sample = dump_sample, .ctx = &got };
+	struct expo_parse_opts o = {.sample = dump_sample, .ctx = &got};
 	int rc = expo_parse(parser, copy, len, &o, &perr);
 	/* keep the copy alive for family lookups: leak into a static list */
 	static char *keep[64];
@@ -126,13 +126,18 @@ Test(expo_parse, values_like_go)
 	   "e|e{}|-Inf||value\nf|f{}|NaN||value\ng|g{}|1000||value\nh|h{}|-0.5||value\n"
 	   "i|i{}|0.5||value\nj|j{}|5||value\nk|k{}|0.001||value\nl|l{}|7||value\n"
 	   "m|m{}|0||value\n");
-	bad("a 0x10\n", "text format parsing error in line 1: expected float as value, got \"0x10\"");
-	bad("a 1_000\n", "text format parsing error in line 1: expected float as value, got \"1_000\"");
-	bad("a 1e400\n", "text format parsing error in line 1: expected float as value, got \"1e400\"");
-	bad("a +nan\n", "text format parsing error in line 1: expected float as value, got \"+nan\"");
+	bad("a 0x10\n",
+	    "text format parsing error in line 1: expected float as value, got \"0x10\"");
+	bad("a 1_000\n",
+	    "text format parsing error in line 1: expected float as value, got \"1_000\"");
+	bad("a 1e400\n",
+	    "text format parsing error in line 1: expected float as value, got \"1e400\"");
+	bad("a +nan\n",
+	    "text format parsing error in line 1: expected float as value, got \"+nan\"");
 	bad("a abc\n", "text format parsing error in line 1: expected float as value, got \"abc\"");
 	bad("a\n", "text format parsing error in line 1: expected float as value, got \"\"");
-	bad("a{b=\"c\"}\n", "text format parsing error in line 1: expected float as value, got \"\"");
+	bad("a{b=\"c\"}\n",
+	    "text format parsing error in line 1: expected float as value, got \"\"");
 	bad("a .\n", "text format parsing error in line 1: expected float as value, got \".\"");
 	bad("a 1e\n", "text format parsing error in line 1: expected float as value, got \"1e\"");
 }
@@ -161,14 +166,17 @@ Test(expo_parse, float_helper)
 
 Test(expo_parse, timestamps)
 {
-	ok("a 1 1441205977284\nb 2 -5\n",
-	   "a|a{}|1|1441205977284|value\nb|b{}|2|-5|value\n");
-	bad("a 1 1.5\n", "text format parsing error in line 1: expected integer as timestamp, got \"1.5\"");
-	bad("a 1 99999999999999999999\n",
-	    "text format parsing error in line 1: expected integer as timestamp, got \"99999999999999999999\"");
-	bad("a 1 \n", "text format parsing error in line 1: expected integer as timestamp, got \"\"");
-	bad("a 1 2 3\n", "text format parsing error in line 1: spurious string after timestamp: \" 3\"");
-	bad("a 1 2 \n", "text format parsing error in line 1: spurious string after timestamp: \" \"");
+	ok("a 1 1441205977284\nb 2 -5\n", "a|a{}|1|1441205977284|value\nb|b{}|2|-5|value\n");
+	bad("a 1 1.5\n",
+	    "text format parsing error in line 1: expected integer as timestamp, got \"1.5\"");
+	bad("a 1 99999999999999999999\n", "text format parsing error in line 1: expected integer "
+					  "as timestamp, got \"99999999999999999999\"");
+	bad("a 1 \n",
+	    "text format parsing error in line 1: expected integer as timestamp, got \"\"");
+	bad("a 1 2 3\n",
+	    "text format parsing error in line 1: spurious string after timestamp: \" 3\"");
+	bad("a 1 2 \n",
+	    "text format parsing error in line 1: spurious string after timestamp: \" \"");
 }
 
 Test(expo_parse, line_endings)
@@ -179,10 +187,12 @@ Test(expo_parse, line_endings)
 	bad("# HELP a b", "text format parsing error in line 1: unexpected end of input stream");
 	bad("a{b=\"c", "text format parsing error in line 1: unexpected end of input stream");
 	/* an error before the end of an unterminated line is reported as such */
-	bad("a{1=\"c\"} 1", "text format parsing error in line 1: invalid label name for metric \"a\"");
+	bad("a{1=\"c\"} 1",
+	    "text format parsing error in line 1: invalid label name for metric \"a\"");
 	bad("a abc  ", "text format parsing error in line 1: expected float as value, got \"abc\"");
 	/* CRLF is not accepted, as in Go */
-	bad("a 1\r\n", "text format parsing error in line 1: expected float as value, got \"1\\r\"");
+	bad("a 1\r\n",
+	    "text format parsing error in line 1: expected float as value, got \"1\\r\"");
 }
 
 Test(expo_parse, label_errors)
@@ -191,15 +201,18 @@ Test(expo_parse, label_errors)
 	    "text format parsing error in line 1: duplicate label names for metric \"a\"");
 	bad("a{__name__=\"x\"} 1\n",
 	    "text format parsing error in line 1: label name \"__name__\" is reserved");
-	bad("a{b=1} 1\n",
-	    "text format parsing error in line 1: expected '\"' at start of label value, found '1'");
-	bad("a{b} 1\n", "text format parsing error in line 1: expected '=' after label name, found '}'");
-	bad("a{b=\"x\\q\"} 1\n", "text format parsing error in line 1: invalid escape sequence '\\q'");
+	bad("a{b=1} 1\n", "text format parsing error in line 1: expected '\"' at start of label "
+			  "value, found '1'");
+	bad("a{b} 1\n",
+	    "text format parsing error in line 1: expected '=' after label name, found '}'");
+	bad("a{b=\"x\\q\"} 1\n",
+	    "text format parsing error in line 1: invalid escape sequence '\\q'");
 	bad("a{b=\"x\" c=\"y\"} 1\n",
 	    "text format parsing error in line 1: unexpected end of label value \"x\"");
 	bad("a{b=\"x\n\"} 1\n",
 	    "text format parsing error in line 1: label value \"x\" contains unescaped new-line");
-	bad("a{b=\"\xff\"} 1\n", "text format parsing error in line 1: invalid label value \"\xff\"");
+	bad("a{b=\"\xff\"} 1\n",
+	    "text format parsing error in line 1: invalid label value \"\xff\"");
 	bad("a{,} 1\n", "text format parsing error in line 1: invalid label name for metric \"a\"");
 	bad("{b=\"x\"} 1\n", "text format parsing error in line 1: invalid metric name");
 	bad("1a 1\n", "text format parsing error in line 1: invalid metric name");
@@ -212,14 +225,19 @@ Test(expo_parse, help_type_errors)
 	bad("# HELP a x\n# HELP a y\n",
 	    "text format parsing error in line 2: second HELP line for metric name \"a\"");
 	bad("# TYPE a gauge\n# TYPE a counter\n",
-	    "text format parsing error in line 2: second TYPE line for metric name \"a\", or TYPE reported after samples");
-	bad("a 1\n# TYPE a gauge\n",
-	    "text format parsing error in line 2: second TYPE line for metric name \"a\", or TYPE reported after samples");
-	bad("# TYPE a gauges\n", "text format parsing error in line 1: unknown metric type \"gauges\"");
-	bad("# TYPE a gauge \n", "text format parsing error in line 1: unknown metric type \"gauge \"");
+	    "text format parsing error in line 2: second TYPE line for metric name \"a\", or TYPE "
+	    "reported after samples");
+	bad("a 1\n# TYPE a gauge\n", "text format parsing error in line 2: second TYPE line for "
+				     "metric name \"a\", or TYPE reported after samples");
+	bad("# TYPE a gauges\n",
+	    "text format parsing error in line 1: unknown metric type \"gauges\"");
+	bad("# TYPE a gauge \n",
+	    "text format parsing error in line 1: unknown metric type \"gauge \"");
 	bad("# HELP 9a x\n", "text format parsing error in line 1: invalid metric name in comment");
-	bad("# HELP a\\b x\n", "text format parsing error in line 1: invalid metric name in comment");
-	bad("# HELP a bad \\t escape\n", "text format parsing error in line 1: invalid escape sequence '\\t'");
+	bad("# HELP a\\b x\n",
+	    "text format parsing error in line 1: invalid metric name in comment");
+	bad("# HELP a bad \\t escape\n",
+	    "text format parsing error in line 1: invalid escape sequence '\\t'");
 	/* any case of the type keyword, HELP after samples */
 	ok("# TYPE a GaUgE\na 1\n# HELP a late\n", "a|a{}|1||value\n");
 	cr_assert_eq(expo_parser_family(parser, 0)->type, EXPO_GAUGE);
@@ -231,7 +249,8 @@ Test(expo_parse, help_type_errors)
 
 Test(expo_parse, summary_and_histogram)
 {
-	ok("# TYPE s summary\ns{q=\"x\",quantile=\"0.5\"} 1\ns_sum{q=\"x\"} 10\ns_count{q=\"x\"} 4\n"
+	ok("# TYPE s summary\ns{q=\"x\",quantile=\"0.5\"} 1\ns_sum{q=\"x\"} 10\ns_count{q=\"x\"} "
+	   "4\n"
 	   "s{q=\"y\"} 9\n",
 	   "s|s{q=\"x\",quantile=\"0.5\"}|1||quantile\ns|s_sum{q=\"x\"}|10||sum\n"
 	   "s|s_count{q=\"x\"}|4||count\ns|s{q=\"y\"}|9||ignored\n");
@@ -246,13 +265,25 @@ Test(expo_parse, summary_and_histogram)
 	/* _bucket belongs to histograms only */
 	ok("# TYPE s summary\ns_bucket 1\n", "s_bucket|s_bucket{}|1||value\n");
 	bad("# TYPE h histogram\nh_bucket{le=\"x\"} 1\n",
-	    "text format parsing error in line 2: expected float as value for 'le' label, got \"x\"");
+	    "text format parsing error in line 2: expected float as value for 'le' label, got "
+	    "\"x\"");
 	bad("# TYPE s summary\ns{quantile=\"x\"} 1\n",
-	    "text format parsing error in line 2: expected float as value for 'quantile' label, got \"x\"");
+	    "text format parsing error in line 2: expected float as value for 'quantile' label, "
+	    "got \"x\"");
 	bad("# TYPE h histogram\nh_count -1\n",
 	    "text format parsing error in line 2: negative count for histogram \"h\"");
 	/* le on a gauge is an ordinary label */
 	ok("# TYPE g gauge\ng{le=\"x\"} 1\n", "g|g{le=\"x\"}|1||value\n");
+}
+
+Test(expo_parse, names_terminated_after_errors)
+{
+	bad("foo{1=\"c\"} 1\n",
+	    "text format parsing error in line 1: invalid label name for metric \"foo\"");
+	cr_assert_eq(expo_parser_nfamilies(parser), 1);
+	cr_assert_str_eq(expo_parser_family(parser, 0)->name, "foo");
+	/* Go would read "a-1 2" as a=-1 at 2 ms; we refuse it */
+	bad("a-1 2\n", "text format parsing error in line 1: expected float as value, got \"-1\"");
 }
 
 Test(expo_parse, families_without_samples_and_order)
@@ -277,13 +308,13 @@ Test(expo_parse, callback_stops_and_null_callback)
 {
 	char text[] = "a 1\nb 2\nc 3\n";
 	int n = 0;
-	struct expo_parse_opts o = { .sample = stop_at_second, .ctx = &n };
+	struct expo_parse_opts o = {.sample = stop_at_second, .ctx = &n};
 	cr_assert_eq(expo_parse(parser, text, strlen(text), &o, NULL), -ECANCELED);
 	char text2[] = "a 1\nb 2\nc 3\n";
 	cr_assert_eq(expo_parse(parser, text2, strlen(text2), NULL, NULL), 0);
 	cr_assert_eq(expo_parser_nfamilies(parser), 3);
 	char text3[] = "a 1\n";
-	struct expo_parse_opts om = { .format = EXPO_PARSE_OPENMETRICS_1_0 };
+	struct expo_parse_opts om = {.format = EXPO_PARSE_OPENMETRICS_1_0};
 	cr_assert_eq(expo_parse(parser, text3, strlen(text3), &om, NULL), -ENOTSUP);
 }
 
@@ -303,7 +334,7 @@ Test(expo_parse, huge_input)
 		buf_printf(&t, "# TYPE f%d counter\nf%d{a=\"b\"} %d\n", i, i, i);
 	struct buf out = BUF_INIT;
 	buf_puts(&out, "");
-	struct expo_parse_opts o = { .sample = dump_sample, .ctx = &out };
+	struct expo_parse_opts o = {.sample = dump_sample, .ctx = &out};
 	cr_assert_eq(expo_parse(parser, t.data, t.len, &o, &perr), 0, "%s", perr.msg);
 	cr_assert_eq(expo_parser_nfamilies(parser), 20002);
 	const struct expo_parse_family *f = expo_parser_family(parser, 20001);
