@@ -128,7 +128,9 @@ def main():
     ap.add_argument('--node-exporter', default=shutil.which('prometheus-node-exporter'))
     a = ap.parse_args()
     pv, pn = free_port(), free_port()
-    vig = measure('vigil', [a.agent, f'--web.listen-address=127.0.0.1:{pv}', '--log.level=error'],
+    # host metrics only, as node_exporter serves: the container listener is off
+    vig = measure('vigil', [a.agent, f'--web.listen-address=127.0.0.1:{pv}', '--log.level=error',
+                            '--container.listen-address='],
                   pv, a.scrapes)
     ne = measure('node_exporter', [a.node_exporter, f'--web.listen-address=127.0.0.1:{pn}',
                                    '--no-collector.systemd', '--collector.netdev.device-exclude=',

@@ -163,6 +163,9 @@ def main():
             restore_symlinks(link, os.path.join(fixtures, 'sys.ttar'))
         port = free_port()
         log = open(os.path.join(tmp, 'agent.log'), 'w+')
+        # the container listener (if the agent has one) stays off: loopback only
+        if 'container.listen-address' in supported:
+            flags.append('--container.listen-address=')
         proc = subprocess.Popen([agent, f'--web.listen-address=127.0.0.1:{port}'] + flags,
                                 cwd=tmp, stdout=log, stderr=log)
         try:

@@ -120,7 +120,7 @@ def main():
     promtool = shutil.which('promtool')
 
     pa, pn = free_port(), free_port()
-    ours = start([agent, f'--web.listen-address=127.0.0.1:{pa}'], pa)
+    ours = start([agent, f'--web.listen-address=127.0.0.1:{pa}', '--container.listen-address='], pa)
     try:
         # Debian patches some defaults; give it upstream 1.5's, which are ours
         ref = start([ne, f'--web.listen-address=127.0.0.1:{pn}', '--no-collector.systemd',
