@@ -48,7 +48,7 @@ char *xstrndup(const char *s, size_t n)
 	return p;
 }
 
-void buf_reserve(struct buf *b, size_t n)
+void buf_grow(struct buf *b, size_t n)
 {
 	if (b->len + n + 1 <= b->cap)
 		return;
@@ -57,26 +57,6 @@ void buf_reserve(struct buf *b, size_t n)
 		cap *= 2;
 	b->data = xrealloc(b->data, cap);
 	b->cap = cap;
-}
-
-void buf_append(struct buf *b, const void *data, size_t n)
-{
-	buf_reserve(b, n);
-	memcpy(b->data + b->len, data, n);
-	b->len += n;
-	b->data[b->len] = '\0';
-}
-
-void buf_puts(struct buf *b, const char *s)
-{
-	buf_append(b, s, strlen(s));
-}
-
-void buf_putc(struct buf *b, char c)
-{
-	buf_reserve(b, 1);
-	b->data[b->len++] = c;
-	b->data[b->len] = '\0';
 }
 
 void buf_vprintf(struct buf *b, const char *fmt, va_list ap)

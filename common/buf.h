@@ -13,6 +13,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <string.h>
 
 struct buf {
 	char *data;
@@ -28,11 +29,35 @@ void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 
+/* Grow b to hold at least n more bytes plus a NUL (the slow path of buf_reserve). */
+void buf_grow(struct buf *b, size_t n);
+
 /* Ensure room for at least n more bytes plus a terminating NUL. */
-void buf_reserve(struct buf *b, size_t n);
-void buf_append(struct buf *b, const void *data, size_t n);
-void buf_puts(struct buf *b, const char *s);
-void buf_putc(struct buf *b, char c);
+static inline void buf_reserve(struct buf *b, size_t n)
+{
+	if (b->len + n + 1 > b->cap)
+		buf_grow(b, n);
+}
+
+static inline void buf_append(struct buf *b, const void *data, size_t n)
+{
+	buf_reserve(b, n);
+	memcpy(b->data + b->len, data, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+}
+
+static inline void buf_puts(struct buf *b, const char *s)
+{
+	buf_append(b, s, strlen(s));
+}
+
+static inline void buf_putc(struct buf *b, char c)
+{
+	buf_reserve(b, 1);
+	b->data[b->len++] = c;
+	b->data[b->len] = '\0';
+}
 void buf_printf(struct buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void buf_vprintf(struct buf *b, const char *fmt, va_list ap);

@@ -54,6 +54,30 @@ static int shortest_digits(double v, char *digits, int *dp)
 		memcpy(digits, tmp, (size_t)n);
 		return n;
 	}
+	/*
+	 * Values with few decimals (cpu seconds in hundredths, load averages,
+	 * kB ratios) are common: if k / 10^d reads back as v for a small d,
+	 * the digits of k are the shortest form, found without printf.
+	 */
+	if (v < 1e15 && v >= 1e-3) {
+		static const double pow10[] = { 1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6 };
+		for (int d = 1; d <= 6; d++) {
+			double scaled = v * pow10[d];
+			if (scaled >= 9007199254740992.0)
+				break;
+			double k = nearbyint(scaled);
+			if (k / pow10[d] != v)
+				continue;
+			char tmp[24];
+			int n = snprintf(tmp, sizeof(tmp), "%llu", (unsigned long long)k);
+			/* v = 0.tmp * 10^(n - d) */
+			*dp = n - d;
+			while (n > 1 && tmp[n - 1] == '0')
+				n--;
+			memcpy(digits, tmp, (size_t)n);
+			return n;
+		}
+	}
 	char tmp[40];
 	/* 15 digits always suffice to find the shortest form of a normal double
 	 * by stripping zeros; subnormals have fewer significant bits, so search */
@@ -131,22 +155,17 @@ void expo_put_double(struct buf *b, double v)
 
 static void put_escaped(struct buf *b, const char *s, bool quote)
 {
-	const char *run = s;
-	for (; *s; s++) {
-		const char *rep;
-		if (*s == '\\')
-			rep = "\\\\";
-		else if (*s == '\n')
-			rep = "\\n";
-		else if (quote && *s == '"')
-			rep = "\\\"";
-		else
-			continue;
-		buf_append(b, run, (size_t)(s - run));
-		buf_append(b, rep, 2);
-		run = s + 1;
+	const char *stop = quote ? "\\\n\"" : "\\\n";
+	for (;;) {
+		size_t run = strcspn(s, stop);
+		buf_append(b, s, run);
+		s += run;
+		if (!*s)
+			return;
+		buf_putc(b, '\\');
+		buf_putc(b, *s == '\n' ? 'n' : *s);
+		s++;
 	}
-	buf_append(b, run, (size_t)(s - run));
 }
 
 void expo_put_label_value(struct buf *b, const char *v)

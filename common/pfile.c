@@ -63,12 +63,11 @@ const char *pfile_path(const struct pfile *pf)
 	return pf->path;
 }
 
-static int rewind_file(struct pfile *pf)
+/* Reopen the file (for files that cannot be read again at offset 0). */
+static int reopen(struct pfile *pf)
 {
-	if (pf->seekable && lseek(pf->fd, 0, SEEK_SET) == 0)
-		return 0;
-	pf->seekable = false;
-	close(pf->fd);
+	if (pf->fd >= 0)
+		close(pf->fd);
 	pf->fd = open(pf->path, O_RDONLY | O_CLOEXEC);
 	return pf->fd < 0 ? -errno : 0;
 }
@@ -96,12 +95,9 @@ static void add_line(struct pfile *pf)
 
 int pfile_read(struct pfile *pf)
 {
-	if (pf->fd < 0) {
-		pf->fd = open(pf->path, O_RDONLY | O_CLOEXEC);
-		if (pf->fd < 0)
-			return -errno;
-	} else {
-		int rc = rewind_file(pf);
+	/* pread from offset 0 rereads kernel files without an lseek(2) */
+	if (pf->fd < 0 || !pf->seekable) {
+		int rc = reopen(pf);
 		if (rc)
 			return rc;
 	}
@@ -111,15 +107,32 @@ int pfile_read(struct pfile *pf)
 			pf->cap *= 2;
 			pf->data = xrealloc(pf->data, pf->cap);
 		}
-		ssize_t n = read(pf->fd, pf->data + pf->len, pf->cap - pf->len - 1);
+		size_t room = pf->cap - pf->len - 1;
+		ssize_t n = pf->seekable ? pread(pf->fd, pf->data + pf->len, room, (off_t)pf->len)
+					 : read(pf->fd, pf->data + pf->len, room);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
+			if (errno == ESPIPE && pf->seekable) {
+				pf->seekable = false;
+				int rc = reopen(pf);
+				if (rc)
+					return rc;
+				pf->len = 0;
+				continue;
+			}
 			return -errno;
 		}
 		if (n == 0)
 			break;
 		pf->len += (size_t)n;
+		/*
+		 * Kernel text files (seq_file, sysfs) fill the buffer unless they
+		 * hit the end: a short read is the end.  Asking again at offset len
+		 * would make a seq_file walk the whole file a second time.
+		 */
+		if (pf->seekable && (size_t)n < room)
+			break;
 	}
 	pf->data[pf->len] = '\0';
 

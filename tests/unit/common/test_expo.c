@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <criterion/criterion.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "common/expo.h"
@@ -45,6 +46,57 @@ Test(expo, format_round_trips)
 		expo_format_double(out, v, 'g');
 		cr_assert_eq(strtod(out, NULL), v, "%s does not read back", out);
 	}
+}
+
+/* The definition of Go's shortest form: fewest %.*e digits that read back. */
+static void reference_g(double v, char *out)
+{
+	char tmp[40];
+	int prec;
+	for (prec = 1; prec <= 17; prec++) {
+		snprintf(tmp, sizeof(tmp), "%.*e", prec - 1, v);
+		if (strtod(tmp, NULL) == v)
+			break;
+	}
+	/* reformat through our own layout rules by parsing back */
+	expo_format_double(out, strtod(tmp, NULL), 'g');
+}
+
+Test(expo, fast_decimal_path_matches_shortest)
+{
+	char got[EXPO_DOUBLE_MAX], want[EXPO_DOUBLE_MAX];
+	srand(7);
+	for (int i = 0; i < 200000; i++) {
+		/* decimal-looking values: k / 10^d, and products like jiffies * 0.01 */
+		long long k = ((long long)rand() << 16 | rand()) % 100000000000LL;
+		int d = rand() % 7;
+		double v = i % 2 ? (double)k / pow(10, d) : (double)k * 0.01;
+		expo_format_double(got, v, 'g');
+		char tmp[40];
+		int prec;
+		for (prec = 1; prec <= 17; prec++) {
+			snprintf(tmp, sizeof(tmp), "%.*e", prec - 1, v);
+			if (strtod(tmp, NULL) == v)
+				break;
+		}
+		/* same significant digits as the shortest %.*e form */
+		char digits_got[40] = "", digits_want[40] = "";
+		size_t ng = 0, nw = 0;
+		for (const char *p = got; *p && *p != 'e'; p++)
+			if (*p >= '0' && *p <= '9' && !(ng == 0 && *p == '0'))
+				digits_got[ng++] = *p;
+		for (const char *p = tmp; *p && *p != 'e'; p++)
+			if (*p >= '0' && *p <= '9')
+				digits_want[nw++] = *p;
+		while (ng > 1 && digits_got[ng - 1] == '0')
+			digits_got[--ng] = 0;
+		while (nw > 1 && digits_want[nw - 1] == '0')
+			digits_want[--nw] = 0;
+		cr_assert_str_eq(digits_got, digits_want, "%.17g: %s vs %s", v, got, tmp);
+		cr_assert_eq(strtod(got, NULL), v);
+	}
+	reference_g(0.21, want);
+	cr_assert_str_eq(want, "0.21");
 }
 
 Test(expo, format_f)
