@@ -37,6 +37,20 @@ struct expo_set {
 
 /* ---- numbers ---------------------------------------------------------- */
 
+/* The decimal digits of v (no NUL); returns their count. */
+static int u64_digits(uint64_t v, char *out)
+{
+	char rev[24];
+	int n = 0;
+	do {
+		rev[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	for (int i = 0; i < n; i++)
+		out[i] = rev[n - 1 - i];
+	return n;
+}
+
 /*
  * Shortest decimal digits of v > 0 (finite) that read back to v.  Writes
  * the digits (no dot, no trailing zeros) and returns their count; *dp is the
@@ -47,7 +61,7 @@ static int shortest_digits(double v, char *digits, int *dp)
 {
 	if (v < 9007199254740992.0 && v == floor(v)) {
 		char tmp[24];
-		int n = snprintf(tmp, sizeof(tmp), "%llu", (unsigned long long)v);
+		int n = u64_digits((uint64_t)v, tmp);
 		*dp = n;
 		while (n > 1 && tmp[n - 1] == '0')
 			n--;
@@ -59,9 +73,9 @@ static int shortest_digits(double v, char *digits, int *dp)
 	 * kB ratios) are common: if k / 10^d reads back as v for a small d,
 	 * the digits of k are the shortest form, found without printf.
 	 */
-	if (v < 1e15 && v >= 1e-3) {
-		static const double pow10[] = { 1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6 };
-		for (int d = 1; d <= 6; d++) {
+	if (v < 1e15 && v >= 1e-9) {
+		static const double pow10[] = { 1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9 };
+		for (int d = 1; d <= 9; d++) {
 			double scaled = v * pow10[d];
 			if (scaled >= 9007199254740992.0)
 				break;
@@ -69,7 +83,7 @@ static int shortest_digits(double v, char *digits, int *dp)
 			if (k / pow10[d] != v)
 				continue;
 			char tmp[24];
-			int n = snprintf(tmp, sizeof(tmp), "%llu", (unsigned long long)k);
+			int n = u64_digits((uint64_t)k, tmp);
 			/* v = 0.tmp * 10^(n - d) */
 			*dp = n - d;
 			while (n > 1 && tmp[n - 1] == '0')

@@ -194,6 +194,18 @@ int64_t str2i64(const char *s, const char **end)
 
 double str2d(const char *s, const char **end)
 {
+	/* plain integers, the common case in kernel files, without strtod */
+	const char *p = s + (*s == '-' || *s == '+');
+	const char *q = p;
+	uint64_t u = 0;
+	while (*q >= '0' && *q <= '9' && q - p < 15)
+		u = u * 10 + (uint64_t)(*q++ - '0');
+	if (q > p && !((*q >= '0' && *q <= '9') || *q == '.' || *q == 'e' || *q == 'E' ||
+		       *q == 'x' || *q == 'X')) {
+		if (end)
+			*end = q;
+		return *s == '-' ? -(double)u : (double)u;
+	}
 	char *e;
 	double v = strtod(s, &e);
 	if (end)
