@@ -8,7 +8,8 @@
 
 #include <string.h>
 
-/* per-step left-rotation amounts, by round */
+/* per-step left-rotation amounts, one round per line */
+// clang-format off
 static const unsigned char md5_shift[64] = {
 	7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22,
 	5, 9,  14, 20, 5, 9,  14, 20, 5, 9,  14, 20, 5, 9,  14, 20,
@@ -27,6 +28,7 @@ static const uint32_t md5_k[64] = {
 	0xf4292244, 0x432aff97, 0xab9423a7, 0xfc93a039, 0x655b59c3, 0x8f0ccc92, 0xffeff47d, 0x85845dd1,
 	0x6fa87e4f, 0xfe2ce6e0, 0xa3014314, 0x4e0811a1, 0xf7537e82, 0xbd3af235, 0x2ad7d2bb, 0xeb86d391,
 };
+// clang-format on
 
 static uint32_t rotl32(uint32_t x, unsigned n)
 {
@@ -103,7 +105,7 @@ void md5_update(struct md5_ctx *c, const void *data, size_t n)
 void md5_final(struct md5_ctx *c, unsigned char out[MD5_DIGEST_LEN])
 {
 	uint64_t bits = c->total * 8;
-	unsigned char pad[72] = { 0x80 };
+	unsigned char pad[72] = {0x80};
 	size_t padlen = c->used < 56 ? 56 - c->used : 120 - c->used;
 	md5_update(c, pad, padlen);
 	unsigned char len[8];

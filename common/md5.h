@@ -13,9 +13,9 @@
 
 struct md5_ctx {
 	uint32_t state[4];
-	uint64_t total;		/* bytes hashed so far */
+	uint64_t total; /* bytes hashed so far */
 	unsigned char block[64];
-	size_t used;		/* bytes waiting in block */
+	size_t used; /* bytes waiting in block */
 };
 
 /* Start a new sum. */

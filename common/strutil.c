@@ -161,17 +161,35 @@ void vregex_free(struct vregex *re)
 	free(re);
 }
 
+/* Per-thread match data with room for 32 groups, for vregex_exec(); freed at thread exit. */
+static pthread_key_t groups_md_key;
+static pthread_once_t groups_md_once = PTHREAD_ONCE_INIT;
+
+static void groups_md_key_make(void)
+{
+	pthread_key_create(&groups_md_key, md_free);
+}
+
+static pcre2_match_data *thread_groups_match_data(void)
+{
+	pthread_once(&groups_md_once, groups_md_key_make);
+	pcre2_match_data *md = pthread_getspecific(groups_md_key);
+	if (!md) {
+		md = pcre2_match_data_create(32, NULL);
+		pthread_setspecific(groups_md_key, md);
+	}
+	return md;
+}
+
 int vregex_exec(const struct vregex *re, const char *subject, size_t len, size_t *ov,
 		size_t max_groups)
 {
 	uint32_t count = 0;
 	pcre2_pattern_info(re->code, PCRE2_INFO_CAPTURECOUNT, &count);
-	/* a thread-local match block serves the usual small patterns without allocating */
-	static _Thread_local pcre2_match_data *tls_groups_md;
+	/* a per-thread match block serves the usual small patterns without allocating */
+	pcre2_match_data *tls_groups_md = thread_groups_match_data();
 	pcre2_match_data *md;
-	if (count < 32) {
-		if (!tls_groups_md)
-			tls_groups_md = pcre2_match_data_create(32, NULL);
+	if (count < 32 && tls_groups_md) {
 		md = tls_groups_md;
 	} else {
 		md = pcre2_match_data_create_from_pattern(re->code, NULL);

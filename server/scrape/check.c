@@ -27,12 +27,12 @@ static int check_exists(const char *what, const char *file, char *err, size_t er
 }
 
 /* Populate every target of n groups; the first failure is the error. */
-static int check_groups(const struct scrape_job *job, const struct scrape_target_group *g,
-			size_t n, char *err, size_t errlen)
+static int check_groups(const struct scrape_job *job, const struct scrape_target_group *g, size_t n,
+			char *err, size_t errlen)
 {
 	int rc = 0;
 	for (size_t i = 0; i < n && rc == 0; i++) {
-		struct scrape_targets ts = { 0 };
+		struct scrape_targets ts = {0};
 		rc = scrape_targets_from_group(job, &g[i], &ts, err, errlen);
 		scrape_targets_free(&ts);
 	}
@@ -49,7 +49,8 @@ static int check_file_sd(const struct scrape_job *job, const char *pattern, stru
 	if (g != 0 || gl.gl_pathc == 0) {
 		if (warnings)
 			buf_printf(warnings,
-				   "WARNING: file \"%s\" for file_sd in scrape job \"%s\" does not exist\n",
+				   "WARNING: file \"%s\" for file_sd in scrape job \"%s\" does not "
+				   "exist\n",
 				   pattern, job->job_name);
 		goto out;
 	}
@@ -60,10 +61,11 @@ static int check_file_sd(const struct scrape_job *job, const char *pattern, stru
 		char why[768];
 		rc = read_file_buf(gl.gl_pathv[i], &text);
 		if (rc < 0) {
-			snprintf(err, errlen, "checking SD file \"%s\": %s", pattern, strerror(-rc));
+			snprintf(err, errlen, "checking SD file \"%s\": %s", pattern,
+				 strerror(-rc));
 		} else {
-			rc = scrape_file_sd_parse(gl.gl_pathv[i], text.data ? text.data : "", text.len,
-						  &groups, &n, why, sizeof(why));
+			rc = scrape_file_sd_parse(gl.gl_pathv[i], text.data ? text.data : "",
+						  text.len, &groups, &n, why, sizeof(why));
 			if (rc < 0)
 				snprintf(err, errlen, "checking SD file \"%s\": %s", pattern, why);
 			else

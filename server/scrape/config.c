@@ -123,10 +123,10 @@ static int dec_string(struct ycx *y, yaml_node_t *n, const char *key, char **out
 
 static int dec_bool(struct ycx *y, yaml_node_t *n, const char *key, bool *out)
 {
-	static const char *const yes[] = { "y", "Y", "yes", "Yes", "YES", "true", "True",
-					    "TRUE", "on", "On", "ON" };
-	static const char *const no[] = { "n", "N", "no", "No", "NO", "false", "False",
-					   "FALSE", "off", "Off", "OFF" };
+	static const char *const yes[] = {"y",	  "Y",	  "yes", "Yes", "YES", "true",
+					  "True", "TRUE", "on",	 "On",	"ON"};
+	static const char *const no[] = {"n",	  "N",	   "no",  "No",	 "NO", "false",
+					 "False", "FALSE", "off", "Off", "OFF"};
 	if (node_null(n)) {
 		*out = false;
 		return 0;
@@ -194,18 +194,110 @@ static int parse_yaml_uint(const char *s, uint64_t *out)
 	return 0;
 }
 
+/* A YAML 1.1 float ([-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?); 0 or -EINVAL. */
+static int parse_yaml_float(const char *s, double *out)
+{
+	const char *p = s;
+	if (*p == '-' || *p == '+')
+		p++;
+	bool digits = false;
+	while (*p >= '0' && *p <= '9') {
+		p++;
+		digits = true;
+	}
+	if (*p == '.') {
+		p++;
+		while (*p >= '0' && *p <= '9') {
+			p++;
+			digits = true;
+		}
+	}
+	if (!digits)
+		return -EINVAL;
+	if (*p == 'e' || *p == 'E') {
+		p++;
+		if (*p == '-' || *p == '+')
+			p++;
+		if (*p < '0' || *p > '9')
+			return -EINVAL;
+		while (*p >= '0' && *p <= '9')
+			p++;
+	}
+	if (*p)
+		return -EINVAL;
+	*out = strtod(s, NULL);
+	return 0;
+}
+
+/* An unsigned integer, or a float that yaml.v2 truncates into one. */
+static int parse_yaml_uint_or_float(const char *s, uint64_t *out)
+{
+	double f;
+	if (parse_yaml_uint(s, out) == 0)
+		return 0;
+	if (parse_yaml_float(s, &f) < 0 || !(f >= 0) || f >= 18446744073709551616.0)
+		return -EINVAL;
+	*out = (uint64_t)f;
+	return 0;
+}
+
 static int dec_u64(struct ycx *y, yaml_node_t *n, const char *key, uint64_t *out)
 {
 	if (node_null(n)) {
 		*out = 0;
 		return 0;
 	}
-	if (n->type != YAML_SCALAR_NODE || node_quoted(n) || parse_yaml_uint(scalar(n), out) < 0)
-		return yerr(y, n, "invalid value %s%s%s for key \"%s\": expected an unsigned integer",
+	if (n->type != YAML_SCALAR_NODE || node_quoted(n) ||
+	    parse_yaml_uint_or_float(scalar(n), out) < 0)
+		return yerr(y, n,
+			    "invalid value %s%s%s for key \"%s\": expected an unsigned integer",
 			    n->type == YAML_SCALAR_NODE ? "\"" : "",
 			    n->type == YAML_SCALAR_NODE ? scalar(n) : node_kind(n),
 			    n->type == YAML_SCALAR_NODE ? "\"" : "", key);
 	return 0;
+}
+
+static int dec_i64(struct ycx *y, yaml_node_t *n, const char *key, int64_t *out)
+{
+	uint64_t u;
+	if (node_null(n)) {
+		*out = 0;
+		return 0;
+	}
+	if (n->type == YAML_SCALAR_NODE && !node_quoted(n)) {
+		const char *s = scalar(n);
+		bool neg = *s == '-';
+		if (parse_yaml_uint_or_float(neg ? s + 1 : s, &u) == 0 &&
+		    u <= (uint64_t)INT64_MAX) {
+			*out = neg ? -(int64_t)u : (int64_t)u;
+			return 0;
+		}
+	}
+	return yerr(y, n, "invalid value %s%s%s for key \"%s\": expected an integer",
+		    n->type == YAML_SCALAR_NODE ? "\"" : "",
+		    n->type == YAML_SCALAR_NODE ? scalar(n) : node_kind(n),
+		    n->type == YAML_SCALAR_NODE ? "\"" : "", key);
+}
+
+static int dec_f64(struct ycx *y, yaml_node_t *n, const char *key, double *out)
+{
+	uint64_t u;
+	if (node_null(n)) {
+		*out = 0;
+		return 0;
+	}
+	if (n->type == YAML_SCALAR_NODE && !node_quoted(n)) {
+		if (parse_yaml_float(scalar(n), out) == 0)
+			return 0;
+		if (parse_yaml_uint(scalar(n), &u) == 0) {
+			*out = (double)u;
+			return 0;
+		}
+	}
+	return yerr(y, n, "invalid value %s%s%s for key \"%s\": expected a number",
+		    n->type == YAML_SCALAR_NODE ? "\"" : "",
+		    n->type == YAML_SCALAR_NODE ? scalar(n) : node_kind(n),
+		    n->type == YAML_SCALAR_NODE ? "\"" : "", key);
 }
 
 int scrape_duration_parse(const char *s, int64_t *ms)
@@ -215,10 +307,13 @@ int scrape_duration_parse(const char *s, int64_t *ms)
 		const char *unit;
 		int64_t ms;
 	} units[] = {
-		{ "y", 365 * 24 * 3600 * MS_SECOND }, { "w", 7 * 24 * 3600 * MS_SECOND },
-		{ "d", 24 * 3600 * MS_SECOND },	      { "h", 3600 * MS_SECOND },
-		{ "m", MS_MINUTE },		      { "s", MS_SECOND },
-		{ "ms", 1 },
+		{"y", 365 * 24 * 3600 * MS_SECOND},
+		{"w", 7 * 24 * 3600 * MS_SECOND},
+		{"d", 24 * 3600 * MS_SECOND},
+		{"h", 3600 * MS_SECOND},
+		{"m", MS_MINUTE},
+		{"s", MS_SECOND},
+		{"ms", 1},
 	};
 	if (!strcmp(s, "0")) {
 		*ms = 0;
@@ -244,7 +339,8 @@ int scrape_duration_parse(const char *s, int64_t *ms)
 		for (u = next; u < sizeof(units) / sizeof(units[0]); u++) {
 			size_t ul = strlen(units[u].unit);
 			/* "m" must not take the "m" of "ms" */
-			if (!strncmp(p, units[u].unit, ul) && !(ul == 1 && p[0] == 'm' && p[1] == 's'))
+			if (!strncmp(p, units[u].unit, ul) &&
+			    !(ul == 1 && p[0] == 'm' && p[1] == 's'))
 				break;
 		}
 		if (u == sizeof(units) / sizeof(units[0]))
@@ -268,10 +364,13 @@ void scrape_duration_format(int64_t ms, char *out, size_t outlen)
 		int64_t ms;
 		bool exact;
 	} units[] = {
-		{ "y", 365 * 24 * 3600 * MS_SECOND, true }, { "w", 7 * 24 * 3600 * MS_SECOND, true },
-		{ "d", 24 * 3600 * MS_SECOND, false },	    { "h", 3600 * MS_SECOND, false },
-		{ "m", MS_MINUTE, false },		    { "s", MS_SECOND, false },
-		{ "ms", 1, false },
+		{"y", 365 * 24 * 3600 * MS_SECOND, true},
+		{"w", 7 * 24 * 3600 * MS_SECOND, true},
+		{"d", 24 * 3600 * MS_SECOND, false},
+		{"h", 3600 * MS_SECOND, false},
+		{"m", MS_MINUTE, false},
+		{"s", MS_SECOND, false},
+		{"ms", 1, false},
 	};
 	size_t len = 0;
 	out[0] = 0;
@@ -312,7 +411,8 @@ static int dec_duration(struct ycx *y, yaml_node_t *n, const char *key, int64_t 
 	return 0;
 }
 
-/* alecthomas/units Base2Bytes: <int><unit>, unit B, KB/KiB, MB/MiB ... EB/EiB, all powers of 1024. */
+/* alecthomas/units Base2Bytes: <int><unit>, unit B, KB/KiB, MB/MiB ... EB/EiB, all powers of 1024.
+ */
 static int dec_bytes(struct ycx *y, yaml_node_t *n, const char *key, uint64_t *out)
 {
 	static const char *const prefixes = "KMGTPE";
@@ -328,16 +428,15 @@ static int dec_bytes(struct ycx *y, yaml_node_t *n, const char *key, uint64_t *o
 		return 0;
 	}
 	const char *p = s;
-	uint64_t v = 0;
 	if (*p < '0' || *p > '9')
 		goto bad;
-	while (*p >= '0' && *p <= '9')
-		v = v * 10 + (uint64_t)(*p++ - '0');
+	char *endp;
+	double v = strtod(s, &endp); /* units.ParseBase2Bytes takes "1.5MB" */
+	p = endp;
 	uint64_t mult = 1;
 	if (!strcmp(p, "B")) {
 		mult = 1;
-	} else if (*p && strchr(prefixes, *p) &&
-		   (!strcmp(p + 1, "B") || !strcmp(p + 1, "iB"))) {
+	} else if (*p && strchr(prefixes, *p) && (!strcmp(p + 1, "B") || !strcmp(p + 1, "iB"))) {
 		for (const char *q = prefixes; *q; q++) {
 			mult *= 1024;
 			if (*q == *p)
@@ -346,7 +445,7 @@ static int dec_bytes(struct ycx *y, yaml_node_t *n, const char *key, uint64_t *o
 	} else {
 		goto bad;
 	}
-	*out = v * mult;
+	*out = (uint64_t)(v * (double)mult);
 	return 0;
 bad:
 	return yerr(y, n, "invalid size %s%s%s for key \"%s\"",
@@ -361,7 +460,8 @@ static int dec_strlist(struct ycx *y, yaml_node_t *n, const char *key, struct st
 	if (node_null(n))
 		return 0;
 	if (n->type != YAML_SEQUENCE_NODE)
-		return yerr(y, n, "cannot unmarshal %s into a list for key \"%s\"", node_kind(n), key);
+		return yerr(y, n, "cannot unmarshal %s into a list for key \"%s\"", node_kind(n),
+			    key);
 	for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top;
 	     it++) {
 		yaml_node_t *e = yaml_document_get_node(y->doc, *it);
@@ -377,15 +477,24 @@ static int dec_strlist(struct ycx *y, yaml_node_t *n, const char *key, struct st
 	return 0;
 }
 
+/* The YAML merge key "<<" (yaml.v2 honours it: `<<: *defaults`). */
+static bool is_merge_key(const yaml_node_t *k)
+{
+	return k->type == YAML_SCALAR_NODE && !node_quoted(k) && !strcmp(scalar(k), "<<");
+}
+
 /* Iterate the pairs of a mapping, rejecting non-scalar and duplicate keys. */
 static int check_mapping(struct ycx *y, yaml_node_t *n, const char *what)
 {
 	if (n->type != YAML_MAPPING_NODE)
 		return yerr(y, n, "cannot unmarshal %s into %s", node_kind(n), what);
-	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
+	     p++) {
 		yaml_node_t *k = yaml_document_get_node(y->doc, p->key);
 		if (k->type != YAML_SCALAR_NODE)
 			return yerr(y, k, "non-scalar key in %s", what);
+		if (is_merge_key(k))
+			continue;
 		for (yaml_node_pair_t *q = n->data.mapping.pairs.start; q < p; q++) {
 			yaml_node_t *k2 = yaml_document_get_node(y->doc, q->key);
 			if (!strcmp(scalar(k), scalar(k2)))
@@ -396,15 +505,16 @@ static int check_mapping(struct ycx *y, yaml_node_t *n, const char *what)
 }
 
 /* A map of label name to value; names must be valid, values valid UTF-8. */
-static int dec_labels(struct ycx *y, yaml_node_t *n, const char *what, struct labels *out)
+static int dec_labels(struct ycx *y, yaml_node_t *n, const char *what, struct lset *out)
 {
-	labels_clear(out);
+	lset_clear(out);
 	if (node_null(n))
 		return 0;
 	int rc = check_mapping(y, n, what);
 	if (rc < 0)
 		return rc;
-	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
+	     p++) {
 		yaml_node_t *k = yaml_document_get_node(y->doc, p->key);
 		yaml_node_t *v = yaml_document_get_node(y->doc, p->value);
 		if (!label_name_valid(scalar(k)))
@@ -418,35 +528,89 @@ static int dec_labels(struct ycx *y, yaml_node_t *n, const char *what, struct la
 		}
 		if (!label_value_valid(val))
 			return yerr(y, v, "\"%s\" is not a valid label value", val);
-		labels_set(out, scalar(k), val);
+		lset_set(out, scalar(k), val);
 	}
 	return 0;
 }
 
 /* ---- table-driven mappings ---- */
 
-enum ykind { YK_STR, YK_BOOL, YK_U64, YK_DUR, YK_BYTES, YK_STRLIST, YK_FN, YK_IGNORE };
+enum ykind {
+	YK_STR,
+	YK_BOOL,
+	YK_U64,
+	YK_I64,
+	YK_F64,
+	YK_DUR,
+	YK_BYTES,
+	YK_STRLIST,
+	YK_FN,
+	YK_IGNORE
+};
 
 struct ykey {
 	const char *name;
 	enum ykind kind;
-	size_t off;		/* of the field in the object */
+	size_t off; /* of the field in the object */
 	/* YK_FN: decode value node n into obj */
 	int (*fn)(struct ycx *y, yaml_node_t *n, void *obj);
 };
 
+static int dec_mapping_depth(struct ycx *y, yaml_node_t *n, const char *what,
+			     const struct ykey *keys, void *obj, int depth);
+
+/*
+ * `<<: *a` or `<<: [*a, *b]`: decode the merged mappings into obj first,
+ * the later ones first so earlier ones win, as yaml.v2 does; keys that
+ * follow in the mapping itself override them.
+ */
+static int dec_merge(struct ycx *y, yaml_node_t *v, const char *what, const struct ykey *keys,
+		     void *obj, int depth)
+{
+	if (depth > 16)
+		return yerr(y, v, "merge keys nested too deeply in %s", what);
+	if (v->type == YAML_MAPPING_NODE)
+		return dec_mapping_depth(y, v, what, keys, obj, depth + 1);
+	if (v->type != YAML_SEQUENCE_NODE)
+		return yerr(y, v, "map merge requires map or sequence of maps as the value");
+	for (yaml_node_item_t *it = v->data.sequence.items.top;
+	     it > v->data.sequence.items.start;) {
+		yaml_node_t *e = yaml_document_get_node(y->doc, *--it);
+		if (e->type != YAML_MAPPING_NODE)
+			return yerr(y, e,
+				    "map merge requires map or sequence of maps as the value");
+		int rc = dec_mapping_depth(y, e, what, keys, obj, depth + 1);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
 static int dec_mapping(struct ycx *y, yaml_node_t *n, const char *what, const struct ykey *keys,
 		       void *obj)
+{
+	return dec_mapping_depth(y, n, what, keys, obj, 0);
+}
+
+static int dec_mapping_depth(struct ycx *y, yaml_node_t *n, const char *what,
+			     const struct ykey *keys, void *obj, int depth)
 {
 	if (node_null(n))
 		return 0;
 	int rc = check_mapping(y, n, what);
 	if (rc < 0)
 		return rc;
-	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
+	     p++) {
 		yaml_node_t *k = yaml_document_get_node(y->doc, p->key);
 		yaml_node_t *v = yaml_document_get_node(y->doc, p->value);
 		const char *name = scalar(k);
+		if (is_merge_key(k)) {
+			rc = dec_merge(y, v, what, keys, obj, depth);
+			if (rc < 0)
+				return rc;
+			continue;
+		}
 		const struct ykey *key;
 		for (key = keys; key->name; key++)
 			if (!strcmp(key->name, name))
@@ -463,6 +627,12 @@ static int dec_mapping(struct ycx *y, yaml_node_t *n, const char *what, const st
 			break;
 		case YK_U64:
 			rc = dec_u64(y, v, name, (uint64_t *)(void *)field);
+			break;
+		case YK_I64:
+			rc = dec_i64(y, v, name, (int64_t *)(void *)field);
+			break;
+		case YK_F64:
+			rc = dec_f64(y, v, name, (double *)(void *)field);
 			break;
 		case YK_DUR:
 			rc = dec_duration(y, v, name, (int64_t *)(void *)field);
@@ -486,8 +656,14 @@ static int dec_mapping(struct ycx *y, yaml_node_t *n, const char *what, const st
 	return 0;
 }
 
-#define KEY(name, kind, type, field) { name, kind, offsetof(type, field), NULL }
-#define KEYFN(name, fn) { name, YK_FN, 0, fn }
+#define KEY(name, kind, type, field)                                                               \
+	{                                                                                          \
+		name, kind, offsetof(type, field), NULL                                            \
+	}
+#define KEYFN(name, fn)                                                                            \
+	{                                                                                          \
+		name, YK_FN, 0, fn                                                                 \
+	}
 
 /* ---- relabel rules ---- */
 
@@ -517,7 +693,7 @@ static int dec_relabel_regex(struct ycx *y, yaml_node_t *n, void *obj)
 	vregex_free(r->regex);
 	r->regex = NULL;
 	enum relabel_action saved = r->action;
-	r->action = RELABEL_KEEP;	/* only the regex checks apply to keep */
+	r->action = RELABEL_KEEP; /* only the regex checks apply to keep */
 	rc = relabel_rule_prepare(r, rerr, sizeof(rerr));
 	r->action = saved;
 	if (rc < 0)
@@ -544,16 +720,23 @@ static const struct ykey relabel_keys[] = {
 	KEY("target_label", YK_STR, struct relabel_rule, target_label),
 	KEY("replacement", YK_STR, struct relabel_rule, replacement),
 	KEYFN("action", dec_relabel_action),
-	{ 0 },
+	{0},
 };
 
 static int dec_relabel_list(struct ycx *y, yaml_node_t *n, const char *key, const char *null_msg,
 			    struct relabel_rule **out, size_t *nout)
 {
+	/* a key given again (through a merge) replaces the list */
+	for (size_t i = 0; i < *nout; i++)
+		relabel_rule_free(&(*out)[i]);
+	free(*out);
+	*out = NULL;
+	*nout = 0;
 	if (node_null(n))
 		return 0;
 	if (n->type != YAML_SEQUENCE_NODE)
-		return yerr(y, n, "cannot unmarshal %s into a list for key \"%s\"", node_kind(n), key);
+		return yerr(y, n, "cannot unmarshal %s into a list for key \"%s\"", node_kind(n),
+			    key);
 	size_t cnt = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
 	*out = xcalloc(cnt ? cnt : 1, sizeof(**out));
 	for (size_t i = 0; i < cnt; i++) {
@@ -605,21 +788,21 @@ static const struct ykey tls_keys[] = {
 	KEY("insecure_skip_verify", YK_BOOL, struct scrape_tls, insecure_skip_verify),
 	KEYFN("min_version", dec_tls_min),
 	KEYFN("max_version", dec_tls_max),
-	{ 0 },
+	{0},
 };
 
 static const struct ykey basic_auth_keys[] = {
 	KEY("username", YK_STR, struct scrape_http_client, basic_auth_username),
 	KEY("password", YK_STR, struct scrape_http_client, basic_auth_password),
 	KEY("password_file", YK_STR, struct scrape_http_client, basic_auth_password_file),
-	{ 0 },
+	{0},
 };
 
 static const struct ykey authorization_keys[] = {
 	KEY("type", YK_STR, struct scrape_http_client, authorization_type),
 	KEY("credentials", YK_STR, struct scrape_http_client, authorization_credentials),
 	KEY("credentials_file", YK_STR, struct scrape_http_client, authorization_credentials_file),
-	{ 0 },
+	{0},
 };
 
 /* oauth2 is validated for shape and required fields but not used */
@@ -634,8 +817,8 @@ static int dec_ignore_string_map(struct ycx *y, yaml_node_t *n, void *obj)
 	if (node_null(n))
 		return 0;
 	int rc = check_mapping(y, n, "endpoint_params");
-	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; rc == 0 && p < n->data.mapping.pairs.top;
-	     p++) {
+	for (yaml_node_pair_t *p = n->data.mapping.pairs.start;
+	     rc == 0 && p < n->data.mapping.pairs.top; p++) {
 		yaml_node_t *v = yaml_document_get_node(y->doc, p->value);
 		if (v->type != YAML_SCALAR_NODE)
 			rc = yerr(y, v, "cannot unmarshal %s into string", node_kind(v));
@@ -657,7 +840,7 @@ static const struct ykey oauth2_keys[] = {
 	KEYFN("endpoint_params", dec_ignore_string_map),
 	KEY("proxy_url", YK_STR, struct oauth2_tmp, proxy_url),
 	KEYFN("tls_config", dec_oauth2_tls),
-	{ 0 },
+	{0},
 };
 
 static void tls_free(struct scrape_tls *t)
@@ -674,7 +857,7 @@ static void tls_free(struct scrape_tls *t)
 
 /* Parsing state of one job beyond struct scrape_job: raw bearer token fields. */
 struct job_tmp {
-	struct scrape_job job;	/* first, so key offsets into the job work on the wrapper */
+	struct scrape_job job; /* first, so key offsets into the job work on the wrapper */
 	char *bearer_token, *bearer_token_file;
 	int oauth2_line;
 	struct oauth2_tmp oauth2;
@@ -718,11 +901,11 @@ static int dec_job_proxy_header(struct ycx *y, yaml_node_t *n, void *obj)
 	if (node_null(n))
 		return 0;
 	int rc = check_mapping(y, n, "proxy_connect_header");
-	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; rc == 0 && p < n->data.mapping.pairs.top;
-	     p++) {
-		struct strlist tmp = { 0 };
-		rc = dec_strlist(y, yaml_document_get_node(y->doc, p->value), "proxy_connect_header",
-				 &tmp);
+	for (yaml_node_pair_t *p = n->data.mapping.pairs.start;
+	     rc == 0 && p < n->data.mapping.pairs.top; p++) {
+		struct strlist tmp = {0};
+		rc = dec_strlist(y, yaml_document_get_node(y->doc, p->value),
+				 "proxy_connect_header", &tmp);
 		strlist_clear(&tmp);
 	}
 	if (rc == 0)
@@ -733,6 +916,13 @@ static int dec_job_proxy_header(struct ycx *y, yaml_node_t *n, void *obj)
 static int dec_job_params(struct ycx *y, yaml_node_t *n, void *obj)
 {
 	struct scrape_job *j = obj;
+	for (size_t i = 0; i < j->n_params; i++) {
+		free(j->params[i].name);
+		strlist_clear(&j->params[i].values);
+	}
+	free(j->params);
+	j->params = NULL;
+	j->n_params = 0;
 	if (node_null(n))
 		return 0;
 	int rc = check_mapping(y, n, "params");
@@ -744,7 +934,8 @@ static int dec_job_params(struct ycx *y, yaml_node_t *n, void *obj)
 		yaml_node_pair_t *p = &n->data.mapping.pairs.start[i];
 		struct scrape_param *pa = &j->params[j->n_params++];
 		pa->name = xstrdup(scalar(yaml_document_get_node(y->doc, p->key)));
-		rc = dec_strlist(y, yaml_document_get_node(y->doc, p->value), pa->name, &pa->values);
+		rc = dec_strlist(y, yaml_document_get_node(y->doc, p->value), pa->name,
+				 &pa->values);
 		if (rc < 0)
 			return rc;
 	}
@@ -764,17 +955,25 @@ static int dec_tg_labels(struct ycx *y, yaml_node_t *n, void *obj)
 static const struct ykey target_group_keys[] = {
 	KEYFN("targets", dec_tg_targets),
 	KEYFN("labels", dec_tg_labels),
-	{ 0 },
+	{0},
 };
 
 /* A list of target groups; null entries are an error named after key. */
+static void target_group_clear(struct scrape_target_group *g);
+
 static int dec_target_groups(struct ycx *y, yaml_node_t *n, const char *key,
 			     struct scrape_target_group **out, size_t *nout, size_t first_source)
 {
+	for (size_t i = 0; i < *nout; i++)
+		target_group_clear(&(*out)[i]);
+	free(*out);
+	*out = NULL;
+	*nout = 0;
 	if (node_null(n))
 		return 0;
 	if (n->type != YAML_SEQUENCE_NODE)
-		return yerr(y, n, "cannot unmarshal %s into a list for key \"%s\"", node_kind(n), key);
+		return yerr(y, n, "cannot unmarshal %s into a list for key \"%s\"", node_kind(n),
+			    key);
 	size_t cnt = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
 	*out = xrealloc(*out, (*nout + cnt + 1) * sizeof(**out));
 	for (size_t i = 0; i < cnt; i++) {
@@ -797,13 +996,13 @@ static int dec_job_static(struct ycx *y, yaml_node_t *n, void *obj)
 {
 	struct scrape_job *j = obj;
 	return dec_target_groups(y, n, "static_configs", &j->static_configs, &j->n_static_configs,
-				 j->n_static_configs);
+				 0);
 }
 
 static const struct ykey file_sd_keys[] = {
 	KEY("files", YK_STRLIST, struct scrape_file_sd, files),
 	KEY("refresh_interval", YK_DUR, struct scrape_file_sd, refresh_interval_ms),
-	{ 0 },
+	{0},
 };
 
 /* Prometheus's patFileSDName: ^[^*]*(\*[^/]*)?\.(json|yml|yaml|JSON|YML|YAML)$ */
@@ -815,7 +1014,7 @@ static bool file_sd_name_valid(const char *s)
 	const char *dot = strrchr(s, '.');
 	if (!dot)
 		return false;
-	static const char *const exts[] = { "json", "yml", "yaml", "JSON", "YML", "YAML" };
+	static const char *const exts[] = {"json", "yml", "yaml", "JSON", "YML", "YAML"};
 	for (size_t i = 0; i < 6; i++)
 		if (!strcmp(dot + 1, exts[i]))
 			return true;
@@ -825,14 +1024,19 @@ static bool file_sd_name_valid(const char *s)
 static int dec_job_file_sd(struct ycx *y, yaml_node_t *n, void *obj)
 {
 	struct scrape_job *j = obj;
+	for (size_t i = 0; i < j->n_file_sd_configs; i++)
+		strlist_clear(&j->file_sd_configs[i].files);
+	free(j->file_sd_configs);
+	j->file_sd_configs = NULL;
+	j->n_file_sd_configs = 0;
 	if (node_null(n))
 		return 0;
 	if (n->type != YAML_SEQUENCE_NODE)
 		return yerr(y, n, "cannot unmarshal %s into a list for key \"file_sd_configs\"",
 			    node_kind(n));
 	size_t cnt = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
-	j->file_sd_configs =
-		xrealloc(j->file_sd_configs, (j->n_file_sd_configs + cnt + 1) * sizeof(struct scrape_file_sd));
+	j->file_sd_configs = xrealloc(j->file_sd_configs, (j->n_file_sd_configs + cnt + 1) *
+								  sizeof(struct scrape_file_sd));
 	for (size_t i = 0; i < cnt; i++) {
 		yaml_node_t *e = yaml_document_get_node(y->doc, n->data.sequence.items.start[i]);
 		struct scrape_file_sd *f = &j->file_sd_configs[j->n_file_sd_configs++];
@@ -845,10 +1049,12 @@ static int dec_job_file_sd(struct ycx *y, yaml_node_t *n, void *obj)
 			return rc;
 		if (f->files.n == 0)
 			return yerr(y, e,
-				    "file service discovery config must contain at least one path name");
+				    "file service discovery config must contain at least one path "
+				    "name");
 		for (size_t k = 0; k < f->files.n; k++)
 			if (!file_sd_name_valid(f->files.items[k]))
-				return yerr(y, e, "path name \"%s\" is not valid for file discovery",
+				return yerr(y, e,
+					    "path name \"%s\" is not valid for file discovery",
 					    f->files.items[k]);
 	}
 	return 0;
@@ -884,6 +1090,47 @@ static int dec_job_other_sd(struct ycx *y, yaml_node_t *n, void *obj)
 
 #define JOB_KEY(name, kind, field) KEY(name, kind, struct job_tmp, job.field)
 
+/* prometheus/common's HTTPClientConfig, inlined in scrape, remote and alertmanager configs */
+#define HTTP_CLIENT_KEYS                                                                           \
+	KEYFN("basic_auth", dec_job_basic_auth), KEYFN("authorization", dec_job_authorization),    \
+		KEYFN("oauth2", dec_job_oauth2),                                                   \
+		KEY("bearer_token", YK_STR, struct job_tmp, bearer_token),                         \
+		KEY("bearer_token_file", YK_STR, struct job_tmp, bearer_token_file),               \
+		JOB_KEY("proxy_url", YK_STR, http.proxy_url),                                      \
+		KEYFN("proxy_connect_header", dec_job_proxy_header),                               \
+		KEYFN("tls_config", dec_job_tls),                                                  \
+		JOB_KEY("follow_redirects", YK_BOOL, http.follow_redirects),                       \
+		JOB_KEY("enable_http2", YK_BOOL, http.enable_http2)
+
+/* Service discovery mechanisms vigil does not implement, accepted and ignored. */
+#define OTHER_SD_KEYS                                                                              \
+	KEYFN("azure_sd_configs", dec_job_other_sd), KEYFN("consul_sd_configs", dec_job_other_sd), \
+		KEYFN("digitalocean_sd_configs", dec_job_other_sd),                                \
+		KEYFN("docker_sd_configs", dec_job_other_sd),                                      \
+		KEYFN("dockerswarm_sd_configs", dec_job_other_sd),                                 \
+		KEYFN("dns_sd_configs", dec_job_other_sd),                                         \
+		KEYFN("ec2_sd_configs", dec_job_other_sd),                                         \
+		KEYFN("eureka_sd_configs", dec_job_other_sd),                                      \
+		KEYFN("gce_sd_configs", dec_job_other_sd),                                         \
+		KEYFN("hetzner_sd_configs", dec_job_other_sd),                                     \
+		KEYFN("http_sd_configs", dec_job_other_sd),                                        \
+		KEYFN("ionos_sd_configs", dec_job_other_sd),                                       \
+		KEYFN("kubernetes_sd_configs", dec_job_other_sd),                                  \
+		KEYFN("kuma_sd_configs", dec_job_other_sd),                                        \
+		KEYFN("lightsail_sd_configs", dec_job_other_sd),                                   \
+		KEYFN("linode_sd_configs", dec_job_other_sd),                                      \
+		KEYFN("marathon_sd_configs", dec_job_other_sd),                                    \
+		KEYFN("nerve_sd_configs", dec_job_other_sd),                                       \
+		KEYFN("nomad_sd_configs", dec_job_other_sd),                                       \
+		KEYFN("openstack_sd_configs", dec_job_other_sd),                                   \
+		KEYFN("ovhcloud_sd_configs", dec_job_other_sd),                                    \
+		KEYFN("puppetdb_sd_configs", dec_job_other_sd),                                    \
+		KEYFN("scaleway_sd_configs", dec_job_other_sd),                                    \
+		KEYFN("serverset_sd_configs", dec_job_other_sd),                                   \
+		KEYFN("triton_sd_configs", dec_job_other_sd),                                      \
+		KEYFN("uyuni_sd_configs", dec_job_other_sd),                                       \
+		KEYFN("vultr_sd_configs", dec_job_other_sd)
+
 static const struct ykey job_keys[] = {
 	JOB_KEY("job_name", YK_STR, job_name),
 	JOB_KEY("honor_labels", YK_BOOL, honor_labels),
@@ -899,54 +1146,19 @@ static const struct ykey job_keys[] = {
 	JOB_KEY("label_limit", YK_U64, label_limit),
 	JOB_KEY("label_name_length_limit", YK_U64, label_name_length_limit),
 	JOB_KEY("label_value_length_limit", YK_U64, label_value_length_limit),
-	KEYFN("basic_auth", dec_job_basic_auth),
-	KEYFN("authorization", dec_job_authorization),
-	KEYFN("oauth2", dec_job_oauth2),
-	KEY("bearer_token", YK_STR, struct job_tmp, bearer_token),
-	KEY("bearer_token_file", YK_STR, struct job_tmp, bearer_token_file),
-	JOB_KEY("proxy_url", YK_STR, http.proxy_url),
-	KEYFN("proxy_connect_header", dec_job_proxy_header),
-	KEYFN("tls_config", dec_job_tls),
-	JOB_KEY("follow_redirects", YK_BOOL, http.follow_redirects),
-	JOB_KEY("enable_http2", YK_BOOL, http.enable_http2),
+	HTTP_CLIENT_KEYS,
 	KEYFN("static_configs", dec_job_static),
 	KEYFN("file_sd_configs", dec_job_file_sd),
 	KEYFN("relabel_configs", dec_job_relabel),
 	KEYFN("metric_relabel_configs", dec_job_metric_relabel),
-	KEYFN("azure_sd_configs", dec_job_other_sd),
-	KEYFN("consul_sd_configs", dec_job_other_sd),
-	KEYFN("digitalocean_sd_configs", dec_job_other_sd),
-	KEYFN("docker_sd_configs", dec_job_other_sd),
-	KEYFN("dockerswarm_sd_configs", dec_job_other_sd),
-	KEYFN("dns_sd_configs", dec_job_other_sd),
-	KEYFN("ec2_sd_configs", dec_job_other_sd),
-	KEYFN("eureka_sd_configs", dec_job_other_sd),
-	KEYFN("gce_sd_configs", dec_job_other_sd),
-	KEYFN("hetzner_sd_configs", dec_job_other_sd),
-	KEYFN("http_sd_configs", dec_job_other_sd),
-	KEYFN("ionos_sd_configs", dec_job_other_sd),
-	KEYFN("kubernetes_sd_configs", dec_job_other_sd),
-	KEYFN("kuma_sd_configs", dec_job_other_sd),
-	KEYFN("lightsail_sd_configs", dec_job_other_sd),
-	KEYFN("linode_sd_configs", dec_job_other_sd),
-	KEYFN("marathon_sd_configs", dec_job_other_sd),
-	KEYFN("nerve_sd_configs", dec_job_other_sd),
-	KEYFN("nomad_sd_configs", dec_job_other_sd),
-	KEYFN("openstack_sd_configs", dec_job_other_sd),
-	KEYFN("ovhcloud_sd_configs", dec_job_other_sd),
-	KEYFN("puppetdb_sd_configs", dec_job_other_sd),
-	KEYFN("scaleway_sd_configs", dec_job_other_sd),
-	KEYFN("serverset_sd_configs", dec_job_other_sd),
-	KEYFN("triton_sd_configs", dec_job_other_sd),
-	KEYFN("uyuni_sd_configs", dec_job_other_sd),
-	KEYFN("vultr_sd_configs", dec_job_other_sd),
-	{ 0 },
+	OTHER_SD_KEYS,
+	{0},
 };
 
 static void target_group_clear(struct scrape_target_group *g)
 {
 	strlist_clear(&g->targets);
-	labels_free(&g->labels);
+	lset_free(&g->labels);
 	free(g->source);
 	g->source = NULL;
 }
@@ -960,6 +1172,7 @@ void scrape_target_group_free(struct scrape_target_group *g)
 static void job_free(struct scrape_job *j)
 {
 	free(j->job_name);
+	free(j->fingerprint);
 	for (size_t i = 0; i < j->n_params; i++) {
 		free(j->params[i].name);
 		strlist_clear(&j->params[i].values);
@@ -1000,20 +1213,27 @@ static int job_validate_http(struct ycx *y, yaml_node_t *n, struct job_tmp *t)
 	struct scrape_http_client *h = &t->job.http;
 	bool bearer = str_set(t->bearer_token) || str_set(t->bearer_token_file);
 	if (str_set(t->bearer_token) && str_set(t->bearer_token_file))
-		return yerr(y, n, "at most one of bearer_token & bearer_token_file must be configured");
+		return yerr(y, n,
+			    "at most one of bearer_token & bearer_token_file must be configured");
 	if ((h->has_basic_auth || h->has_oauth2) && bearer)
 		return yerr(y, n,
-			    "at most one of basic_auth, oauth2, bearer_token & bearer_token_file must be configured");
+			    "at most one of basic_auth, oauth2, bearer_token & bearer_token_file "
+			    "must be configured");
 	if (h->has_basic_auth && str_set(h->basic_auth_password) &&
 	    str_set(h->basic_auth_password_file))
-		return yerr(y, n, "at most one of basic_auth password & password_file must be configured");
+		return yerr(
+			y, n,
+			"at most one of basic_auth password & password_file must be configured");
 	if (h->has_authorization) {
 		if (bearer)
 			return yerr(y, n,
-				    "authorization is not compatible with bearer_token & bearer_token_file");
-		if (str_set(h->authorization_credentials) && str_set(h->authorization_credentials_file))
+				    "authorization is not compatible with bearer_token & "
+				    "bearer_token_file");
+		if (str_set(h->authorization_credentials) &&
+		    str_set(h->authorization_credentials_file))
 			return yerr(y, n,
-				    "at most one of authorization credentials & credentials_file must be configured");
+				    "at most one of authorization credentials & credentials_file "
+				    "must be configured");
 		/* trim the type; empty means Bearer */
 		char *ty = h->authorization_type ? h->authorization_type : "";
 		while (*ty == ' ' || *ty == '\t' || *ty == '\n' || *ty == '\r')
@@ -1027,9 +1247,12 @@ static int job_validate_http(struct ycx *y, yaml_node_t *n, struct job_tmp *t)
 		h->authorization_type = trimmed;
 		if (!strcasecmp(trimmed, "basic"))
 			return yerr(y, n,
-				    "authorization type cannot be set to \"basic\", use \"basic_auth\" instead");
+				    "authorization type cannot be set to \"basic\", use "
+				    "\"basic_auth\" instead");
 		if (h->has_basic_auth || h->has_oauth2)
-			return yerr(y, n, "at most one of basic_auth, oauth2 & authorization must be configured");
+			return yerr(y, n,
+				    "at most one of basic_auth, oauth2 & authorization must be "
+				    "configured");
 	} else if (bearer) {
 		h->has_authorization = true;
 		free(h->authorization_type);
@@ -1045,17 +1268,21 @@ static int job_validate_http(struct ycx *y, yaml_node_t *n, struct job_tmp *t)
 	if (h->has_oauth2) {
 		struct oauth2_tmp *o = &t->oauth2;
 		if (h->has_basic_auth)
-			return yerr(y, n, "at most one of basic_auth, oauth2 & authorization must be configured");
+			return yerr(y, n,
+				    "at most one of basic_auth, oauth2 & authorization must be "
+				    "configured");
 		if (!str_set(o->client_id))
 			return yerr_line(y, t->oauth2_line, "oauth2 client_id must be configured");
 		if (!str_set(o->client_secret) && !str_set(o->client_secret_file))
 			return yerr_line(y, t->oauth2_line,
-					 "either oauth2 client_secret or client_secret_file must be configured");
+					 "either oauth2 client_secret or client_secret_file must "
+					 "be configured");
 		if (!str_set(o->token_url))
 			return yerr_line(y, t->oauth2_line, "oauth2 token_url must be configured");
 		if (str_set(o->client_secret) && str_set(o->client_secret_file))
 			return yerr_line(y, t->oauth2_line,
-					 "at most one of oauth2 client_secret & client_secret_file must be configured");
+					 "at most one of oauth2 client_secret & client_secret_file "
+					 "must be configured");
 	}
 	return 0;
 }
@@ -1081,6 +1308,53 @@ static void resolve_path(char **p, const char *dir)
 }
 
 /* Decode one scrape_configs entry into *out (which the caller frees even on error). */
+/* Append a canonical, unambiguous form of node n (aliases resolved) to out. */
+static void node_fingerprint(struct ycx *y, yaml_node_t *n, struct buf *out, int depth)
+{
+	if (depth > 64) {
+		buf_puts(out, "!");
+		return;
+	}
+	switch (n->type) {
+	case YAML_SCALAR_NODE:
+		/* quoting only matters for null: a valid config types every other scalar by its key
+		 */
+		if (node_null(n)) {
+			buf_putc(out, 'n');
+			break;
+		}
+		buf_printf(out, "s%zu:", n->data.scalar.length);
+		buf_append(out, n->data.scalar.value, n->data.scalar.length);
+		break;
+	case YAML_SEQUENCE_NODE:
+		buf_putc(out, '[');
+		for (yaml_node_item_t *it = n->data.sequence.items.start;
+		     it < n->data.sequence.items.top; it++)
+			node_fingerprint(y, yaml_document_get_node(y->doc, *it), out, depth + 1);
+		buf_putc(out, ']');
+		break;
+	case YAML_MAPPING_NODE:
+		buf_putc(out, '{');
+		for (yaml_node_pair_t *p = n->data.mapping.pairs.start;
+		     p < n->data.mapping.pairs.top; p++) {
+			node_fingerprint(y, yaml_document_get_node(y->doc, p->key), out, depth + 1);
+			node_fingerprint(y, yaml_document_get_node(y->doc, p->value), out,
+					 depth + 1);
+		}
+		buf_putc(out, '}');
+		break;
+	default:
+		buf_putc(out, '~');
+	}
+}
+
+bool scrape_job_equal(const struct scrape_job *a, const struct scrape_job *b)
+{
+	return a->scrape_interval_ms == b->scrape_interval_ms &&
+	       a->scrape_timeout_ms == b->scrape_timeout_ms && a->fingerprint && b->fingerprint &&
+	       !strcmp(a->fingerprint, b->fingerprint);
+}
+
 static int dec_job(struct ycx *y, yaml_node_t *n, const char *dir, struct scrape_job *out)
 {
 	struct job_tmp t;
@@ -1092,6 +1366,11 @@ static int dec_job(struct ycx *y, yaml_node_t *n, const char *dir, struct scrape
 	j->http.follow_redirects = true;
 	j->http.enable_http2 = true;
 	j->line = node_line(n);
+	struct buf fp = BUF_INIT;
+	/* relative paths resolve against the directory, so it is part of the identity */
+	buf_printf(&fp, "%s\n", dir);
+	node_fingerprint(y, n, &fp, 0);
+	j->fingerprint = buf_detach(&fp, NULL);
 
 	int rc = dec_mapping(y, n, "scrape_config", job_keys, &t);
 	if (rc < 0)
@@ -1108,7 +1387,8 @@ static int dec_job(struct ycx *y, yaml_node_t *n, const char *dir, struct scrape
 			struct strlist *tl = &j->static_configs[g].targets;
 			for (size_t i = 0; i < tl->n; i++) {
 				if (strchr(tl->items[i], '/')) {
-					rc = yerr(y, n, "\"%s\" is not a valid hostname", tl->items[i]);
+					rc = yerr(y, n, "\"%s\" is not a valid hostname",
+						  tl->items[i]);
 					goto out;
 				}
 			}
@@ -1147,7 +1427,7 @@ static const struct ykey global_keys[] = {
 	KEY("evaluation_interval", YK_DUR, struct scrape_config, global.evaluation_interval_ms),
 	KEY("query_log_file", YK_STR, struct scrape_config, global.query_log_file),
 	KEYFN("external_labels", dec_global_labels),
-	{ 0 },
+	{0},
 };
 
 static int dec_global(struct ycx *y, yaml_node_t *n, void *obj)
@@ -1210,75 +1490,397 @@ static int dec_scrape_configs_later(struct ycx *y, yaml_node_t *n, void *obj)
 	return 0;
 }
 
-/* remote_write / remote_read: a list of mappings with a url; the rest is kept unread. */
-static int dec_remote(struct ycx *y, yaml_node_t *n, const char *what, struct strlist *urls)
+/*
+ * remote_write, remote_read, alerting and tracing are checked as Prometheus
+ * checks them (keys, types, required fields, HTTP client rules) but only the
+ * URLs and the Alertmanager count are kept for now.
+ */
+struct section_tmp {
+	struct job_tmp jt; /* first: the HTTP client keys and SD configs decode into it */
+	char *url, *name, *str_sink;
+	int64_t dur_sink, int_sink;
+	double float_sink;
+	bool bool_sink;
+	bool has_sigv4;
+	char *api_version, *client_type, *endpoint, *compression;
+	struct lset labels_sink;
+	struct relabel_rule *rules;
+	size_t n_rules;
+};
+
+static void section_tmp_free(struct section_tmp *t)
+{
+	job_free(&t->jt.job);
+	free(t->jt.bearer_token);
+	free(t->jt.bearer_token_file);
+	oauth2_free(&t->jt.oauth2);
+	free(t->url);
+	free(t->name);
+	free(t->str_sink);
+	free(t->api_version);
+	free(t->client_type);
+	free(t->endpoint);
+	free(t->compression);
+	lset_free(&t->labels_sink);
+	for (size_t i = 0; i < t->n_rules; i++)
+		relabel_rule_free(&t->rules[i]);
+	free(t->rules);
+}
+
+static const char *const reserved_headers[] = {
+	"host",
+	"content-encoding",
+	"content-length",
+	"content-type",
+	"user-agent",
+	"connection",
+	"keep-alive",
+	"proxy-authenticate",
+	"proxy-authorization",
+	"www-authenticate",
+	"accept-encoding",
+	"x-prometheus-remote-write-version",
+	"x-prometheus-remote-read-version",
+	"x-amz-date",
+	"x-amz-security-token",
+	"x-amz-content-sha256",
+	NULL,
+};
+
+/* headers: a map of strings; Authorization and reserved names are refused. */
+static int dec_headers_common(struct ycx *y, yaml_node_t *n, bool tracing)
 {
 	if (node_null(n))
 		return 0;
-	if (n->type != YAML_SEQUENCE_NODE)
-		return yerr(y, n, "cannot unmarshal %s into a list for key \"%s\"", node_kind(n), what);
-	for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top;
-	     it++) {
-		yaml_node_t *e = yaml_document_get_node(y->doc, *it);
-		if (node_null(e))
-			return yerr(y, e, "empty or null %s config section",
-				    !strcmp(what, "remote_write") ? "remote write" : "remote read");
-		int rc = check_mapping(y, e, what);
-		if (rc < 0)
-			return rc;
-		const char *url = NULL;
-		for (yaml_node_pair_t *p = e->data.mapping.pairs.start; p < e->data.mapping.pairs.top;
-		     p++) {
-			yaml_node_t *k = yaml_document_get_node(y->doc, p->key);
-			yaml_node_t *v = yaml_document_get_node(y->doc, p->value);
-			if (!strcmp(scalar(k), "url") && v->type == YAML_SCALAR_NODE && !node_null(v))
-				url = scalar(v);
-		}
-		if (!url)
-			return yerr(y, e, "url for %s is empty", what);
-		strlist_push(urls, url);
+	int rc = check_mapping(y, n, "headers");
+	if (rc < 0)
+		return rc;
+	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
+	     p++) {
+		yaml_node_t *k = yaml_document_get_node(y->doc, p->key);
+		yaml_node_t *v = yaml_document_get_node(y->doc, p->value);
+		if (v->type != YAML_SCALAR_NODE)
+			return yerr(y, v, "cannot unmarshal %s into string", node_kind(v));
+		if (!strcasecmp(scalar(k), "authorization"))
+			return yerr(
+				y, k, "%s",
+				tracing ? "custom authorization header configuration is not yet "
+					  "supported"
+					: "authorization header must be changed via the "
+					  "basic_auth, authorization, oauth2, or sigv4 parameter");
+		for (const char *const *r = reserved_headers; *r; r++)
+			if (!strcasecmp(scalar(k), *r))
+				return yerr(y, k, "%s is a reserved header. It must not be changed",
+					    scalar(k));
 	}
 	return 0;
+}
+
+static int dec_headers(struct ycx *y, yaml_node_t *n, void *obj)
+{
+	return dec_headers_common(y, n, false);
+}
+
+static int dec_tracing_headers(struct ycx *y, yaml_node_t *n, void *obj)
+{
+	return dec_headers_common(y, n, true);
+}
+
+static int dec_sink_labels(struct ycx *y, yaml_node_t *n, void *obj)
+{
+	return dec_labels(y, n, "required_matchers", &((struct section_tmp *)obj)->labels_sink);
+}
+
+static const struct ykey queue_keys[] = {
+	KEY("capacity", YK_I64, struct section_tmp, int_sink),
+	KEY("max_shards", YK_I64, struct section_tmp, int_sink),
+	KEY("min_shards", YK_I64, struct section_tmp, int_sink),
+	KEY("max_samples_per_send", YK_I64, struct section_tmp, int_sink),
+	KEY("batch_send_deadline", YK_DUR, struct section_tmp, dur_sink),
+	KEY("min_backoff", YK_DUR, struct section_tmp, dur_sink),
+	KEY("max_backoff", YK_DUR, struct section_tmp, dur_sink),
+	KEY("retry_on_http_429", YK_BOOL, struct section_tmp, bool_sink),
+	{0},
+};
+
+static const struct ykey metadata_keys[] = {
+	KEY("send", YK_BOOL, struct section_tmp, bool_sink),
+	KEY("send_interval", YK_DUR, struct section_tmp, dur_sink),
+	KEY("max_samples_per_send", YK_I64, struct section_tmp, int_sink),
+	{0},
+};
+
+static const struct ykey sigv4_keys[] = {
+	KEY("region", YK_STR, struct section_tmp, str_sink),
+	KEY("access_key", YK_STR, struct section_tmp, str_sink),
+	KEY("secret_key", YK_STR, struct section_tmp, str_sink),
+	KEY("profile", YK_STR, struct section_tmp, str_sink),
+	KEY("role_arn", YK_STR, struct section_tmp, str_sink),
+	{0},
+};
+
+static int dec_queue(struct ycx *y, yaml_node_t *n, void *obj)
+{
+	return dec_mapping(y, n, "queue_config", queue_keys, obj);
+}
+
+static int dec_metadata(struct ycx *y, yaml_node_t *n, void *obj)
+{
+	return dec_mapping(y, n, "metadata_config", metadata_keys, obj);
+}
+
+static int dec_sigv4(struct ycx *y, yaml_node_t *n, void *obj)
+{
+	if (!node_null(n))
+		((struct section_tmp *)obj)->has_sigv4 = true;
+	return dec_mapping(y, n, "sigv4", sigv4_keys, obj);
+}
+
+static int dec_write_relabel(struct ycx *y, yaml_node_t *n, void *obj)
+{
+	struct section_tmp *t = obj;
+	return dec_relabel_list(y, n, "write_relabel_configs",
+				"empty or null relabeling rule in remote write config", &t->rules,
+				&t->n_rules);
+}
+
+static int dec_am_relabel(struct ycx *y, yaml_node_t *n, void *obj)
+{
+	struct section_tmp *t = obj;
+	return dec_relabel_list(y, n, "relabel_configs",
+				"empty or null Alertmanager target relabeling rule", &t->rules,
+				&t->n_rules);
+}
+
+static const struct ykey remote_write_keys[] = {
+	KEY("url", YK_STR, struct section_tmp, url),
+	KEY("remote_timeout", YK_DUR, struct section_tmp, dur_sink),
+	KEYFN("headers", dec_headers),
+	KEYFN("write_relabel_configs", dec_write_relabel),
+	KEY("name", YK_STR, struct section_tmp, name),
+	KEY("send_exemplars", YK_BOOL, struct section_tmp, bool_sink),
+	KEY("send_native_histograms", YK_BOOL, struct section_tmp, bool_sink),
+	HTTP_CLIENT_KEYS,
+	KEYFN("queue_config", dec_queue),
+	KEYFN("metadata_config", dec_metadata),
+	KEYFN("sigv4", dec_sigv4),
+	{0},
+};
+
+static const struct ykey remote_read_keys[] = {
+	KEY("url", YK_STR, struct section_tmp, url),
+	KEY("remote_timeout", YK_DUR, struct section_tmp, dur_sink),
+	KEYFN("headers", dec_headers),
+	KEY("read_recent", YK_BOOL, struct section_tmp, bool_sink),
+	KEY("name", YK_STR, struct section_tmp, name),
+	HTTP_CLIENT_KEYS,
+	KEYFN("required_matchers", dec_sink_labels),
+	KEY("filter_external_labels", YK_BOOL, struct section_tmp, bool_sink),
+	{0},
+};
+
+static int dec_remote(struct ycx *y, yaml_node_t *n, bool write, struct strlist *urls)
+{
+	const char *what = write ? "remote_write" : "remote_read";
+	struct strlist names = {0};
+	int rc = 0;
+	if (node_null(n))
+		return 0;
+	if (n->type != YAML_SEQUENCE_NODE)
+		return yerr(y, n, "cannot unmarshal %s into a list for key \"%s\"", node_kind(n),
+			    what);
+	for (yaml_node_item_t *it = n->data.sequence.items.start;
+	     rc == 0 && it < n->data.sequence.items.top; it++) {
+		yaml_node_t *e = yaml_document_get_node(y->doc, *it);
+		struct section_tmp t;
+		memset(&t, 0, sizeof(t));
+		if (node_null(e)) {
+			rc = yerr(y, e, "empty or null %s config section",
+				  write ? "remote write" : "remote read");
+			break;
+		}
+		rc = dec_mapping(y, e, what, write ? remote_write_keys : remote_read_keys, &t);
+		if (rc == 0 && !str_set(t.url))
+			rc = yerr(y, e, "url for %s is empty", what);
+		if (rc == 0)
+			rc = job_validate_http(y, e, &t.jt);
+		if (rc == 0 && write && t.has_sigv4 &&
+		    (t.jt.job.http.has_basic_auth || t.jt.job.http.has_authorization ||
+		     t.jt.job.http.has_oauth2))
+			rc = yerr(y, e,
+				  "at most one of basic_auth, authorization, oauth2, & sigv4 must "
+				  "be configured");
+		if (rc == 0 && str_set(t.name)) {
+			if (strlist_contains(&names, t.name))
+				rc = yerr(y, e, "found multiple %s configs with job name \"%s\"",
+					  write ? "remote write" : "remote read", t.name);
+			strlist_push(&names, t.name);
+		}
+		if (rc == 0)
+			strlist_push(urls, t.url);
+		section_tmp_free(&t);
+	}
+	strlist_clear(&names);
+	return rc;
 }
 
 static int dec_remote_write(struct ycx *y, yaml_node_t *n, void *obj)
 {
-	return dec_remote(y, n, "remote_write", &((struct scrape_config *)obj)->remote_write_urls);
+	return dec_remote(y, n, true, &((struct scrape_config *)obj)->remote_write_urls);
 }
 
 static int dec_remote_read(struct ycx *y, yaml_node_t *n, void *obj)
 {
-	return dec_remote(y, n, "remote_read", &((struct scrape_config *)obj)->remote_read_urls);
+	return dec_remote(y, n, false, &((struct scrape_config *)obj)->remote_read_urls);
 }
+
+static const struct ykey alertmanager_keys[] = {
+	HTTP_CLIENT_KEYS,
+	KEY("scheme", YK_STR, struct section_tmp, str_sink),
+	KEY("path_prefix", YK_STR, struct section_tmp, str_sink),
+	KEY("timeout", YK_DUR, struct section_tmp, dur_sink),
+	KEY("api_version", YK_STR, struct section_tmp, api_version),
+	KEYFN("relabel_configs", dec_am_relabel),
+	KEYFN("static_configs", dec_job_static),
+	KEYFN("file_sd_configs", dec_job_file_sd),
+	OTHER_SD_KEYS,
+	{0},
+};
+
+static int dec_alertmanagers(struct ycx *y, yaml_node_t *n, void *obj)
+{
+	struct scrape_config *c = obj;
+	int rc = 0;
+	if (node_null(n))
+		return 0;
+	if (n->type != YAML_SEQUENCE_NODE)
+		return yerr(y, n, "cannot unmarshal %s into a list for key \"alertmanagers\"",
+			    node_kind(n));
+	for (yaml_node_item_t *it = n->data.sequence.items.start;
+	     rc == 0 && it < n->data.sequence.items.top; it++) {
+		yaml_node_t *e = yaml_document_get_node(y->doc, *it);
+		struct section_tmp t;
+		memset(&t, 0, sizeof(t));
+		if (node_null(e))
+			return yerr(y, e, "empty or null section in alertmanagers");
+		rc = dec_mapping(y, e, "alertmanager_config", alertmanager_keys, &t);
+		if (rc == 0 && t.api_version && strcmp(t.api_version, "v1") &&
+		    strcmp(t.api_version, "v2"))
+			rc = yerr(
+				y, e,
+				"expected Alertmanager api version to be one of [v1 v2] but got %s",
+				t.api_version);
+		if (rc == 0)
+			rc = job_validate_http(y, e, &t.jt);
+		for (size_t g = 0; rc == 0 && t.n_rules == 0 && g < t.jt.job.n_static_configs;
+		     g++) {
+			const struct strlist *tl = &t.jt.job.static_configs[g].targets;
+			for (size_t i = 0; rc == 0 && i < tl->n; i++)
+				if (strchr(tl->items[i], '/'))
+					rc = yerr(y, e, "\"%s\" is not a valid hostname",
+						  tl->items[i]);
+		}
+		if (rc == 0)
+			c->n_alertmanagers++;
+		section_tmp_free(&t);
+	}
+	return rc;
+}
+
+static int dec_alert_relabel(struct ycx *y, yaml_node_t *n, void *obj)
+{
+	struct relabel_rule *rules = NULL;
+	size_t nr = 0;
+	int rc = dec_relabel_list(y, n, "alert_relabel_configs",
+				  "empty or null alert relabeling rule", &rules, &nr);
+	for (size_t i = 0; i < nr; i++)
+		relabel_rule_free(&rules[i]);
+	free(rules);
+	return rc;
+}
+
+static const struct ykey alerting_keys[] = {
+	KEYFN("alert_relabel_configs", dec_alert_relabel),
+	KEYFN("alertmanagers", dec_alertmanagers),
+	{0},
+};
 
 static int dec_alerting(struct ycx *y, yaml_node_t *n, void *obj)
 {
-	struct scrape_config *c = obj;
-	if (node_null(n))
-		return 0;
-	int rc = check_mapping(y, n, "alerting");
-	if (rc < 0)
-		return rc;
-	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
-		yaml_node_t *k = yaml_document_get_node(y->doc, p->key);
-		yaml_node_t *v = yaml_document_get_node(y->doc, p->value);
-		if (!strcmp(scalar(k), "alertmanagers")) {
-			if (v->type == YAML_SEQUENCE_NODE)
-				c->n_alertmanagers = (size_t)(v->data.sequence.items.top -
-							      v->data.sequence.items.start);
-			else if (!node_null(v))
-				return yerr(y, v, "cannot unmarshal %s into a list for key \"alertmanagers\"",
-					    node_kind(v));
-		} else if (strcmp(scalar(k), "alert_relabel_configs") != 0) {
-			return yerr(y, k, "unknown key \"%s\" in alerting", scalar(k));
-		}
-	}
-	return 0;
+	return dec_mapping(y, n, "alerting", alerting_keys, obj);
 }
 
-static int dec_keep_mapping(struct ycx *y, yaml_node_t *n, void *obj)
+static const struct ykey tsdb_keys[] = {
+	KEY("out_of_order_time_window", YK_DUR, struct section_tmp, dur_sink),
+	{0},
+};
+
+static const struct ykey exemplars_keys[] = {
+	KEY("max_exemplars", YK_I64, struct section_tmp, int_sink),
+	{0},
+};
+
+static int dec_tsdb(struct ycx *y, yaml_node_t *n, void *obj)
 {
-	return node_null(n) ? 0 : check_mapping(y, n, "section");
+	return dec_mapping(y, n, "tsdb", tsdb_keys, obj);
+}
+
+static int dec_exemplars(struct ycx *y, yaml_node_t *n, void *obj)
+{
+	return dec_mapping(y, n, "exemplars", exemplars_keys, obj);
+}
+
+static const struct ykey storage_keys[] = {
+	KEYFN("tsdb", dec_tsdb),
+	KEYFN("exemplars", dec_exemplars),
+	{0},
+};
+
+static int dec_storage(struct ycx *y, yaml_node_t *n, void *obj)
+{
+	struct section_tmp t;
+	memset(&t, 0, sizeof(t));
+	int rc = dec_mapping(y, n, "storage", storage_keys, &t);
+	section_tmp_free(&t);
+	return rc;
+}
+
+static int dec_tracing_tls(struct ycx *y, yaml_node_t *n, void *obj)
+{
+	return dec_mapping(y, n, "tls_config", tls_keys,
+			   &((struct section_tmp *)obj)->jt.job.http.tls);
+}
+
+static const struct ykey tracing_keys[] = {
+	KEY("client_type", YK_STR, struct section_tmp, client_type),
+	KEY("endpoint", YK_STR, struct section_tmp, endpoint),
+	KEY("sampling_fraction", YK_F64, struct section_tmp, float_sink),
+	KEY("insecure", YK_BOOL, struct section_tmp, bool_sink),
+	KEYFN("tls_config", dec_tracing_tls),
+	KEYFN("headers", dec_tracing_headers),
+	KEY("compression", YK_STR, struct section_tmp, compression),
+	KEY("timeout", YK_DUR, struct section_tmp, dur_sink),
+	{0},
+};
+
+static int dec_tracing(struct ycx *y, yaml_node_t *n, void *obj)
+{
+	struct section_tmp t;
+	if (node_null(n))
+		return 0;
+	memset(&t, 0, sizeof(t));
+	int rc = dec_mapping(y, n, "tracing", tracing_keys, &t);
+	if (rc == 0 && t.client_type && strcmp(t.client_type, "http") &&
+	    strcmp(t.client_type, "grpc"))
+		rc = yerr(y, n, "expected tracing client type to be to be http or grpc, but got %s",
+			  t.client_type);
+	if (rc == 0 && !str_set(t.endpoint))
+		rc = yerr(y, n, "tracing endpoint must be set");
+	if (rc == 0 && str_set(t.compression) && strcmp(t.compression, "gzip"))
+		rc = yerr(y, n, "invalid compression type %s provided, valid options: gzip",
+			  t.compression);
+	section_tmp_free(&t);
+	return rc;
 }
 
 static const struct ykey top_keys[] = {
@@ -1286,11 +1888,11 @@ static const struct ykey top_keys[] = {
 	KEYFN("alerting", dec_alerting),
 	KEYFN("rule_files", dec_rule_files),
 	KEYFN("scrape_configs", dec_scrape_configs_later),
-	KEYFN("storage", dec_keep_mapping),
-	KEYFN("tracing", dec_keep_mapping),
+	KEYFN("storage", dec_storage),
+	KEYFN("tracing", dec_tracing),
 	KEYFN("remote_write", dec_remote_write),
 	KEYFN("remote_read", dec_remote_read),
-	{ 0 },
+	{0},
 };
 
 void scrape_config_free(struct scrape_config *cfg)
@@ -1299,7 +1901,7 @@ void scrape_config_free(struct scrape_config *cfg)
 		return;
 	free(cfg->path);
 	free(cfg->global.query_log_file);
-	labels_free(&cfg->global.external_labels);
+	lset_free(&cfg->global.external_labels);
 	strlist_clear(&cfg->rule_files);
 	for (size_t i = 0; i < cfg->n_jobs; i++)
 		job_free(&cfg->jobs[i]);
@@ -1337,7 +1939,7 @@ static char *dir_of(const char *path)
 int scrape_config_load_string(const char *text, size_t len, const char *name,
 			      struct scrape_config **out, char *err, size_t errlen)
 {
-	struct ycx y = { .file = name, .err = err, .errlen = errlen };
+	struct ycx y = {.file = name, .err = err, .errlen = errlen};
 	yaml_document_t doc;
 	struct top_tmp *t = xcalloc(1, sizeof(*t));
 	struct scrape_config *c = &t->cfg;
@@ -1366,7 +1968,8 @@ int scrape_config_load_string(const char *text, size_t len, const char *name,
 		size_t cnt = (size_t)(sc->data.sequence.items.top - sc->data.sequence.items.start);
 		c->jobs = xcalloc(cnt ? cnt : 1, sizeof(*c->jobs));
 		for (size_t i = 0; i < cnt; i++) {
-			yaml_node_t *e = yaml_document_get_node(&doc, sc->data.sequence.items.start[i]);
+			yaml_node_t *e =
+				yaml_document_get_node(&doc, sc->data.sequence.items.start[i]);
 			if (node_null(e)) {
 				rc = yerr(&y, e, "empty or null scrape config section");
 				goto fail;
@@ -1384,7 +1987,8 @@ int scrape_config_load_string(const char *text, size_t len, const char *name,
 			j->scrape_interval_ms = c->global.scrape_interval_ms;
 		if (j->scrape_timeout_ms > j->scrape_interval_ms) {
 			rc = yerr_line(&y, j->line,
-				       "scrape timeout greater than scrape interval for scrape config with job name \"%s\"",
+				       "scrape timeout greater than scrape interval for scrape "
+				       "config with job name \"%s\"",
 				       j->job_name);
 			goto fail;
 		}
@@ -1427,14 +2031,14 @@ int scrape_config_load_file(const char *path, struct scrape_config **out, char *
 		*out = NULL;
 		goto out;
 	}
-	rc = scrape_config_load_string(text.data ? text.data : "", text.len, path, out, err, errlen);
+	rc = scrape_config_load_string(text.data ? text.data : "", text.len, path, out, err,
+				       errlen);
 out:
 	buf_free(&text);
 	return rc;
 }
 
-int scrape_config_reload(const char *path, struct scrape_config **current, char *err,
-			 size_t errlen)
+int scrape_config_reload(const char *path, struct scrape_config **current, char *err, size_t errlen)
 {
 	struct scrape_config *fresh = NULL;
 	int rc = scrape_config_load_file(path, &fresh, err, errlen);
@@ -1443,6 +2047,87 @@ int scrape_config_reload(const char *path, struct scrape_config **current, char 
 	scrape_config_free(*current);
 	*current = fresh;
 	return 0;
+}
+
+static bool is_name_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '_';
+}
+
+static bool shell_special(char c)
+{
+	return strchr("*#$@!?-", c) || (c >= '0' && c <= '9');
+}
+
+/* Go's os.Expand with Prometheus's mapping (os.Getenv, "$" for "$$"). */
+static char *expand_env(const char *s)
+{
+	struct buf b = BUF_INIT;
+	buf_puts(&b, "");
+	for (size_t j = 0; s[j]; j++) {
+		if (s[j] != '$' || !s[j + 1]) {
+			buf_putc(&b, s[j]);
+			continue;
+		}
+		const char *t = s + j + 1;
+		const char *name = NULL;
+		size_t nlen = 0, w = 0;
+		if (t[0] == '{') {
+			if (t[1] && shell_special(t[1]) && t[2] == '}') {
+				name = t + 1;
+				nlen = 1;
+				w = 3;
+			} else {
+				const char *close = strchr(t + 1, '}');
+				if (!close)
+					w = 1; /* bad syntax: eat "${" */
+				else if (close == t + 1)
+					w = 2; /* bad syntax: eat "${}" */
+				else {
+					name = t + 1;
+					nlen = (size_t)(close - t - 1);
+					w = nlen + 2;
+				}
+			}
+		} else if (shell_special(t[0])) {
+			name = t;
+			nlen = w = 1;
+		} else {
+			while (is_name_char(t[w]))
+				w++;
+			if (w) {
+				name = t;
+				nlen = w;
+			}
+		}
+		if (name) {
+			char *var = xstrndup(name, nlen);
+			const char *v = !strcmp(var, "$") ? "$" : getenv(var);
+			if (!v || !*v) {
+				log_warn("config: empty environment variable\tname=%s", var);
+				v = "";
+			}
+			buf_puts(&b, v);
+			free(var);
+		} else if (w == 0) {
+			buf_putc(&b, '$'); /* "$" not followed by a name stays */
+		}
+		j += w;
+	}
+	return buf_detach(&b, NULL);
+}
+
+void scrape_config_expand_external_labels(struct scrape_config *cfg)
+{
+	struct lset out = LSET_INIT;
+	for (size_t i = 0; i < cfg->global.external_labels.n; i++) {
+		char *v = expand_env(cfg->global.external_labels.v[i].value);
+		lset_set(&out, cfg->global.external_labels.v[i].name, v);
+		free(v);
+	}
+	lset_free(&cfg->global.external_labels);
+	cfg->global.external_labels = out;
 }
 
 const struct scrape_job *scrape_config_job(const struct scrape_config *cfg, const char *name)
@@ -1457,7 +2142,7 @@ int scrape_target_groups_parse_yaml(const char *text, size_t len, const char *na
 				    struct scrape_target_group **groups, size_t *n, char *err,
 				    size_t errlen)
 {
-	struct ycx y = { .file = name, .err = err, .errlen = errlen };
+	struct ycx y = {.file = name, .err = err, .errlen = errlen};
 	yaml_document_t doc;
 	struct scrape_target_group *g = NULL;
 	size_t ng = 0;
@@ -1474,7 +2159,8 @@ int scrape_target_groups_parse_yaml(const char *text, size_t len, const char *na
 				  node_kind(root));
 			goto out;
 		}
-		size_t cnt = (size_t)(root->data.sequence.items.top - root->data.sequence.items.start);
+		size_t cnt =
+			(size_t)(root->data.sequence.items.top - root->data.sequence.items.start);
 		g = xcalloc(cnt ? cnt : 1, sizeof(*g));
 		for (size_t i = 0; i < cnt; i++) {
 			yaml_node_t *e =

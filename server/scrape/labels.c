@@ -12,7 +12,7 @@
 
 #include "common/buf.h"
 
-void labels_clear(struct labels *ls)
+void lset_clear(struct lset *ls)
 {
 	for (size_t i = 0; i < ls->n; i++) {
 		free(ls->v[i].name);
@@ -21,16 +21,16 @@ void labels_clear(struct labels *ls)
 	ls->n = 0;
 }
 
-void labels_free(struct labels *ls)
+void lset_free(struct lset *ls)
 {
-	labels_clear(ls);
+	lset_clear(ls);
 	free(ls->v);
 	ls->v = NULL;
 	ls->cap = 0;
 }
 
 /* Index of name, or -(insertion point) - 1. */
-static long labels_find(const struct labels *ls, const char *name)
+static long lset_find(const struct lset *ls, const char *name)
 {
 	size_t lo = 0, hi = ls->n;
 	while (lo < hi) {
@@ -46,21 +46,21 @@ static long labels_find(const struct labels *ls, const char *name)
 	return -(long)lo - 1;
 }
 
-const char *labels_get(const struct labels *ls, const char *name)
+const char *lset_get(const struct lset *ls, const char *name)
 {
-	long i = labels_find(ls, name);
+	long i = lset_find(ls, name);
 	return i >= 0 ? ls->v[i].value : NULL;
 }
 
-const char *labels_get_or_empty(const struct labels *ls, const char *name)
+const char *lset_get_or_empty(const struct lset *ls, const char *name)
 {
-	const char *v = labels_get(ls, name);
+	const char *v = lset_get(ls, name);
 	return v ? v : "";
 }
 
-void labels_del(struct labels *ls, const char *name)
+void lset_del(struct lset *ls, const char *name)
 {
-	long i = labels_find(ls, name);
+	long i = lset_find(ls, name);
 	if (i < 0)
 		return;
 	free(ls->v[i].name);
@@ -69,13 +69,13 @@ void labels_del(struct labels *ls, const char *name)
 	ls->n--;
 }
 
-void labels_setn(struct labels *ls, const char *name, const char *value, size_t value_len)
+void lset_setn(struct lset *ls, const char *name, const char *value, size_t value_len)
 {
 	if (value_len == 0) {
-		labels_del(ls, name);
+		lset_del(ls, name);
 		return;
 	}
-	long i = labels_find(ls, name);
+	long i = lset_find(ls, name);
 	if (i >= 0) {
 		char *nv = xstrndup(value, value_len);
 		free(ls->v[i].value);
@@ -93,16 +93,16 @@ void labels_setn(struct labels *ls, const char *name, const char *value, size_t 
 	ls->n++;
 }
 
-void labels_set(struct labels *ls, const char *name, const char *value)
+void lset_set(struct lset *ls, const char *name, const char *value)
 {
-	labels_setn(ls, name, value, strlen(value));
+	lset_setn(ls, name, value, strlen(value));
 }
 
-void labels_copy(struct labels *dst, const struct labels *src)
+void lset_copy(struct lset *dst, const struct lset *src)
 {
 	if (dst == src)
 		return;
-	labels_clear(dst);
+	lset_clear(dst);
 	if (dst->cap < src->n) {
 		dst->cap = src->n;
 		dst->v = xrealloc(dst->v, dst->cap * sizeof(dst->v[0]));
@@ -114,7 +114,7 @@ void labels_copy(struct labels *dst, const struct labels *src)
 	dst->n = src->n;
 }
 
-bool labels_equal(const struct labels *a, const struct labels *b)
+bool lset_equal(const struct lset *a, const struct lset *b)
 {
 	if (a->n != b->n)
 		return false;
@@ -124,7 +124,7 @@ bool labels_equal(const struct labels *a, const struct labels *b)
 	return true;
 }
 
-void labels_format(const struct labels *ls, struct buf *out)
+void lset_format(const struct lset *ls, struct buf *out)
 {
 	buf_putc(out, '{');
 	for (size_t i = 0; i < ls->n; i++) {

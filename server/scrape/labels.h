@@ -12,39 +12,41 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-struct label {
+struct lset_label {
 	char *name;
 	char *value;
 };
 
-struct labels {
-	struct label *v;
+struct lset {
+	struct lset_label *v;
 	size_t n, cap;
 };
 
-#define LABELS_INIT { NULL, 0, 0 }
+/* clang-format off */
+#define LSET_INIT { NULL, 0, 0 }
+/* clang-format on */
 
 /* Free every pair and the array; the set is left empty and reusable. */
-void labels_free(struct labels *ls);
+void lset_free(struct lset *ls);
 /* Remove every pair, keep the allocation. */
-void labels_clear(struct labels *ls);
+void lset_clear(struct lset *ls);
 /* Value of name, or NULL when absent. */
-const char *labels_get(const struct labels *ls, const char *name);
+const char *lset_get(const struct lset *ls, const char *name);
 /* Value of name, or "" when absent (Prometheus's Labels.Get). */
-const char *labels_get_or_empty(const struct labels *ls, const char *name);
+const char *lset_get_or_empty(const struct lset *ls, const char *name);
 /* Set name to value (copied); an empty value deletes the label. */
-void labels_set(struct labels *ls, const char *name, const char *value);
-/* Same as labels_set() with a value of explicit length. */
-void labels_setn(struct labels *ls, const char *name, const char *value, size_t value_len);
+void lset_set(struct lset *ls, const char *name, const char *value);
+/* Same as lset_set() with a value of explicit length. */
+void lset_setn(struct lset *ls, const char *name, const char *value, size_t value_len);
 /* Delete name if present. */
-void labels_del(struct labels *ls, const char *name);
+void lset_del(struct lset *ls, const char *name);
 /* Replace dst's content with a deep copy of src. */
-void labels_copy(struct labels *dst, const struct labels *src);
+void lset_copy(struct lset *dst, const struct lset *src);
 /* True when both sets hold the same pairs. */
-bool labels_equal(const struct labels *a, const struct labels *b);
+bool lset_equal(const struct lset *a, const struct lset *b);
 /* Append "{a=\"1\", b=\"2\"}" (Prometheus's Labels.String) to a NUL-terminated string buffer. */
 struct buf;
-void labels_format(const struct labels *ls, struct buf *out);
+void lset_format(const struct lset *ls, struct buf *out);
 
 /* True for a valid Prometheus label name: [a-zA-Z_][a-zA-Z0-9_]*. */
 bool label_name_valid(const char *s);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * Relabeling rules, after Prometheus 2.42's model/relabel/relabel.go (read
- * for semantics, not copied).  Rules run in place on a sorted struct labels;
+ * for semantics, not copied).  Rules run in place on a sorted struct lset;
  * label-wise actions (labelmap, labeldrop, labelkeep) walk a snapshot of the
  * set so their own edits do not disturb the walk, which gives the same
  * result as Prometheus's builder over the unmodified input.
@@ -10,9 +10,12 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <locale.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <wctype.h>
 
 #include "common/buf.h"
 #include "common/md5.h"
@@ -67,7 +70,8 @@ const char *relabel_action_name(enum relabel_action a)
 
 static bool is_word(char c)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '_';
 }
 
 /*
@@ -107,7 +111,8 @@ static bool relabel_target_valid(const char *s)
 	return true;
 }
 
-/* Bytes of a repetition operator at p ("*", "+", "?", "{n}", "{n,}", "{n,m}"), 0 if none; *count_bad on n, m > 1000 or n > m. */
+/* Bytes of a repetition operator at p ("*", "+", "?", "{n}", "{n,}", "{n,m}"), 0 if none;
+ * *count_bad on n, m > 1000 or n > m. */
 static size_t re2_repeat_len(const char *p, bool *count_bad)
 {
 	if (*p == '*' || *p == '+' || *p == '?')
@@ -158,12 +163,16 @@ static int re2_syntax_check(const char *re, char *err, size_t errlen)
 				after_repeat = false;
 				continue;
 			}
-			bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+			bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+				     (c >= '0' && c <= '9');
 			/* \1..\7 alone is a backreference; followed by octal digits it is octal */
-			bool backref = c >= '1' && c <= '9' && !(c <= '7' && p[2] >= '0' && p[2] <= '7');
+			bool backref =
+				c >= '1' && c <= '9' && !(c <= '7' && p[2] >= '0' && p[2] <= '7');
 			bool class_bad = in_class && c && strchr("bBAzQE", c);
 			if (c && ((alnum && !strchr(known_escapes, c)) || backref || class_bad)) {
-				snprintf(err, errlen, "error parsing regexp: invalid escape sequence: `\\%c`", c);
+				snprintf(err, errlen,
+					 "error parsing regexp: invalid escape sequence: `\\%c`",
+					 c);
 				return -EINVAL;
 			}
 			p += c ? 2 : 1;
@@ -205,7 +214,9 @@ static int re2_syntax_check(const char *re, char *err, size_t errlen)
 			}
 			if (!ok) {
 				snprintf(err, errlen,
-					 "error parsing regexp: invalid or unsupported Perl syntax: `%.3s`", p);
+					 "error parsing regexp: invalid or unsupported Perl "
+					 "syntax: `%.3s`",
+					 p);
 				return -EINVAL;
 			}
 			p += 2;
@@ -217,18 +228,20 @@ static int re2_syntax_check(const char *re, char *err, size_t errlen)
 		if (rl) {
 			if (after_repeat) {
 				snprintf(err, errlen,
-					 "error parsing regexp: invalid nested repetition operator: `%.*s`",
+					 "error parsing regexp: invalid nested repetition "
+					 "operator: `%.*s`",
 					 (int)rl + 1, p - 1);
 				return -EINVAL;
 			}
 			if (count_bad) {
-				snprintf(err, errlen, "error parsing regexp: invalid repeat count: `%.*s`",
+				snprintf(err, errlen,
+					 "error parsing regexp: invalid repeat count: `%.*s`",
 					 (int)rl, p);
 				return -EINVAL;
 			}
 			p += rl;
 			if (*p == '?')
-				p++;	/* lazy */
+				p++; /* lazy */
 			after_repeat = true;
 			continue;
 		}
@@ -242,8 +255,9 @@ int relabel_rule_prepare(struct relabel_rule *r, char *err, size_t errlen)
 {
 	enum relabel_action a = r->action;
 	const char *an = relabel_action_name(a);
-	bool needs_target = a == RELABEL_REPLACE || a == RELABEL_HASHMOD || a == RELABEL_LOWERCASE ||
-			    a == RELABEL_UPPERCASE || a == RELABEL_KEEPEQUAL || a == RELABEL_DROPEQUAL;
+	bool needs_target = a == RELABEL_REPLACE || a == RELABEL_HASHMOD ||
+			    a == RELABEL_LOWERCASE || a == RELABEL_UPPERCASE ||
+			    a == RELABEL_KEEPEQUAL || a == RELABEL_DROPEQUAL;
 	bool templ_target = needs_target && a != RELABEL_HASHMOD;
 	bool casing_or_equal = a == RELABEL_LOWERCASE || a == RELABEL_UPPERCASE ||
 			       a == RELABEL_KEEPEQUAL || a == RELABEL_DROPEQUAL;
@@ -259,17 +273,18 @@ int relabel_rule_prepare(struct relabel_rule *r, char *err, size_t errlen)
 		}
 	}
 	if (a == RELABEL_HASHMOD && r->modulus == 0) {
-		snprintf(err, errlen, "relabel configuration for hashmod requires non-zero modulus");
+		snprintf(err, errlen,
+			 "relabel configuration for hashmod requires non-zero modulus");
 		return -EINVAL;
 	}
 	if (needs_target && !*r->target_label) {
-		snprintf(err, errlen, "relabel configuration for %s action requires 'target_label' value",
-			 an);
+		snprintf(err, errlen,
+			 "relabel configuration for %s action requires 'target_label' value", an);
 		return -EINVAL;
 	}
 	if (templ_target && !relabel_target_valid(r->target_label)) {
-		snprintf(err, errlen, "\"%s\" is invalid 'target_label' for %s action", r->target_label,
-			 an);
+		snprintf(err, errlen, "\"%s\" is invalid 'target_label' for %s action",
+			 r->target_label, an);
 		return -EINVAL;
 	}
 	if (casing_or_equal && strcmp(r->replacement, "$1") != 0) {
@@ -277,20 +292,21 @@ int relabel_rule_prepare(struct relabel_rule *r, char *err, size_t errlen)
 		return -EINVAL;
 	}
 	if (a == RELABEL_LABELMAP && !relabel_target_valid(r->replacement)) {
-		snprintf(err, errlen, "\"%s\" is invalid 'replacement' for %s action", r->replacement,
-			 an);
+		snprintf(err, errlen, "\"%s\" is invalid 'replacement' for %s action",
+			 r->replacement, an);
 		return -EINVAL;
 	}
 	if (a == RELABEL_HASHMOD && !label_name_valid(r->target_label)) {
-		snprintf(err, errlen, "\"%s\" is invalid 'target_label' for %s action", r->target_label,
-			 an);
+		snprintf(err, errlen, "\"%s\" is invalid 'target_label' for %s action",
+			 r->target_label, an);
 		return -EINVAL;
 	}
 	if ((a == RELABEL_KEEPEQUAL || a == RELABEL_DROPEQUAL) &&
 	    (r->regex_set || r->modulus || strcmp(r->separator, ";") ||
 	     strcmp(r->replacement, "$1"))) {
 		snprintf(err, errlen,
-			 "%s action requires only 'source_labels' and `target_label`, and no other fields",
+			 "%s action requires only 'source_labels' and `target_label`, and no other "
+			 "fields",
 			 an);
 		return -EINVAL;
 	}
@@ -386,8 +402,78 @@ static uint64_t hashmod_value(const char *val, size_t len, uint64_t modulus)
 	return s % modulus;
 }
 
+static locale_t utf8_locale;
+static pthread_once_t utf8_locale_once = PTHREAD_ONCE_INIT;
+
+static void utf8_locale_make(void)
+{
+	utf8_locale = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+}
+
+/*
+ * Go's strings.ToLower/ToUpper: Unicode simple case mapping, through the
+ * C.UTF-8 locale's towlower/towupper (ASCII only if that locale is missing).
+ * Bytes that are not valid UTF-8 are copied unchanged.
+ */
+static void change_case(struct buf *out, const char *s, bool upper)
+{
+	pthread_once(&utf8_locale_once, utf8_locale_make);
+	const unsigned char *p = (const unsigned char *)s;
+	while (*p) {
+		uint32_t cp = *p;
+		size_t n = 0;
+		if (cp >= 0xc0 && cp < 0xe0)
+			n = 1, cp &= 0x1f;
+		else if (cp >= 0xe0 && cp < 0xf0)
+			n = 2, cp &= 0x0f;
+		else if (cp >= 0xf0 && cp < 0xf8)
+			n = 3, cp &= 0x07;
+		bool ok = cp < 0x80 || n > 0;
+		for (size_t i = 1; ok && i <= n; i++) {
+			if ((p[i] & 0xc0) != 0x80)
+				ok = false;
+			else
+				cp = cp << 6 | (p[i] & 0x3f);
+		}
+		if (!ok) {
+			buf_putc(out, (char)*p++);
+			continue;
+		}
+		uint32_t m = cp;
+		if (cp < 0x80)
+			m = upper ? (uint32_t)(cp >= 'a' && cp <= 'z' ? cp - 32 : cp)
+				  : (uint32_t)(cp >= 'A' && cp <= 'Z' ? cp + 32 : cp);
+		else if (utf8_locale)
+			m = (uint32_t)(upper ? towupper_l((wint_t)cp, utf8_locale)
+					     : towlower_l((wint_t)cp, utf8_locale));
+		char enc[4];
+		size_t el;
+		if (m < 0x80) {
+			enc[0] = (char)m;
+			el = 1;
+		} else if (m < 0x800) {
+			enc[0] = (char)(0xc0 | m >> 6);
+			enc[1] = (char)(0x80 | (m & 0x3f));
+			el = 2;
+		} else if (m < 0x10000) {
+			enc[0] = (char)(0xe0 | m >> 12);
+			enc[1] = (char)(0x80 | ((m >> 6) & 0x3f));
+			enc[2] = (char)(0x80 | (m & 0x3f));
+			el = 3;
+		} else {
+			enc[0] = (char)(0xf0 | m >> 18);
+			enc[1] = (char)(0x80 | ((m >> 12) & 0x3f));
+			enc[2] = (char)(0x80 | ((m >> 6) & 0x3f));
+			enc[3] = (char)(0x80 | (m & 0x3f));
+			el = 4;
+		}
+		buf_append(out, enc, el);
+		p += n + 1;
+	}
+}
+
 /* Apply one rule; false when it drops the set. */
-static bool relabel_one(struct labels *ls, const struct relabel_rule *r, struct buf *val,
+static bool relabel_one(struct lset *ls, const struct relabel_rule *r, struct buf *val,
 			struct buf *t1, struct buf *t2)
 {
 	buf_reset(val);
@@ -395,11 +481,11 @@ static bool relabel_one(struct labels *ls, const struct relabel_rule *r, struct 
 	for (size_t i = 0; i < r->source_labels.n; i++) {
 		if (i)
 			buf_puts(val, r->separator);
-		buf_puts(val, labels_get_or_empty(ls, r->source_labels.items[i]));
+		buf_puts(val, lset_get_or_empty(ls, r->source_labels.items[i]));
 	}
 	const char *v = val->data;
 	bool keep = true;
-	struct labels snap = LABELS_INIT;
+	struct lset snap = LSET_INIT;
 
 	switch (r->action) {
 	case RELABEL_DROP:
@@ -409,67 +495,64 @@ static bool relabel_one(struct labels *ls, const struct relabel_rule *r, struct 
 		keep = vregex_match(r->regex, v);
 		break;
 	case RELABEL_DROPEQUAL:
-		keep = strcmp(labels_get_or_empty(ls, r->target_label), v) != 0;
+		keep = strcmp(lset_get_or_empty(ls, r->target_label), v) != 0;
 		break;
 	case RELABEL_KEEPEQUAL:
-		keep = strcmp(labels_get_or_empty(ls, r->target_label), v) == 0;
+		keep = strcmp(lset_get_or_empty(ls, r->target_label), v) == 0;
 		break;
 	case RELABEL_REPLACE:
 		buf_reset(t1);
 		buf_reset(t2);
 		buf_puts(t1, "");
 		buf_puts(t2, "");
-		if (!relabel_match_expand(r->regex, v, val->len, r->target_label, t1, r->replacement,
-					  t2))
+		if (!relabel_match_expand(r->regex, v, val->len, r->target_label, t1,
+					  r->replacement, t2))
 			break;
 		if (!label_name_valid(t1->data) || t2->len == 0) {
 			/* Prometheus deletes the unexpanded target name here */
-			labels_del(ls, r->target_label);
+			lset_del(ls, r->target_label);
 			break;
 		}
-		labels_setn(ls, t1->data, t2->data, t2->len);
+		lset_setn(ls, t1->data, t2->data, t2->len);
 		break;
 	case RELABEL_LOWERCASE:
 	case RELABEL_UPPERCASE:
-		for (char *c = val->data; *c; c++) {
-			if (r->action == RELABEL_LOWERCASE && *c >= 'A' && *c <= 'Z')
-				*c = (char)(*c - 'A' + 'a');
-			else if (r->action == RELABEL_UPPERCASE && *c >= 'a' && *c <= 'z')
-				*c = (char)(*c - 'a' + 'A');
-		}
-		labels_setn(ls, r->target_label, val->data, val->len);
+		buf_reset(t1);
+		buf_puts(t1, "");
+		change_case(t1, val->data, r->action == RELABEL_UPPERCASE);
+		lset_setn(ls, r->target_label, t1->data, t1->len);
 		break;
 	case RELABEL_HASHMOD: {
 		char num[32];
 		snprintf(num, sizeof(num), "%" PRIu64, hashmod_value(v, val->len, r->modulus));
-		labels_set(ls, r->target_label, num);
+		lset_set(ls, r->target_label, num);
 		break;
 	}
 	case RELABEL_LABELMAP:
-		labels_copy(&snap, ls);
+		lset_copy(&snap, ls);
 		for (size_t i = 0; i < snap.n; i++) {
 			buf_reset(t1);
 			buf_puts(t1, "");
 			if (relabel_match_expand(r->regex, snap.v[i].name, strlen(snap.v[i].name),
 						 r->replacement, t1, NULL, NULL))
-				labels_set(ls, t1->data, snap.v[i].value);
+				lset_set(ls, t1->data, snap.v[i].value);
 		}
 		break;
 	case RELABEL_LABELDROP:
 	case RELABEL_LABELKEEP:
-		labels_copy(&snap, ls);
+		lset_copy(&snap, ls);
 		for (size_t i = 0; i < snap.n; i++) {
 			bool m = vregex_match(r->regex, snap.v[i].name);
 			if (m == (r->action == RELABEL_LABELDROP))
-				labels_del(ls, snap.v[i].name);
+				lset_del(ls, snap.v[i].name);
 		}
 		break;
 	}
-	labels_free(&snap);
+	lset_free(&snap);
 	return keep;
 }
 
-bool relabel_process(struct labels *ls, const struct relabel_rule *rules, size_t n)
+bool relabel_process(struct lset *ls, const struct relabel_rule *rules, size_t n)
 {
 	struct buf val = BUF_INIT, t1 = BUF_INIT, t2 = BUF_INIT;
 	bool keep = true;

@@ -39,15 +39,15 @@ enum relabel_action {
 struct relabel_rule {
 	enum relabel_action action;
 	struct strlist source_labels;
-	bool source_labels_set;	/* the key was present (even as []) */
+	bool source_labels_set; /* the key was present (even as []) */
 	char *separator;	/* default ";" */
 	char *regex_src;	/* as written, default "(.*)" */
 	bool regex_set;		/* the key was present */
 	struct vregex *regex;	/* ^(?:regex_src)$ */
 	uint64_t modulus;
-	char *target_label;	/* default "" */
-	char *replacement;	/* default "$1" */
-	int line;		/* line of the rule in its file, for messages */
+	char *target_label; /* default "" */
+	char *replacement;  /* default "$1" */
+	int line;	    /* line of the rule in its file, for messages */
 };
 
 /* Fill r with Prometheus's defaults (replace, ";", "(.*)", "$1"); the regex is not compiled yet. */
@@ -68,7 +68,7 @@ int relabel_rule_prepare(struct relabel_rule *r, char *err, size_t errlen);
  * Apply n rules in order to ls, in place.  Returns false when a rule drops
  * the set (ls is then left in an unspecified state), true otherwise.
  */
-bool relabel_process(struct labels *ls, const struct relabel_rule *rules, size_t n);
+bool relabel_process(struct lset *ls, const struct relabel_rule *rules, size_t n);
 
 /*
  * Expand template as Go's regexp.Expand: $$ is "$", $N/${N} group N, $name/${name}

@@ -18,12 +18,26 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "common/buf.h"
 #include "common/log.h"
 #include "common/pfile.h"
 #include "server/scrape/relabel.h"
+
+/* Escape " and \ so s can sit in a quoted logfmt field (out is truncated to outlen). */
+static void logfmt_escape(char *out, size_t outlen, const char *s)
+{
+	size_t o = 0;
+	for (; *s && o + 3 < outlen; s++) {
+		if (*s == '"' || *s == '\\')
+			out[o++] = '\\';
+		out[o++] = *s == '\n' ? ' ' : *s;
+	}
+	out[o] = 0;
+}
 
 /* ---- Go's net.SplitHostPort, as a validity check ---- */
 
@@ -67,8 +81,8 @@ static bool needs_port(const char *s)
 	return ok;
 }
 
-int scrape_populate_labels(const struct scrape_job *job, const struct labels *in,
-			   struct labels *res, struct labels *orig, char *err, size_t errlen)
+int scrape_populate_labels(const struct scrape_job *job, const struct lset *in, struct lset *res,
+			   struct lset *orig, char *err, size_t errlen)
 {
 	char interval[32], timeout[32];
 	scrape_duration_format(job->scrape_interval_ms, interval, sizeof(interval));
@@ -76,44 +90,42 @@ int scrape_populate_labels(const struct scrape_job *job, const struct labels *in
 	const struct {
 		const char *name, *value;
 	} defaults[] = {
-		{ "job", job->job_name },
-		{ "__scrape_interval__", interval },
-		{ "__scrape_timeout__", timeout },
-		{ "__metrics_path__", job->metrics_path },
-		{ "__scheme__", job->scheme },
+		{"job", job->job_name},		 {"__scrape_interval__", interval},
+		{"__scrape_timeout__", timeout}, {"__metrics_path__", job->metrics_path},
+		{"__scheme__", job->scheme},
 	};
-	struct labels ls = LABELS_INIT;
+	struct lset ls = LSET_INIT;
 	int rc = 0;
 
-	labels_clear(res);
-	labels_clear(orig);
-	labels_copy(&ls, in);
+	lset_clear(res);
+	lset_clear(orig);
+	lset_copy(&ls, in);
 	for (size_t i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++)
-		if (!*labels_get_or_empty(in, defaults[i].name))
-			labels_set(&ls, defaults[i].name, defaults[i].value);
+		if (!*lset_get_or_empty(in, defaults[i].name))
+			lset_set(&ls, defaults[i].name, defaults[i].value);
 	for (size_t i = 0; i < job->n_params; i++) {
 		if (job->params[i].values.n == 0)
 			continue;
 		struct buf name = BUF_INIT;
 		buf_printf(&name, "__param_%s", job->params[i].name);
-		labels_set(&ls, name.data, job->params[i].values.items[0]);
+		lset_set(&ls, name.data, job->params[i].values.items[0]);
 		buf_free(&name);
 	}
-	labels_copy(orig, &ls);
+	lset_copy(orig, &ls);
 
 	if (!relabel_process(&ls, job->relabel_configs, job->n_relabel_configs)) {
 		rc = 0;
 		goto out;
 	}
-	const char *addr0 = labels_get_or_empty(&ls, "__address__");
+	const char *addr0 = lset_get_or_empty(&ls, "__address__");
 	if (!*addr0) {
-		labels_clear(orig);
+		lset_clear(orig);
 		snprintf(err, errlen, "no address");
 		rc = -EINVAL;
 		goto out;
 	}
 	char *addr = xstrdup(addr0);
-	const char *scheme = labels_get_or_empty(&ls, "__scheme__");
+	const char *scheme = lset_get_or_empty(&ls, "__scheme__");
 	if (needs_port(addr)) {
 		const char *port = NULL;
 		if (!strcmp(scheme, "http") || !*scheme)
@@ -123,7 +135,7 @@ int scrape_populate_labels(const struct scrape_job *job, const struct labels *in
 		if (!port) {
 			snprintf(err, errlen, "invalid scheme: \"%s\"", job->scheme);
 			free(addr);
-			labels_clear(orig);
+			lset_clear(orig);
 			rc = -EINVAL;
 			goto out;
 		}
@@ -131,58 +143,58 @@ int scrape_populate_labels(const struct scrape_job *job, const struct labels *in
 		sprintf(with, "%s%s", addr, port);
 		free(addr);
 		addr = with;
-		labels_set(&ls, "__address__", addr);
+		lset_set(&ls, "__address__", addr);
 	}
 	int64_t iv, to;
-	const char *ivs = labels_get_or_empty(&ls, "__scrape_interval__");
-	const char *tos = labels_get_or_empty(&ls, "__scrape_timeout__");
+	const char *ivs = lset_get_or_empty(&ls, "__scrape_interval__");
+	const char *tos = lset_get_or_empty(&ls, "__scrape_timeout__");
 	if (strchr(addr, '/'))
 		snprintf(err, errlen, "\"%s\" is not a valid hostname", addr);
 	else if (scrape_duration_parse(ivs, &iv) < 0)
-		snprintf(err, errlen, "error parsing scrape interval: not a valid duration string: \"%s\"",
-			 ivs);
+		snprintf(err, errlen,
+			 "error parsing scrape interval: not a valid duration string: \"%s\"", ivs);
 	else if (iv == 0)
 		snprintf(err, errlen, "scrape interval cannot be 0");
 	else if (scrape_duration_parse(tos, &to) < 0)
-		snprintf(err, errlen, "error parsing scrape timeout: not a valid duration string: \"%s\"",
-			 tos);
+		snprintf(err, errlen,
+			 "error parsing scrape timeout: not a valid duration string: \"%s\"", tos);
 	else if (to == 0)
 		snprintf(err, errlen, "scrape timeout cannot be 0");
 	else if (to > iv)
 		snprintf(err, errlen,
-			 "scrape timeout cannot be greater than scrape interval (\"%s\" > \"%s\")", tos,
-			 ivs);
+			 "scrape timeout cannot be greater than scrape interval (\"%s\" > \"%s\")",
+			 tos, ivs);
 	else
 		rc = 1;
 	if (rc != 1) {
 		free(addr);
-		labels_clear(orig);
+		lset_clear(orig);
 		rc = -EINVAL;
 		goto out;
 	}
 	/* drop __meta_*, default instance to the address */
 	for (size_t i = 0; i < ls.n;) {
 		if (!strncmp(ls.v[i].name, "__meta_", 7))
-			labels_del(&ls, ls.v[i].name);
+			lset_del(&ls, ls.v[i].name);
 		else
 			i++;
 	}
-	if (!*labels_get_or_empty(&ls, "instance"))
-		labels_set(&ls, "instance", addr);
+	if (!*lset_get_or_empty(&ls, "instance"))
+		lset_set(&ls, "instance", addr);
 	free(addr);
 	for (size_t i = 0; i < ls.n; i++) {
 		if (!label_value_valid(ls.v[i].value)) {
-			snprintf(err, errlen, "invalid label value for \"%s\": \"%s\"", ls.v[i].name,
-				 ls.v[i].value);
-			labels_clear(orig);
+			snprintf(err, errlen, "invalid label value for \"%s\": \"%s\"",
+				 ls.v[i].name, ls.v[i].value);
+			lset_clear(orig);
 			rc = -EINVAL;
 			goto out;
 		}
 	}
-	labels_copy(res, &ls);
+	lset_copy(res, &ls);
 	rc = 1;
 out:
-	labels_free(&ls);
+	lset_free(&ls);
 	return rc;
 }
 
@@ -216,8 +228,8 @@ static void path_escape(struct buf *b, const char *s)
 
 struct url_param {
 	const char *key;
-	const struct strlist *values;	/* job's values, or NULL */
-	const char *override;		/* __param_ label value replacing the first */
+	const struct strlist *values; /* job's values, or NULL */
+	const char *override;	      /* __param_ label value replacing the first */
 };
 
 static int url_param_cmp(const void *a, const void *b)
@@ -225,7 +237,7 @@ static int url_param_cmp(const void *a, const void *b)
 	return strcmp(((const struct url_param *)a)->key, ((const struct url_param *)b)->key);
 }
 
-char *scrape_target_url(const struct scrape_job *job, const struct labels *lset)
+char *scrape_target_url(const struct scrape_job *job, const struct lset *lset)
 {
 	struct buf b = BUF_INIT;
 	size_t cap = job->n_params + lset->n, n = 0;
@@ -252,9 +264,9 @@ char *scrape_target_url(const struct scrape_job *job, const struct labels *lset)
 	}
 	qsort(ps, n, sizeof(*ps), url_param_cmp);
 
-	const char *path = labels_get_or_empty(lset, "__metrics_path__");
-	buf_printf(&b, "%s://%s", labels_get_or_empty(lset, "__scheme__"),
-		   labels_get_or_empty(lset, "__address__"));
+	const char *path = lset_get_or_empty(lset, "__metrics_path__");
+	buf_printf(&b, "%s://%s", lset_get_or_empty(lset, "__scheme__"),
+		   lset_get_or_empty(lset, "__address__"));
 	if (*path && *path != '/')
 		buf_putc(&b, '/');
 	path_escape(&b, path);
@@ -291,12 +303,12 @@ static struct scrape_target *targets_push(struct scrape_targets *t)
 int scrape_targets_from_group(const struct scrape_job *job, const struct scrape_target_group *g,
 			      struct scrape_targets *out, char *err, size_t errlen)
 {
-	struct labels in = LABELS_INIT, res = LABELS_INIT, orig = LABELS_INIT;
+	struct lset in = LSET_INIT, res = LSET_INIT, orig = LSET_INIT;
 	int first_rc = 0;
 	for (size_t i = 0; i < g->targets.n; i++) {
-		labels_copy(&in, &g->labels);
+		lset_copy(&in, &g->labels);
 		/* the target's own __address__ wins over a group label of that name */
-		labels_set(&in, "__address__", g->targets.items[i]);
+		lset_set(&in, "__address__", g->targets.items[i]);
 		char why[512];
 		int rc = scrape_populate_labels(job, &in, &res, &orig, why, sizeof(why));
 		if (rc < 0) {
@@ -307,24 +319,24 @@ int scrape_targets_from_group(const struct scrape_job *job, const struct scrape_
 			continue;
 		}
 		struct scrape_target *t = targets_push(out);
-		labels_copy(&t->discovered, &orig);
+		lset_copy(&t->discovered, &orig);
 		if (rc == 0) {
 			t->dropped = true;
 		} else {
-			labels_copy(&t->labels, &res);
+			lset_copy(&t->labels, &res);
 			t->url = scrape_target_url(job, &res);
 		}
 	}
-	labels_free(&in);
-	labels_free(&res);
-	labels_free(&orig);
+	lset_free(&in);
+	lset_free(&res);
+	lset_free(&orig);
 	return first_rc;
 }
 
 static void target_free(struct scrape_target *t)
 {
-	labels_free(&t->labels);
-	labels_free(&t->discovered);
+	lset_free(&t->labels);
+	lset_free(&t->discovered);
 	free(t->url);
 }
 
@@ -337,39 +349,82 @@ void scrape_targets_free(struct scrape_targets *t)
 	t->n = t->cap = 0;
 }
 
+static uint64_t fnv1a(uint64_t h, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+/* A hash of a target's labels and URL (its identity in a scrape pool). */
+static uint64_t target_hash(const struct scrape_target *t)
+{
+	uint64_t h = 14695981039346656037ULL;
+	for (size_t i = 0; i < t->labels.n; i++) {
+		h = fnv1a(h, t->labels.v[i].name, strlen(t->labels.v[i].name) + 1);
+		h = fnv1a(h, t->labels.v[i].value, strlen(t->labels.v[i].value) + 1);
+	}
+	return fnv1a(h, t->url, strlen(t->url));
+}
+
+/* Drop active targets in out->v[start..] equal to an earlier one (the first stays). */
+static void targets_dedup(struct scrape_targets *out, size_t start)
+{
+	size_t m = out->n - start, cap = 16;
+	while (cap < 2 * m)
+		cap *= 2;
+	size_t *slots = xcalloc(cap, sizeof(*slots)); /* index + 1, 0 = empty */
+	size_t w = start;
+	for (size_t i = start; i < out->n; i++) {
+		struct scrape_target *t = &out->v[i];
+		bool dup = false;
+		if (!t->dropped) {
+			size_t s = (size_t)target_hash(t) & (cap - 1);
+			for (; slots[s]; s = (s + 1) & (cap - 1)) {
+				const struct scrape_target *o = &out->v[slots[s] - 1];
+				if (!strcmp(o->url, t->url) && lset_equal(&o->labels, &t->labels)) {
+					dup = true;
+					break;
+				}
+			}
+			if (!dup)
+				slots[s] = w + 1;
+		}
+		if (dup) {
+			target_free(t);
+			continue;
+		}
+		if (w != i)
+			out->v[w] = *t;
+		w++;
+	}
+	out->n = w;
+	free(slots);
+}
+
 int scrape_targets_build(const struct scrape_job *job, const struct scrape_target_group *groups,
 			 size_t n_groups, struct scrape_targets *out, char *err, size_t errlen)
 {
 	int failures = 0;
-	size_t total = job->n_static_configs + n_groups;
+	size_t start = out->n, total = job->n_static_configs + n_groups;
 	for (size_t gi = 0; gi < total; gi++) {
 		const struct scrape_target_group *g = gi < job->n_static_configs
 							      ? &job->static_configs[gi]
 							      : &groups[gi - job->n_static_configs];
 		char msg[640];
-		size_t before = out->n;
 		if (scrape_targets_from_group(job, g, out, msg, sizeof(msg)) < 0) {
-			log_warn("scrape: creating target failed\tjob=%s err=\"%s\"", job->job_name, msg);
+			char q[1400];
+			logfmt_escape(q, sizeof(q), msg);
+			log_warn("scrape: creating target failed\tjob=%s err=\"%s\"", job->job_name,
+				 q);
 			if (!failures)
 				snprintf(err, errlen, "%s", msg);
 			failures++;
 		}
-		/* collapse active duplicates of earlier targets */
-		for (size_t i = before; i < out->n;) {
-			struct scrape_target *t = &out->v[i];
-			bool dup = false;
-			for (size_t k = 0; !t->dropped && k < i && !dup; k++)
-				dup = !out->v[k].dropped && !strcmp(out->v[k].url, t->url) &&
-				      labels_equal(&out->v[k].labels, &t->labels);
-			if (dup) {
-				target_free(t);
-				memmove(t, t + 1, (out->n - i - 1) * sizeof(*t));
-				out->n--;
-			} else {
-				i++;
-			}
-		}
 	}
+	targets_dedup(out, start);
 	return failures;
 }
 
@@ -400,7 +455,8 @@ static int json_group(const cJSON *o, struct scrape_target_group *g, char *err, 
 			}
 			for (const cJSON *e = f->child; e; e = e->next) {
 				if (!cJSON_IsString(e)) {
-					snprintf(err, errlen, "\"targets\" must be a list of strings");
+					snprintf(err, errlen,
+						 "\"targets\" must be a list of strings");
 					return -EINVAL;
 				}
 				strlist_push(&g->targets, e->valuestring);
@@ -414,7 +470,8 @@ static int json_group(const cJSON *o, struct scrape_target_group *g, char *err, 
 			}
 			for (const cJSON *e = f->child; e; e = e->next) {
 				if (!cJSON_IsString(e) && !cJSON_IsNull(e)) {
-					snprintf(err, errlen, "label \"%s\" must have a string value",
+					snprintf(err, errlen,
+						 "label \"%s\" must have a string value",
 						 e->string);
 					return -EINVAL;
 				}
@@ -423,8 +480,8 @@ static int json_group(const cJSON *o, struct scrape_target_group *g, char *err, 
 						 e->string);
 					return -EINVAL;
 				}
-				labels_set(&g->labels, e->string,
-					   cJSON_IsString(e) ? e->valuestring : "");
+				lset_set(&g->labels, e->string,
+					 cJSON_IsString(e) ? e->valuestring : "");
 			}
 		} else {
 			snprintf(err, errlen, "json: unknown field \"%s\"", f->string);
@@ -501,9 +558,28 @@ int scrape_file_sd_parse(const char *name, const char *text, size_t len,
 		buf_printf(&src, "%s:%zu", name, i);
 		free(g->source);
 		g->source = buf_detach(&src, NULL);
-		labels_set(&g->labels, "__meta_filepath", name);
+		lset_set(&g->labels, "__meta_filepath", name);
 	}
 	return 0;
+}
+
+/* Watch the directory of every pattern (again: a missing directory may have appeared). */
+static void file_sd_watch(struct file_sd *sd)
+{
+	if (sd->watch_fd < 0)
+		return;
+	for (size_t i = 0; i < sd->patterns.n; i++) {
+		const char *pat = sd->patterns.items[i];
+		const char *slash = strrchr(pat, '/');
+		char *dir = slash ? xstrndup(pat, slash == pat ? 1 : (size_t)(slash - pat))
+				  : xstrdup(".");
+		if (inotify_add_watch(sd->watch_fd, dir,
+				      IN_CREATE | IN_DELETE | IN_MODIFY | IN_CLOSE_WRITE |
+					      IN_MOVED_FROM | IN_MOVED_TO | IN_DELETE_SELF) < 0)
+			log_debug("file_sd: cannot watch directory\tdir=%s err=\"%s\"", dir,
+				  strerror(errno));
+		free(dir);
+	}
 }
 
 void file_sd_init(struct file_sd *sd, const struct scrape_file_sd *cfg)
@@ -513,6 +589,15 @@ void file_sd_init(struct file_sd *sd, const struct scrape_file_sd *cfg)
 		strlist_push(&sd->patterns, cfg->files.items[i]);
 	sd->refresh_interval_ms = cfg->refresh_interval_ms;
 	sd->last_full_ms = -1;
+	sd->watch_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (sd->watch_fd < 0)
+		log_warn_code(-errno, "file_sd: no inotify, polling only");
+	file_sd_watch(sd);
+}
+
+int file_sd_watch_fd(const struct file_sd *sd)
+{
+	return sd->watch_fd;
 }
 
 static void sd_file_free(struct file_sd_file *f)
@@ -527,7 +612,10 @@ void file_sd_free(struct file_sd *sd)
 	for (size_t i = 0; i < sd->n_files; i++)
 		sd_file_free(&sd->files[i]);
 	free(sd->files);
+	if (sd->watch_fd >= 0)
+		close(sd->watch_fd);
 	memset(sd, 0, sizeof(*sd));
+	sd->watch_fd = -1;
 }
 
 static struct file_sd_file *sd_file_get(struct file_sd *sd, const char *path, bool *is_new)
@@ -564,14 +652,17 @@ static int sd_file_read(struct file_sd *sd, struct file_sd_file *f, const struct
 				  sizeof(err));
 	if (rc < 0) {
 		sd->read_errors++;
-		log_warn("file_sd: error parsing file, keeping its last targets\tpath=%s err=\"%s\"",
-			 f->path, err);
+		char q[1600];
+		logfmt_escape(q, sizeof(q), err);
+		log_warn(
+			"file_sd: error parsing file, keeping its last targets\tpath=%s err=\"%s\"",
+			f->path, q);
 		goto out;
 	}
 	bool same = ng == f->n_groups;
 	for (size_t i = 0; same && i < ng; i++) {
 		const struct scrape_target_group *a = &g[i], *b = &f->groups[i];
-		same = a->targets.n == b->targets.n && labels_equal(&a->labels, &b->labels);
+		same = a->targets.n == b->targets.n && lset_equal(&a->labels, &b->labels);
 		for (size_t k = 0; same && k < a->targets.n; k++)
 			same = !strcmp(a->targets.items[k], b->targets.items[k]);
 	}
@@ -597,6 +688,13 @@ int file_sd_poll(struct file_sd *sd, int64_t now_ms, bool *changed)
 	bool full = sd->last_full_ms < 0 || now_ms - sd->last_full_ms >= sd->refresh_interval_ms;
 	int first_rc = 0;
 	*changed = false;
+	if (sd->watch_fd >= 0) {
+		/* drain the events: the stat below tells what changed */
+		char ev[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+		while (read(sd->watch_fd, ev, sizeof(ev)) > 0)
+			;
+		file_sd_watch(sd);
+	}
 	for (size_t i = 0; i < sd->n_files; i++)
 		sd->files[i].seen = false;
 	for (size_t p = 0; p < sd->patterns.n; p++) {
@@ -634,7 +732,8 @@ int file_sd_poll(struct file_sd *sd, int64_t now_ms, bool *changed)
 		if (sd->files[i].n_groups)
 			*changed = true;
 		sd_file_free(&sd->files[i]);
-		memmove(&sd->files[i], &sd->files[i + 1], (sd->n_files - i - 1) * sizeof(sd->files[0]));
+		memmove(&sd->files[i], &sd->files[i + 1],
+			(sd->n_files - i - 1) * sizeof(sd->files[0]));
 		sd->n_files--;
 	}
 	if (full)

@@ -17,9 +17,9 @@
  *
  * File SD: each configured pattern is globbed; .json and .yml/.yaml files
  * hold a list of {targets, labels}; every group gets __meta_filepath.  A file
- * is re-read when its mtime, size or inode changes (checked on each poll) and
- * every refresh_interval; a file that fails to read or parse keeps its last
- * good groups and the failure is logged.  A file that disappears loses its
+ * is re-read when its mtime, size or inode changes (checked on each poll,
+ * which an inotify descriptor can trigger) and every refresh_interval; a file that fails to read or
+ * parse keeps its last good groups and the failure is logged.  A file that disappears loses its
  * groups.
  *
  * Ownership: a struct scrape_targets owns its targets and their labels; a
@@ -38,10 +38,10 @@
 #include "server/scrape/labels.h"
 
 struct scrape_target {
-	struct labels labels;		/* final target labels; empty when dropped */
-	struct labels discovered;	/* labels before relabeling */
+	struct lset labels;	/* final target labels; empty when dropped */
+	struct lset discovered; /* labels before relabeling */
 	bool dropped;
-	char *url;			/* scrape URL of an active target, else NULL */
+	char *url; /* scrape URL of an active target, else NULL */
 };
 
 struct scrape_targets {
@@ -55,8 +55,8 @@ struct scrape_targets {
  * before relabeling.  Returns 1 for an active target, 0 when relabeling
  * dropped it (res empty, orig set), or -EINVAL with a message in err.
  */
-int scrape_populate_labels(const struct scrape_job *job, const struct labels *in,
-			   struct labels *res, struct labels *orig, char *err, size_t errlen);
+int scrape_populate_labels(const struct scrape_job *job, const struct lset *in, struct lset *res,
+			   struct lset *orig, char *err, size_t errlen);
 
 /*
  * The scrape URL of a target with final labels lset:
@@ -64,7 +64,7 @@ int scrape_populate_labels(const struct scrape_job *job, const struct labels *in
  * are overridden by __param_<name> labels (sorted, URL-encoded as Go's
  * url.Values.Encode()).  The caller frees the result.
  */
-char *scrape_target_url(const struct scrape_job *job, const struct labels *lset);
+char *scrape_target_url(const struct scrape_job *job, const struct lset *lset);
 
 /*
  * Append the targets of one group to out (active and dropped), as
@@ -100,24 +100,36 @@ struct file_sd_file {
 	struct timespec mtime;
 	off_t size;
 	ino_t ino;
-	struct scrape_target_group *groups;	/* last good content */
+	struct scrape_target_group *groups; /* last good content */
 	size_t n_groups;
-	bool seen;	/* matched by the last glob */
+	bool seen; /* matched by the last glob */
 };
 
 /* One file_sd_configs entry's state. */
 struct file_sd {
 	struct strlist patterns;
 	int64_t refresh_interval_ms;
-	int64_t last_full_ms;	/* time of the last full re-read, -1 before the first */
+	int64_t last_full_ms; /* time of the last full re-read, -1 before the first */
 	struct file_sd_file *files;
 	size_t n_files;
-	uint64_t read_errors;	/* as prometheus_sd_file_read_errors_total */
+	uint64_t read_errors; /* as prometheus_sd_file_read_errors_total */
+	int watch_fd;	      /* inotify on the patterns' directories, -1 without */
 };
 
-/* Set up discovery for cfg (patterns are copied). */
+/*
+ * Set up discovery for cfg (patterns are copied), with an inotify watch on
+ * the directory of each pattern, as Prometheus's fsnotify watch.
+ */
 void file_sd_init(struct file_sd *sd, const struct scrape_file_sd *cfg);
 void file_sd_free(struct file_sd *sd);
+/*
+ * A descriptor that becomes readable when a file in a watched directory is
+ * created, written, moved or deleted: poll it and call file_sd_poll() when
+ * it fires (and at least every few seconds anyway; watches on directories
+ * that do not exist yet are retried on each poll).  -1 when inotify is
+ * unavailable: then poll on a timer only.
+ */
+int file_sd_watch_fd(const struct file_sd *sd);
 /*
  * Poll at now_ms (a monotonic clock in ms): glob the patterns, re-read new or
  * changed files, and every file when refresh_interval has passed since the
@@ -126,7 +138,8 @@ void file_sd_free(struct file_sd *sd);
  * negative errno from the first file that failed (its old groups are kept).
  */
 int file_sd_poll(struct file_sd *sd, int64_t now_ms, bool *changed);
-/* Shallow copies of all current groups in a new array (free() only the array; sd keeps owning the groups). */
+/* Shallow copies of all current groups in a new array (free() only the array; sd keeps owning the
+ * groups). */
 size_t file_sd_groups(const struct file_sd *sd, struct scrape_target_group **out);
 
 #endif

@@ -7,3 +7,12 @@ add_test(NAME scrape/promtool_diff
           ${PROMTOOL})
 set_tests_properties(scrape/promtool_diff PROPERTIES TIMEOUT 300 SKIP_RETURN_CODE 77
                      LABELS integration)
+
+# Target population (relabeling, default port, params, file SD) against a real Prometheus 2.42.
+find_program(PROMETHEUS prometheus)
+add_test(NAME scrape/targets_diff
+  COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_SOURCE_DIR}/e2e/scrape_targets_diff.py
+          $<TARGET_FILE:vigil-scrape-check>
+          ${CMAKE_CURRENT_SOURCE_DIR}/fixtures/scrape/targets_diff/prometheus.yml ${PROMETHEUS})
+set_tests_properties(scrape/targets_diff PROPERTIES TIMEOUT 120 SKIP_RETURN_CODE 77
+                     LABELS integration)

@@ -45,8 +45,8 @@ Test(config, full_every_key)
 	cr_assert_eq(c->global.scrape_timeout_ms, 20000);
 	cr_assert_eq(c->global.evaluation_interval_ms, 45000);
 	cr_assert_str_eq(c->global.query_log_file, CONFIGS "/good/query.log");
-	cr_assert_str_eq(labels_get(&c->global.external_labels, "region"), "eu-west");
-	cr_assert_str_eq(labels_get(&c->global.external_labels, "replica"), "1");
+	cr_assert_str_eq(lset_get(&c->global.external_labels, "region"), "eu-west");
+	cr_assert_str_eq(lset_get(&c->global.external_labels, "replica"), "1");
 	cr_assert_eq(c->rule_files.n, 1);
 	cr_assert_str_eq(c->rule_files.items[0], CONFIGS "/good/../rules/*.yml");
 	cr_assert_eq(c->n_alertmanagers, 1);
@@ -84,7 +84,7 @@ Test(config, full_every_key)
 	cr_assert_eq(j->n_static_configs, 2);
 	cr_assert_eq(j->static_configs[0].targets.n, 2);
 	cr_assert_str_eq(j->static_configs[0].targets.items[1], "localhost");
-	cr_assert_str_eq(labels_get(&j->static_configs[0].labels, "team"), "infra");
+	cr_assert_str_eq(lset_get(&j->static_configs[0].labels, "team"), "infra");
 	cr_assert_str_eq(j->static_configs[1].targets.items[0], "[::1]:9100");
 	cr_assert_str_eq(j->static_configs[1].source, "1");
 	cr_assert_eq(j->n_file_sd_configs, 1);
@@ -104,7 +104,8 @@ Test(config, full_every_key)
 	const struct scrape_job *s = scrape_config_job(c, "self");
 	cr_assert(s->http.has_authorization);
 	cr_assert_str_eq(s->http.authorization_type, "Bearer");
-	cr_assert_str_eq(s->http.authorization_credentials_file, CONFIGS "/good/../../secrets/token");
+	cr_assert_str_eq(s->http.authorization_credentials_file,
+			 CONFIGS "/good/../../secrets/token");
 	/* inherited from global */
 	cr_assert_eq(s->scrape_interval_ms, 30000);
 	cr_assert_eq(s->scrape_timeout_ms, 20000);
@@ -156,7 +157,7 @@ Test(config, yaml_forms)
 	cr_assert(j->honor_labels);
 	cr_assert_not(j->honor_timestamps);
 	cr_assert_eq(j->sample_limit, 16);
-	cr_assert_str_eq(labels_get(&j->static_configs[0].labels, "k"), "12");
+	cr_assert_str_eq(lset_get(&j->static_configs[0].labels, "k"), "12");
 	const struct scrape_job *a = scrape_config_job(c, "again");
 	cr_assert_eq(a->n_static_configs, 1);
 	cr_assert_str_eq(a->static_configs[0].targets.items[1], "b:2");
@@ -168,15 +169,16 @@ Test(config, durations)
 	static const struct {
 		const char *s;
 		int64_t ms;
-	} ok[] = { { "0", 0 },	     { "15s", 15000 },	  { "1m30s", 90000 }, { "1h", 3600000 },
-		   { "2d", 172800000 }, { "1w", 604800000 }, { "100ms", 100 },  { "1m1ms", 60001 },
-		   { "1y", 31536000000LL } };
+	} ok[] = {{"0", 0},	   {"15s", 15000},    {"1m30s", 90000},
+		  {"1h", 3600000}, {"2d", 172800000}, {"1w", 604800000},
+		  {"100ms", 100},  {"1m1ms", 60001},  {"1y", 31536000000LL}};
 	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
 		int64_t ms = -1;
 		cr_assert_eq(scrape_duration_parse(ok[i].s, &ms), 0, "%s", ok[i].s);
 		cr_assert_eq(ms, ok[i].ms, "%s", ok[i].s);
 	}
-	static const char *const bad[] = { "", "1.5s", "1m1h", "s", "10", "-1s", "1sm", "1 s", "1ms1s" };
+	static const char *const bad[] = {"",	 "1.5s", "1m1h", "s",	 "10",
+					  "-1s", "1sm",	 "1 s",	 "1ms1s"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		int64_t ms;
 		cr_assert_lt(scrape_duration_parse(bad[i], &ms), 0, "%s", bad[i]);
@@ -184,9 +186,14 @@ Test(config, durations)
 	static const struct {
 		int64_t ms;
 		const char *s;
-	} fmt[] = { { 0, "0s" },	   { 15000, "15s" },	{ 90000, "1m30s" },
-		    { 3600000, "1h" },	   { 86400000, "1d" },	{ 8 * 86400000LL, "8d" },
-		    { 14 * 86400000LL, "2w" }, { 1500, "1s500ms" } };
+	} fmt[] = {{0, "0s"},
+		   {15000, "15s"},
+		   {90000, "1m30s"},
+		   {3600000, "1h"},
+		   {86400000, "1d"},
+		   {8 * 86400000LL, "8d"},
+		   {14 * 86400000LL, "2w"},
+		   {1500, "1s500ms"}};
 	for (size_t i = 0; i < sizeof(fmt) / sizeof(fmt[0]); i++) {
 		char out[32];
 		scrape_duration_format(fmt[i].ms, out, sizeof(out));
@@ -260,7 +267,8 @@ Test(config, yaml_syntax_error_has_line)
 	struct scrape_config *c =
 		load_str("global:\n  scrape_interval: 15s\n   bad: [\n", err, sizeof(err));
 	cr_assert_null(c);
-	cr_assert(!strncmp(err, "test.yml:3: yaml: ", 18) || !strncmp(err, "test.yml:4: yaml: ", 18),
+	cr_assert(!strncmp(err, "test.yml:3: yaml: ", 18) ||
+			  !strncmp(err, "test.yml:4: yaml: ", 18),
 		  "%s", err);
 }
 
@@ -285,8 +293,9 @@ Test(config, reload_keeps_old_on_failure)
 	cr_assert_eq(scrape_config_reload(path, &cur, err, sizeof(err)), -EINVAL);
 	cr_assert_eq(cur, before);
 	cr_assert_str_eq(cur->jobs[0].job_name, "one");
-	cr_assert(strstr(err, "prometheus.yml:3: unknown key \"scrape_intervall\" in scrape_config"),
-		  "%s", err);
+	cr_assert(
+		strstr(err, "prometheus.yml:3: unknown key \"scrape_intervall\" in scrape_config"),
+		"%s", err);
 
 	f = fopen(path, "w");
 	fputs("scrape_configs:\n  - job_name: two\n", f);
@@ -298,4 +307,124 @@ Test(config, reload_keeps_old_on_failure)
 	cr_assert_lt(scrape_config_reload("/nonexistent/vigil.yml", &cur, err, sizeof(err)), 0);
 	unlink(path);
 	rmdir(dir);
+}
+
+Test(config, merge_keys)
+{
+	struct scrape_config *c = load_ok(CONFIGS "/good/merge_keys.yml");
+	const struct scrape_job *m = scrape_config_job(c, "merged");
+	cr_assert_not_null(m);
+	cr_assert_eq(m->scrape_interval_ms, 20000);
+	cr_assert(m->honor_labels);
+	cr_assert_eq(m->n_static_configs, 1);
+	cr_assert_str_eq(m->relabel_configs[0].replacement, "base");
+	const struct scrape_job *o = scrape_config_job(c, "overridden");
+	cr_assert_eq(o->scrape_interval_ms, 25000);
+	cr_assert_eq(o->n_relabel_configs, 1);
+	cr_assert_str_eq(o->relabel_configs[0].replacement, "own");
+	scrape_config_free(c);
+}
+
+/* Garbage: every truncation of full.yml and single-byte damage at every offset either
+ * loads or fails with a one-line "FILE:..." message; never crashes (run under ASan). */
+Test(config, garbage_never_crashes, .timeout = 120)
+{
+	FILE *f = fopen(CONFIGS "/good/full.yml", "r");
+	cr_assert_not_null(f);
+	char text[8192];
+	size_t len = fread(text, 1, sizeof(text) - 1, f);
+	fclose(f);
+	text[len] = 0;
+	static const char damage[] = {':', '-', '[', '{', '"', '\'', '&', '*', '\t', '\n', 'x'};
+	char copy[8192];
+	size_t failures = 0, loads = 0;
+	for (size_t cut = 0; cut <= len; cut++) {
+		for (size_t d = 0; d <= sizeof(damage); d++) {
+			memcpy(copy, text, len + 1);
+			size_t n = cut;
+			if (d < sizeof(damage)) {
+				if (cut == len)
+					continue;
+				copy[cut] = damage[d];
+				n = len;
+			}
+			copy[n] = 0;
+			struct scrape_config *c = NULL;
+			char err[1024] = "";
+			int rc = scrape_config_load_string(copy, n, "g.yml", &c, err, sizeof(err));
+			if (rc < 0) {
+				failures++;
+				cr_assert(!strncmp(err, "g.yml:", 6), "cut %zu damage %zu: %s", cut,
+					  d, err);
+				cr_assert_null(strchr(err, '\n'), "%s", err);
+			} else {
+				loads++;
+			}
+			scrape_config_free(c);
+		}
+	}
+	cr_assert_gt(failures, 100);
+	cr_assert_gt(loads, 100);
+}
+
+Test(config, job_equal_for_reload)
+{
+	char err[512];
+	struct scrape_config *a = load_str("global: {scrape_interval: 15s}\n"
+					   "scrape_configs:\n"
+					   "  - job_name: same\n"
+					   "    scrape_interval: 10s\n"
+					   "    static_configs: [{targets: ['a:1']}]\n"
+					   "  - job_name: changed\n"
+					   "    static_configs: [{targets: ['a:1']}]\n"
+					   "  - job_name: inherits\n",
+					   err, sizeof(err));
+	cr_assert_not_null(a, "%s", err);
+	struct scrape_config *b = load_str("global: {scrape_interval: 30s}\n"
+					   "scrape_configs:\n"
+					   "  - job_name: changed\n"
+					   "    static_configs: [{targets: ['a:2']}]\n"
+					   "  - {job_name: same, scrape_interval: 10s,\n"
+					   "     static_configs:\n"
+					   "      [{targets: [a:1]}]}\n"
+					   "  - job_name: inherits\n",
+					   err, sizeof(err));
+	cr_assert_not_null(b, "%s", err);
+	/* flow or block style, key order of the jobs and quoting do not matter */
+	cr_assert(scrape_job_equal(scrape_config_job(a, "same"), scrape_config_job(b, "same")));
+	cr_assert_not(
+		scrape_job_equal(scrape_config_job(a, "changed"), scrape_config_job(b, "changed")));
+	cr_assert_not(scrape_job_equal(scrape_config_job(a, "inherits"),
+				       scrape_config_job(b, "inherits")));
+	cr_assert(scrape_job_equal(scrape_config_job(a, "same"), scrape_config_job(a, "same")));
+	scrape_config_free(a);
+	scrape_config_free(b);
+}
+
+Test(config, expand_external_labels)
+{
+	char err[512];
+	setenv("VIGIL_TEST_REGION", "eu-west", 1);
+	unsetenv("VIGIL_TEST_UNSET");
+	struct scrape_config *c = load_str("global:\n"
+					   "  external_labels:\n"
+					   "    a: '$VIGIL_TEST_REGION'\n"
+					   "    b: 'x-${VIGIL_TEST_REGION}-y'\n"
+					   "    c: 'cost $$5'\n"
+					   "    d: 'no ${VIGIL_TEST_UNSET} var'\n"
+					   "    e: 'bad ${ syntax'\n"
+					   "    f: 'dollar $ alone'\n"
+					   "    g: '$VIGIL_TEST_UNSET'\n",
+					   err, sizeof(err));
+	cr_assert_not_null(c, "%s", err);
+	scrape_config_expand_external_labels(c);
+	struct lset *l = &c->global.external_labels;
+	cr_assert_str_eq(lset_get(l, "a"), "eu-west");
+	cr_assert_str_eq(lset_get(l, "b"), "x-eu-west-y");
+	cr_assert_str_eq(lset_get(l, "c"), "cost $5");
+	cr_assert_str_eq(lset_get(l, "d"), "no  var");
+	cr_assert_str_eq(lset_get(l, "e"), "bad  syntax");
+	cr_assert_str_eq(lset_get(l, "f"), "dollar $ alone");
+	cr_assert_null(lset_get(l, "g")); /* empty value: no label */
+	scrape_config_free(c);
 }

@@ -43,27 +43,27 @@ static struct relabel_rule rule(enum relabel_action a, const char *src, const ch
 }
 
 /* "a=foo,b=bar" into a label set */
-static void lset(struct labels *ls, const char *spec)
+static void lset(struct lset *ls, const char *spec)
 {
 	char *tmp = strdup(spec), *save = NULL;
-	labels_clear(ls);
+	lset_clear(ls);
 	for (char *t = strtok_r(tmp, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
 		char *eq = strchr(t, '=');
 		*eq = 0;
-		labels_set(ls, t, eq + 1);
+		lset_set(ls, t, eq + 1);
 	}
 	free(tmp);
 }
 
-static void expect(struct labels *ls, const char *want)
+static void expect(struct lset *ls, const char *want)
 {
-	struct labels w = LABELS_INIT;
+	struct lset w = LSET_INIT;
 	struct buf got = BUF_INIT, exp = BUF_INIT;
 	lset(&w, want);
-	labels_format(ls, &got);
-	labels_format(&w, &exp);
+	lset_format(ls, &got);
+	lset_format(&w, &exp);
 	cr_assert_str_eq(got.data, exp.data);
-	labels_free(&w);
+	lset_free(&w);
 	buf_free(&got);
 	buf_free(&exp);
 }
@@ -71,7 +71,7 @@ static void expect(struct labels *ls, const char *want)
 /* Run rules on input; check output (NULL: expect a drop). */
 static void run(const char *input, struct relabel_rule *rules, size_t n, const char *want)
 {
-	struct labels ls = LABELS_INIT;
+	struct lset ls = LSET_INIT;
 	lset(&ls, input);
 	bool keep = relabel_process(&ls, rules, n);
 	if (!want) {
@@ -80,14 +80,14 @@ static void run(const char *input, struct relabel_rule *rules, size_t n, const c
 		cr_assert(keep, "unexpected drop of %s", input);
 		expect(&ls, want);
 	}
-	labels_free(&ls);
+	lset_free(&ls);
 	for (size_t i = 0; i < n; i++)
 		relabel_rule_free(&rules[i]);
 }
 
 Test(relabel, replace_with_braced_groups)
 {
-	struct relabel_rule r[] = { rule(RELABEL_REPLACE, "a", "f(.*)", "d", "ch${1}-ch${1}", 0) };
+	struct relabel_rule r[] = {rule(RELABEL_REPLACE, "a", "f(.*)", "d", "ch${1}-ch${1}", 0)};
 	run("a=foo,b=bar,c=baz", r, 1, "a=foo,b=bar,c=baz,d=choo-choo");
 }
 
@@ -102,41 +102,41 @@ Test(relabel, replace_chain_and_separator)
 
 Test(relabel, drop_and_keep)
 {
-	struct relabel_rule r1[] = { rule(RELABEL_DROP, "a", ".*o.*", NULL, NULL, 0),
-				     rule(RELABEL_REPLACE, "a", "f(.*)", "d", "ch$1-ch$1", 0) };
+	struct relabel_rule r1[] = {rule(RELABEL_DROP, "a", ".*o.*", NULL, NULL, 0),
+				    rule(RELABEL_REPLACE, "a", "f(.*)", "d", "ch$1-ch$1", 0)};
 	run("a=foo", r1, 2, NULL);
-	struct relabel_rule r2[] = { rule(RELABEL_DROP, "a", "no-match", NULL, NULL, 0) };
+	struct relabel_rule r2[] = {rule(RELABEL_DROP, "a", "no-match", NULL, NULL, 0)};
 	run("a=foo", r2, 1, "a=foo");
 	/* anchored: f|o does not match all of foo */
-	struct relabel_rule r3[] = { rule(RELABEL_DROP, "a", "f|o", NULL, NULL, 0) };
+	struct relabel_rule r3[] = {rule(RELABEL_DROP, "a", "f|o", NULL, NULL, 0)};
 	run("a=foo", r3, 1, "a=foo");
-	struct relabel_rule r4[] = { rule(RELABEL_KEEP, "a", "no-match", NULL, NULL, 0) };
+	struct relabel_rule r4[] = {rule(RELABEL_KEEP, "a", "no-match", NULL, NULL, 0)};
 	run("a=foo", r4, 1, NULL);
-	struct relabel_rule r5[] = { rule(RELABEL_KEEP, "a", "f.*", NULL, NULL, 0) };
+	struct relabel_rule r5[] = {rule(RELABEL_KEEP, "a", "f.*", NULL, NULL, 0)};
 	run("a=foo", r5, 1, "a=foo");
 	/* a missing source label is the empty string */
-	struct relabel_rule r6[] = { rule(RELABEL_KEEP, "zz", "", NULL, NULL, 0) };
+	struct relabel_rule r6[] = {rule(RELABEL_KEEP, "zz", "", NULL, NULL, 0)};
 	run("a=foo", r6, 1, "a=foo");
 }
 
 Test(relabel, replace_partial_group_and_no_match)
 {
-	struct relabel_rule r1[] = { rule(RELABEL_REPLACE, "a", ".*(b).*", "d", "$1", 0) };
+	struct relabel_rule r1[] = {rule(RELABEL_REPLACE, "a", ".*(b).*", "d", "$1", 0)};
 	run("a=abc", r1, 1, "a=abc,d=b");
-	struct relabel_rule r2[] = { rule(RELABEL_REPLACE, "a", "f", "b", "bar", 0) };
+	struct relabel_rule r2[] = {rule(RELABEL_REPLACE, "a", "f", "b", "bar", 0)};
 	run("a=boo", r2, 1, "a=boo");
 }
 
 Test(relabel, replace_default_copies_value)
 {
 	/* defaults: regex (.*), replacement $1 */
-	struct relabel_rule r[] = { rule(RELABEL_REPLACE, "a", NULL, "x", NULL, 0) };
+	struct relabel_rule r[] = {rule(RELABEL_REPLACE, "a", NULL, "x", NULL, 0)};
 	run("a=foo", r, 1, "a=foo,x=foo");
 }
 
 Test(relabel, replace_empty_result_deletes_target)
 {
-	struct relabel_rule r[] = { rule(RELABEL_REPLACE, "missing", NULL, "a", NULL, 0) };
+	struct relabel_rule r[] = {rule(RELABEL_REPLACE, "missing", NULL, "a", NULL, 0)};
 	run("a=foo,b=bar", r, 1, "b=bar");
 }
 
@@ -159,71 +159,89 @@ Test(relabel, replace_templated_target)
 Test(relabel, replace_real_life_tags)
 {
 	struct relabel_rule r[] = {
-		rule(RELABEL_REPLACE, "__meta_sd_tags", "(?:.+,|^)path:(/[^,]+).*", "__metrics_path__",
-		     "${1}", 0),
+		rule(RELABEL_REPLACE, "__meta_sd_tags", "(?:.+,|^)path:(/[^,]+).*",
+		     "__metrics_path__", "${1}", 0),
 		rule(RELABEL_REPLACE, "__meta_sd_tags", "(?:.+,|^)job:([^,]+).*", "job", "${1}", 0),
 		rule(RELABEL_REPLACE, "__meta_sd_tags", "(?:.+,|^)label:([^=]+)=([^,]+).*", "${1}",
 		     "${2}", 0),
 	};
-	struct labels ls = LABELS_INIT;
-	labels_set(&ls, "__meta_sd_tags", "path:/secret,job:some-job,label:foo=bar");
+	struct lset ls = LSET_INIT;
+	lset_set(&ls, "__meta_sd_tags", "path:/secret,job:some-job,label:foo=bar");
 	cr_assert(relabel_process(&ls, r, 3));
-	cr_assert_str_eq(labels_get(&ls, "__metrics_path__"), "/secret");
-	cr_assert_str_eq(labels_get(&ls, "job"), "some-job");
-	cr_assert_str_eq(labels_get(&ls, "foo"), "bar");
+	cr_assert_str_eq(lset_get(&ls, "__metrics_path__"), "/secret");
+	cr_assert_str_eq(lset_get(&ls, "job"), "some-job");
+	cr_assert_str_eq(lset_get(&ls, "foo"), "bar");
 	cr_assert_eq(ls.n, 4);
-	labels_free(&ls);
+	lset_free(&ls);
 	for (int i = 0; i < 3; i++)
 		relabel_rule_free(&r[i]);
 }
 
 Test(relabel, hashmod_matches_prometheus)
 {
-	struct relabel_rule r1[] = { rule(RELABEL_HASHMOD, "c", NULL, "d", NULL, 1000) };
+	struct relabel_rule r1[] = {rule(RELABEL_HASHMOD, "c", NULL, "d", NULL, 1000)};
 	run("a=foo,b=bar,c=baz", r1, 1, "a=foo,b=bar,c=baz,d=976");
-	struct relabel_rule r2[] = { rule(RELABEL_HASHMOD, "a", NULL, "b", NULL, 1000) };
-	struct labels ls = LABELS_INIT;
-	labels_set(&ls, "a", "foo\nbar");
+	struct relabel_rule r2[] = {rule(RELABEL_HASHMOD, "a", NULL, "b", NULL, 1000)};
+	struct lset ls = LSET_INIT;
+	lset_set(&ls, "a", "foo\nbar");
 	cr_assert(relabel_process(&ls, r2, 1));
-	cr_assert_str_eq(labels_get(&ls, "b"), "734");
-	labels_free(&ls);
+	cr_assert_str_eq(lset_get(&ls, "b"), "734");
+	lset_free(&ls);
 	relabel_rule_free(&r2[0]);
 }
 
 Test(relabel, labelmap)
 {
-	struct relabel_rule r1[] = { rule(RELABEL_LABELMAP, NULL, "(b.*)", NULL, "bar_${1}", 0) };
+	struct relabel_rule r1[] = {rule(RELABEL_LABELMAP, NULL, "(b.*)", NULL, "bar_${1}", 0)};
 	run("a=foo,b1=bar,b2=baz", r1, 1, "a=foo,b1=bar,b2=baz,bar_b1=bar,bar_b2=baz");
-	struct relabel_rule r2[] = { rule(RELABEL_LABELMAP, NULL, "__meta_(my.*)", NULL, "${1}", 0) };
+	struct relabel_rule r2[] = {rule(RELABEL_LABELMAP, NULL, "__meta_(my.*)", NULL, "${1}", 0)};
 	run("a=foo,__meta_my_bar=aaa,__meta_my_baz=bbb,__meta_other=ccc", r2, 1,
 	    "a=foo,__meta_my_bar=aaa,__meta_my_baz=bbb,__meta_other=ccc,my_bar=aaa,my_baz=bbb");
 }
 
 Test(relabel, labelkeep_labeldrop)
 {
-	struct relabel_rule r1[] = { rule(RELABEL_LABELKEEP, NULL, "(b.*)", NULL, NULL, 0) };
+	struct relabel_rule r1[] = {rule(RELABEL_LABELKEEP, NULL, "(b.*)", NULL, NULL, 0)};
 	run("a=foo,b1=bar,b2=baz", r1, 1, "b1=bar,b2=baz");
-	struct relabel_rule r2[] = { rule(RELABEL_LABELDROP, NULL, "(b.*)", NULL, NULL, 0) };
+	struct relabel_rule r2[] = {rule(RELABEL_LABELDROP, NULL, "(b.*)", NULL, NULL, 0)};
 	run("a=foo,b1=bar,b2=baz", r2, 1, "a=foo");
 }
 
 Test(relabel, lowercase_uppercase)
 {
-	struct relabel_rule r[] = { rule(RELABEL_UPPERCASE, "foo", NULL, "foo_uppercase", NULL, 0),
-				    rule(RELABEL_LOWERCASE, "foo", NULL, "foo_lowercase", NULL, 0) };
+	struct relabel_rule r[] = {rule(RELABEL_UPPERCASE, "foo", NULL, "foo_uppercase", NULL, 0),
+				   rule(RELABEL_LOWERCASE, "foo", NULL, "foo_lowercase", NULL, 0)};
 	run("foo=bAr123Foo", r, 2, "foo=bAr123Foo,foo_lowercase=bar123foo,foo_uppercase=BAR123FOO");
+}
+
+Test(relabel, case_mapping_is_unicode)
+{
+	struct relabel_rule r[] = {rule(RELABEL_LOWERCASE, "a", NULL, "lc", NULL, 0),
+				   rule(RELABEL_UPPERCASE, "a", NULL, "uc", NULL, 0)};
+	struct lset ls = LSET_INIT;
+	lset_set(&ls, "a", "Straße ÄÖÜ Ωμέγα");
+	cr_assert(relabel_process(&ls, r, 2));
+	cr_assert_str_eq(lset_get(&ls, "lc"), "straße äöü ωμέγα");
+	cr_assert_str_eq(lset_get(&ls, "uc"), "STRAßE ÄÖÜ ΩΜΈΓΑ");
+	lset_free(&ls);
+	relabel_rule_free(&r[0]);
+	relabel_rule_free(&r[1]);
 }
 
 Test(relabel, keepequal_dropequal)
 {
 	const char *in = "__tmp_port=1234,__port1=1234,__port2=5678";
-	struct relabel_rule r1[] = { rule(RELABEL_KEEPEQUAL, "__tmp_port", NULL, "__port1", NULL, 0) };
+	struct relabel_rule r1[] = {
+		rule(RELABEL_KEEPEQUAL, "__tmp_port", NULL, "__port1", NULL, 0)};
 	run(in, r1, 1, in);
-	struct relabel_rule r2[] = { rule(RELABEL_DROPEQUAL, "__tmp_port", NULL, "__port1", NULL, 0) };
+	struct relabel_rule r2[] = {
+		rule(RELABEL_DROPEQUAL, "__tmp_port", NULL, "__port1", NULL, 0)};
 	run(in, r2, 1, NULL);
-	struct relabel_rule r3[] = { rule(RELABEL_DROPEQUAL, "__tmp_port", NULL, "__port2", NULL, 0) };
+	struct relabel_rule r3[] = {
+		rule(RELABEL_DROPEQUAL, "__tmp_port", NULL, "__port2", NULL, 0)};
 	run(in, r3, 1, in);
-	struct relabel_rule r4[] = { rule(RELABEL_KEEPEQUAL, "__tmp_port", NULL, "__port2", NULL, 0) };
+	struct relabel_rule r4[] = {
+		rule(RELABEL_KEEPEQUAL, "__tmp_port", NULL, "__port2", NULL, 0)};
 	run(in, r4, 1, NULL);
 }
 
@@ -248,10 +266,10 @@ Test(relabel, expand_like_go)
 {
 	expand_case("(a)(b)", "ab", "$1-$2", "a-b");
 	expand_case("(a)(b)", "ab", "$$1", "$1");
-	expand_case("(a)(b)", "ab", "$1x", "");	/* $1x names group "1x" */
+	expand_case("(a)(b)", "ab", "$1x", ""); /* $1x names group "1x" */
 	expand_case("(a)(b)", "ab", "${1}x", "ax");
 	expand_case("(a)(b)", "ab", "$3", "");
-	expand_case("(a)(b)", "ab", "$01", "");	/* leading zero: a name, not a number */
+	expand_case("(a)(b)", "ab", "$01", ""); /* leading zero: a name, not a number */
 	expand_case("(a)(b)", "ab", "x$", "x$");
 	expand_case("(a)(b)", "ab", "${1", "${1");
 	expand_case("(a)(b)", "ab", "$-", "$-");
@@ -269,24 +287,25 @@ Test(relabel, prepare_rejects_like_prometheus)
 		bool regex_set, src_set;
 		const char *want;
 	} cases[] = {
-		{ RELABEL_HASHMOD, "x", NULL, NULL, 0, false, false,
-		  "relabel configuration for hashmod requires non-zero modulus" },
-		{ RELABEL_REPLACE, "", NULL, NULL, 0, false, false,
-		  "relabel configuration for replace action requires 'target_label' value" },
-		{ RELABEL_REPLACE, "0bad", NULL, NULL, 0, false, false,
-		  "\"0bad\" is invalid 'target_label' for replace action" },
-		{ RELABEL_HASHMOD, "${1}", NULL, NULL, 5, false, false,
-		  "\"${1}\" is invalid 'target_label' for hashmod action" },
-		{ RELABEL_LOWERCASE, "x", "y", NULL, 0, false, false,
-		  "'replacement' can not be set for lowercase action" },
-		{ RELABEL_LABELMAP, NULL, "a-b", NULL, 0, false, false,
-		  "\"a-b\" is invalid 'replacement' for labelmap action" },
-		{ RELABEL_KEEPEQUAL, "x", NULL, NULL, 0, true, false,
-		  "keepequal action requires only 'source_labels' and `target_label`, and no other fields" },
-		{ RELABEL_LABELDROP, NULL, NULL, ",", 0, false, false,
-		  "labeldrop action requires only 'regex', and no other fields" },
-		{ RELABEL_LABELKEEP, NULL, NULL, NULL, 0, false, true,
-		  "labelkeep action requires only 'regex', and no other fields" },
+		{RELABEL_HASHMOD, "x", NULL, NULL, 0, false, false,
+		 "relabel configuration for hashmod requires non-zero modulus"},
+		{RELABEL_REPLACE, "", NULL, NULL, 0, false, false,
+		 "relabel configuration for replace action requires 'target_label' value"},
+		{RELABEL_REPLACE, "0bad", NULL, NULL, 0, false, false,
+		 "\"0bad\" is invalid 'target_label' for replace action"},
+		{RELABEL_HASHMOD, "${1}", NULL, NULL, 5, false, false,
+		 "\"${1}\" is invalid 'target_label' for hashmod action"},
+		{RELABEL_LOWERCASE, "x", "y", NULL, 0, false, false,
+		 "'replacement' can not be set for lowercase action"},
+		{RELABEL_LABELMAP, NULL, "a-b", NULL, 0, false, false,
+		 "\"a-b\" is invalid 'replacement' for labelmap action"},
+		{RELABEL_KEEPEQUAL, "x", NULL, NULL, 0, true, false,
+		 "keepequal action requires only 'source_labels' and `target_label`, and no other "
+		 "fields"},
+		{RELABEL_LABELDROP, NULL, NULL, ",", 0, false, false,
+		 "labeldrop action requires only 'regex', and no other fields"},
+		{RELABEL_LABELKEEP, NULL, NULL, NULL, 0, false, true,
+		 "labelkeep action requires only 'regex', and no other fields"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct relabel_rule r;
