@@ -28,19 +28,21 @@ struct ctr_sample {
 	double cfs_periods, cfs_throttled_periods, cfs_throttled_seconds;
 	double mem_usage, mem_working_set, mem_rss, mem_cache, mem_swap;
 	double processes, threads;
-	double net_rx_bytes, net_tx_bytes; /* summed over interfaces */
+	double net_rx_bytes, net_tx_bytes;    /* summed over interfaces */
 	double fs_read_bytes, fs_write_bytes; /* summed over devices */
 };
 
 struct ctr {
 	char *cgroup; /* "id" label: "/", "/docker/<id>" */
 	char docker_id[65];
-	char *name, *image;	/* from Docker, "" otherwise */
-	char **labels;		/* sanitized "container_label_<k>", value, ... */
-	size_t nlabels;		/* pairs */
-	double start_time;	/* seconds since the epoch */
+	char *name, *image; /* from Docker, "" otherwise */
+	char **labels;	    /* sanitized "container_label_<k>", value, ... */
+	size_t nlabels;	    /* pairs */
+	double start_time;  /* seconds since the epoch */
 	uint64_t seen_round;
+	uint64_t spec_round;	/* last round that read its limits */
 	struct cgroup_stats st; /* latest */
+	struct cgroup_fds fds;	/* its files kept open */
 	struct ctr_sample *ring;
 	size_t ring_cap, ring_len, ring_head; /* head: next slot to write */
 };
@@ -65,7 +67,6 @@ struct ctr_engine {
 	char docker_version[64];
 
 	/* rendering */
-	struct expo_set *set;
 	struct buf scratch;
 	pthread_mutex_t render_lock; /* guards rendered */
 	struct buf rendered;
@@ -74,7 +75,7 @@ struct ctr_engine {
 	struct ctr_dev {
 		uint32_t major, minor;
 		char name[40];
-	} *devs;
+	} * devs;
 	size_t ndevs;
 
 	/* machine */
@@ -87,5 +88,15 @@ struct ctr_engine {
 	pthread_mutex_t wake_lock;
 	pthread_cond_t wake;
 };
+
+/*
+ * Render the cAdvisor exposition of every stored container (and the
+ * machine and version families) to out, samples stamped ts (ms).  Called
+ * by the round with store_lock held.  In container_render.c.
+ */
+void ctr_render(struct ctr_engine *e, int64_t ts, struct buf *out);
+/* "/dev/<name>" of a block device, or "MAJ:MIN" into tmp when unknown. */
+const char *ctr_device_name(const struct ctr_engine *e, uint32_t major, uint32_t minor, char *tmp,
+			    size_t size);
 
 #endif

@@ -1,26 +1,26 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * The container engine: housekeeping rounds over the cgroup tree, Docker
- * naming, per-container history, and the cAdvisor exposition rendered once
- * per round (see containers.h).
+ * The container engine (see containers.h): housekeeping rounds over the
+ * cgroup tree, Docker naming, the per-container history, the thread, and
+ * the HTTP handler of the container listener.  The exposition itself is
+ * written by container_render.c, the history JSON by container_api.c.
  *
- * cAdvisor's output, which this matches (golden file:
- * ../shared/fixtures/cadvisor/prometheus_metrics): families sorted by name,
- * container samples stamped with the collection time in ms (except
- * container_spec_*, container_start_time_seconds, container_scrape_error,
- * cadvisor_version_info), every container sample labelled with the union of
- * the base label names of all containers (id, image, name,
- * container_label_<key with [^a-zA-Z0-9_] as _>), "" where a container lacks
- * one; container_cpu_usage_seconds_total with cpu="total" (cAdvisor's
- * default, per-CPU usage off).
+ * A round: refresh the Docker container list when the event stream shows a
+ * change (or every minute; after a failure, retry with backoff from 1 s to
+ * 60 s), walk the cgroups, read each one's stats (files kept open between
+ * rounds, limits re-read every SPEC_ROUNDS rounds), name Docker containers
+ * by the 64-hex id their cgroup ends in, push a sample into each ring, drop
+ * the cgroups not seen, render, and swap the rendering in.
  */
 #include "agent/containers.h"
 
 #include <errno.h>
 #include <limits.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -30,117 +30,10 @@
 #include "common/pfile.h"
 #include "version.h"
 
-#define DOCKER_TIMEOUT_MS 5000
+#define DOCKER_TIMEOUT_MS     5000
 #define DOCKER_BACKOFF_MAX_MS 60000
-#define METRICS_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
-
-enum fam {
-	F_CADVISOR_VERSION_INFO,
-	F_CPU_USAGE_SECONDS_TOTAL,
-	F_CPU_USER_SECONDS_TOTAL,
-	F_CPU_SYSTEM_SECONDS_TOTAL,
-	F_CPU_CFS_PERIODS_TOTAL,
-	F_CPU_CFS_THROTTLED_PERIODS_TOTAL,
-	F_CPU_CFS_THROTTLED_SECONDS_TOTAL,
-	F_MEMORY_USAGE_BYTES,
-	F_MEMORY_WORKING_SET_BYTES,
-	F_MEMORY_RSS,
-	F_MEMORY_CACHE,
-	F_MEMORY_SWAP,
-	F_MEMORY_MAPPED_FILE,
-	F_MEMORY_FAILCNT,
-	F_MEMORY_MAX_USAGE_BYTES,
-	F_MEMORY_FAILURES_TOTAL,
-	F_OOM_EVENTS_TOTAL,
-	F_NETWORK_RECEIVE_BYTES_TOTAL,
-	F_NETWORK_RECEIVE_PACKETS_TOTAL,
-	F_NETWORK_RECEIVE_ERRORS_TOTAL,
-	F_NETWORK_RECEIVE_PACKETS_DROPPED_TOTAL,
-	F_NETWORK_TRANSMIT_BYTES_TOTAL,
-	F_NETWORK_TRANSMIT_PACKETS_TOTAL,
-	F_NETWORK_TRANSMIT_ERRORS_TOTAL,
-	F_NETWORK_TRANSMIT_PACKETS_DROPPED_TOTAL,
-	F_FS_READS_BYTES_TOTAL,
-	F_FS_WRITES_BYTES_TOTAL,
-	F_FS_READS_TOTAL,
-	F_FS_WRITES_TOTAL,
-	F_PROCESSES,
-	F_THREADS,
-	F_THREADS_MAX,
-	F_SPEC_CPU_SHARES,
-	F_SPEC_CPU_QUOTA,
-	F_SPEC_CPU_PERIOD,
-	F_SPEC_MEMORY_LIMIT_BYTES,
-	F_SPEC_MEMORY_RESERVATION_LIMIT_BYTES,
-	F_SPEC_MEMORY_SWAP_LIMIT_BYTES,
-	F_START_TIME_SECONDS,
-	F_LAST_SEEN,
-	F_SCRAPE_ERROR,
-	F_PRESSURE_CPU_STALLED_SECONDS_TOTAL,
-	F_PRESSURE_CPU_WAITING_SECONDS_TOTAL,
-	F_PRESSURE_MEMORY_STALLED_SECONDS_TOTAL,
-	F_PRESSURE_MEMORY_WAITING_SECONDS_TOTAL,
-	F_PRESSURE_IO_STALLED_SECONDS_TOTAL,
-	F_PRESSURE_IO_WAITING_SECONDS_TOTAL,
-	F_MACHINE_CPU_CORES,
-	F_MACHINE_MEMORY_BYTES,
-	F_N
-};
-
-static const struct {
-	const char *name, *help;
-	enum expo_type type;
-} fams[F_N] = {
-	[F_CADVISOR_VERSION_INFO] = { "cadvisor_version_info", "A metric with a constant '1' value labeled by kernel version, OS version, docker version, cadvisor version & cadvisor revision.", EXPO_GAUGE },
-	[F_CPU_USAGE_SECONDS_TOTAL] = { "container_cpu_usage_seconds_total", "Cumulative cpu time consumed in seconds.", EXPO_COUNTER },
-	[F_CPU_USER_SECONDS_TOTAL] = { "container_cpu_user_seconds_total", "Cumulative user cpu time consumed in seconds.", EXPO_COUNTER },
-	[F_CPU_SYSTEM_SECONDS_TOTAL] = { "container_cpu_system_seconds_total", "Cumulative system cpu time consumed in seconds.", EXPO_COUNTER },
-	[F_CPU_CFS_PERIODS_TOTAL] = { "container_cpu_cfs_periods_total", "Number of elapsed enforcement period intervals.", EXPO_COUNTER },
-	[F_CPU_CFS_THROTTLED_PERIODS_TOTAL] = { "container_cpu_cfs_throttled_periods_total", "Number of throttled period intervals.", EXPO_COUNTER },
-	[F_CPU_CFS_THROTTLED_SECONDS_TOTAL] = { "container_cpu_cfs_throttled_seconds_total", "Total time duration the container has been throttled.", EXPO_COUNTER },
-	[F_MEMORY_USAGE_BYTES] = { "container_memory_usage_bytes", "Current memory usage in bytes, including all memory regardless of when it was accessed", EXPO_GAUGE },
-	[F_MEMORY_WORKING_SET_BYTES] = { "container_memory_working_set_bytes", "Current working set in bytes.", EXPO_GAUGE },
-	[F_MEMORY_RSS] = { "container_memory_rss", "Size of RSS in bytes.", EXPO_GAUGE },
-	[F_MEMORY_CACHE] = { "container_memory_cache", "Number of bytes of page cache memory.", EXPO_GAUGE },
-	[F_MEMORY_SWAP] = { "container_memory_swap", "Container swap usage in bytes.", EXPO_GAUGE },
-	[F_MEMORY_MAPPED_FILE] = { "container_memory_mapped_file", "Size of memory mapped files in bytes.", EXPO_GAUGE },
-	[F_MEMORY_FAILCNT] = { "container_memory_failcnt", "Number of memory usage hits limits", EXPO_COUNTER },
-	[F_MEMORY_MAX_USAGE_BYTES] = { "container_memory_max_usage_bytes", "Maximum memory usage recorded in bytes", EXPO_GAUGE },
-	[F_MEMORY_FAILURES_TOTAL] = { "container_memory_failures_total", "Cumulative count of memory allocation failures.", EXPO_COUNTER },
-	[F_OOM_EVENTS_TOTAL] = { "container_oom_events_total", "Count of out of memory events observed for the container", EXPO_COUNTER },
-	[F_NETWORK_RECEIVE_BYTES_TOTAL] = { "container_network_receive_bytes_total", "Cumulative count of bytes received", EXPO_COUNTER },
-	[F_NETWORK_RECEIVE_PACKETS_TOTAL] = { "container_network_receive_packets_total", "Cumulative count of packets received", EXPO_COUNTER },
-	[F_NETWORK_RECEIVE_ERRORS_TOTAL] = { "container_network_receive_errors_total", "Cumulative count of errors encountered while receiving", EXPO_COUNTER },
-	[F_NETWORK_RECEIVE_PACKETS_DROPPED_TOTAL] = { "container_network_receive_packets_dropped_total", "Cumulative count of packets dropped while receiving", EXPO_COUNTER },
-	[F_NETWORK_TRANSMIT_BYTES_TOTAL] = { "container_network_transmit_bytes_total", "Cumulative count of bytes transmitted", EXPO_COUNTER },
-	[F_NETWORK_TRANSMIT_PACKETS_TOTAL] = { "container_network_transmit_packets_total", "Cumulative count of packets transmitted", EXPO_COUNTER },
-	[F_NETWORK_TRANSMIT_ERRORS_TOTAL] = { "container_network_transmit_errors_total", "Cumulative count of errors encountered while transmitting", EXPO_COUNTER },
-	[F_NETWORK_TRANSMIT_PACKETS_DROPPED_TOTAL] = { "container_network_transmit_packets_dropped_total", "Cumulative count of packets dropped while transmitting", EXPO_COUNTER },
-	[F_FS_READS_BYTES_TOTAL] = { "container_fs_reads_bytes_total", "Cumulative count of bytes read", EXPO_COUNTER },
-	[F_FS_WRITES_BYTES_TOTAL] = { "container_fs_writes_bytes_total", "Cumulative count of bytes written", EXPO_COUNTER },
-	[F_FS_READS_TOTAL] = { "container_fs_reads_total", "Cumulative count of reads completed", EXPO_COUNTER },
-	[F_FS_WRITES_TOTAL] = { "container_fs_writes_total", "Cumulative count of writes completed", EXPO_COUNTER },
-	[F_PROCESSES] = { "container_processes", "Number of processes running inside the container.", EXPO_GAUGE },
-	[F_THREADS] = { "container_threads", "Number of threads running inside the container", EXPO_GAUGE },
-	[F_THREADS_MAX] = { "container_threads_max", "Maximum number of threads allowed inside the container, infinity if value is zero", EXPO_GAUGE },
-	[F_SPEC_CPU_SHARES] = { "container_spec_cpu_shares", "CPU share of the container.", EXPO_GAUGE },
-	[F_SPEC_CPU_QUOTA] = { "container_spec_cpu_quota", "CPU quota of the container.", EXPO_GAUGE },
-	[F_SPEC_CPU_PERIOD] = { "container_spec_cpu_period", "CPU period of the container.", EXPO_GAUGE },
-	[F_SPEC_MEMORY_LIMIT_BYTES] = { "container_spec_memory_limit_bytes", "Memory limit for the container.", EXPO_GAUGE },
-	[F_SPEC_MEMORY_RESERVATION_LIMIT_BYTES] = { "container_spec_memory_reservation_limit_bytes", "Memory reservation limit for the container.", EXPO_GAUGE },
-	[F_SPEC_MEMORY_SWAP_LIMIT_BYTES] = { "container_spec_memory_swap_limit_bytes", "Memory swap limit for the container.", EXPO_GAUGE },
-	[F_START_TIME_SECONDS] = { "container_start_time_seconds", "Start time of the container since unix epoch in seconds.", EXPO_GAUGE },
-	[F_LAST_SEEN] = { "container_last_seen", "Last time a container was seen by the exporter", EXPO_GAUGE },
-	[F_SCRAPE_ERROR] = { "container_scrape_error", "1 if there was an error while getting container metrics, 0 otherwise", EXPO_GAUGE },
-	[F_PRESSURE_CPU_STALLED_SECONDS_TOTAL] = { "container_pressure_cpu_stalled_seconds_total", "Total time duration no tasks in the container could make progress due to CPU congestion.", EXPO_COUNTER },
-	[F_PRESSURE_CPU_WAITING_SECONDS_TOTAL] = { "container_pressure_cpu_waiting_seconds_total", "Total time duration tasks in the container have waited due to CPU congestion.", EXPO_COUNTER },
-	[F_PRESSURE_MEMORY_STALLED_SECONDS_TOTAL] = { "container_pressure_memory_stalled_seconds_total", "Total time duration no tasks in the container could make progress due to memory congestion.", EXPO_COUNTER },
-	[F_PRESSURE_MEMORY_WAITING_SECONDS_TOTAL] = { "container_pressure_memory_waiting_seconds_total", "Total time duration tasks in the container have waited due to memory congestion.", EXPO_COUNTER },
-	[F_PRESSURE_IO_STALLED_SECONDS_TOTAL] = { "container_pressure_io_stalled_seconds_total", "Total time duration no tasks in the container could make progress due to IO congestion.", EXPO_COUNTER },
-	[F_PRESSURE_IO_WAITING_SECONDS_TOTAL] = { "container_pressure_io_waiting_seconds_total", "Total time duration tasks in the container have waited due to IO congestion.", EXPO_COUNTER },
-	[F_MACHINE_CPU_CORES] = { "machine_cpu_cores", "Number of logical CPU cores.", EXPO_GAUGE },
-	[F_MACHINE_MEMORY_BYTES] = { "machine_memory_bytes", "Amount of memory installed on the machine.", EXPO_GAUGE },
-};
+#define SPEC_ROUNDS	      6
+#define METRICS_CONTENT_TYPE  "text/plain; version=0.0.4; charset=utf-8"
 
 static int64_t realtime_ms(void)
 {
@@ -225,8 +118,8 @@ static void read_devices(struct ctr_engine *e)
 	pfile_close(pf);
 }
 
-static const char *device_name(const struct ctr_engine *e, uint32_t major, uint32_t minor,
-			       char *tmp, size_t size)
+const char *ctr_device_name(const struct ctr_engine *e, uint32_t major, uint32_t minor, char *tmp,
+			    size_t size)
 {
 	for (size_t i = 0; i < e->ndevs; i++)
 		if (e->devs[i].major == major && e->devs[i].minor == minor)
@@ -237,10 +130,11 @@ static const char *device_name(const struct ctr_engine *e, uint32_t major, uint3
 
 /* ---- the store ---- */
 
-static void ctr_free(struct ctr *c)
+static void ctr_free(struct ctr_engine *e, struct ctr *c)
 {
 	if (!c)
 		return;
+	cgroup_fds_close(&c->fds, &e->reader);
 	free(c->cgroup);
 	free(c->name);
 	free(c->image);
@@ -378,9 +272,9 @@ static void docker_refresh(struct ctr_engine *e)
 	int rc = 0;
 	if (e->docker_ok && wall - e->docker_listed_s < 60) {
 		/* events since the last list (one second of overlap): anything new? */
-		struct event_seen seen = { 0 };
-		rc = docker_events(e->docker_socket, e->docker_listed_s - 1, wall, DOCKER_TIMEOUT_MS,
-				   on_event, &seen);
+		struct event_seen seen = {0};
+		rc = docker_events(e->docker_socket, e->docker_listed_s - 1, wall,
+				   DOCKER_TIMEOUT_MS, on_event, &seen);
 		if (rc == 0)
 			return;
 	}
@@ -396,22 +290,16 @@ static void docker_refresh(struct ctr_engine *e)
 	if (rc >= 0) {
 		if (!e->docker_ok && e->docker_logged)
 			log_info("Docker reachable again\tsocket=%s", e->docker_socket);
-		if (!e->docker_ok && !e->docker_version[0]) {
-			struct buf body = BUF_INIT;
-			if (docker_get(e->docker_socket, "/version", DOCKER_TIMEOUT_MS, &body) == 200) {
-				const char *v = strstr(body.data, "\"Version\":\"");
-				if (v)
-					snprintf(e->docker_version, sizeof(e->docker_version), "%.*s",
-						 (int)strcspn(v + 11, "\""), v + 11);
-			}
-			buf_free(&body);
-		}
+		if (!e->docker_ok && !e->docker_version[0])
+			docker_version(e->docker_socket, DOCKER_TIMEOUT_MS, e->docker_version,
+				       sizeof(e->docker_version));
 		e->docker_ok = true;
 		e->docker_backoff_ms = 0;
 		return;
 	}
 	if (e->docker_ok || !e->docker_logged)
-		log_warn_code(rc, "Docker unreachable, containers unnamed until it is back\tsocket=%s",
+		log_warn_code(rc,
+			      "Docker unreachable, containers unnamed until it is back\tsocket=%s",
 			      e->docker_socket);
 	e->docker_logged = true;
 	e->docker_ok = false;
@@ -476,7 +364,13 @@ static bool visit(void *arg, const char *cgroup)
 	size_t at = ctr_find(e, cgroup, &found);
 	struct ctr *c = found ? e->ctrs[at] : NULL;
 	struct cgroup_stats *st = c ? &c->st : xmalloc(sizeof(*st));
+	e->reader.fds = c ? &c->fds : NULL; /* a new cgroup keeps files from its 2nd round */
+	/* limits change rarely (docker update): read them every SPEC_ROUNDS rounds */
+	e->reader.skip_spec = c && e->round - c->spec_round < SPEC_ROUNDS;
 	int rc = cgroup_read_stats(&e->layout, cgroup, &e->reader, st);
+	bool spec_read = !e->reader.skip_spec;
+	e->reader.fds = NULL;
+	e->reader.skip_spec = false;
 	if (rc < 0) {
 		if (!c)
 			free(st);
@@ -488,6 +382,8 @@ static bool visit(void *arg, const char *cgroup)
 		free(st);
 		c->start_time = cgroup_start_time(&e->layout, cgroup);
 	}
+	if (spec_read)
+		c->spec_round = e->round;
 	if (strcmp(c->docker_id, d ? d->id : "") != 0 || (d && strcmp(c->name, d->name) != 0) ||
 	    (!d && c->name[0])) {
 		snprintf(c->docker_id, sizeof(c->docker_id), "%s", d ? d->id : "");
@@ -504,195 +400,19 @@ static bool visit(void *arg, const char *cgroup)
 
 /* ---- rendering ---- */
 
-struct render {
-	struct expo_family *f[F_N];
-	struct expo_label lab[EXPO_MAX_LABELS];
-	size_t nbase;
-	int64_t ts;
-};
-
-static void put(struct render *r, enum fam f, double v, bool ts, const char *k1, const char *v1,
-		const char *k2, const char *v2)
-{
-	size_t n = r->nbase;
-	if (k1)
-		r->lab[n++] = (struct expo_label){ k1, v1 };
-	if (k2)
-		r->lab[n++] = (struct expo_label){ k2, v2 };
-	expo_add_ts(r->f[f], r->lab, n, v, ts ? r->ts : EXPO_NO_TS);
-}
-
-#define PUT(f, v) put(r, f, (double)(v), true, NULL, NULL, NULL, NULL)
-#define PUT_NOTS(f, v) put(r, f, (double)(v), false, NULL, NULL, NULL, NULL)
-
-static void render_ctr(struct ctr_engine *e, struct render *r, const struct ctr *c)
-{
-	const struct cgroup_stats *st = &c->st;
-	if (st->have & CGS_CPU) {
-		put(r, F_CPU_USAGE_SECONDS_TOTAL, (double)st->cpu_usage_ns / 1e9, true, "cpu", "total",
-		    NULL, NULL);
-		PUT(F_CPU_USER_SECONDS_TOTAL, (double)st->cpu_user_ns / 1e9);
-		PUT(F_CPU_SYSTEM_SECONDS_TOTAL, (double)st->cpu_system_ns / 1e9);
-	}
-	if ((st->have & CGS_CFS) && (st->have & CGS_SPEC_CPU) && st->cpu_quota > 0) {
-		PUT(F_CPU_CFS_PERIODS_TOTAL, st->nr_periods);
-		PUT(F_CPU_CFS_THROTTLED_PERIODS_TOTAL, st->nr_throttled);
-		PUT(F_CPU_CFS_THROTTLED_SECONDS_TOTAL, (double)st->throttled_ns / 1e9);
-	}
-	if (st->have & CGS_MEM) {
-		PUT(F_MEMORY_USAGE_BYTES, st->mem_usage);
-		PUT(F_MEMORY_WORKING_SET_BYTES, st->mem_working_set);
-		PUT(F_MEMORY_RSS, st->mem_rss);
-		PUT(F_MEMORY_CACHE, st->mem_cache);
-		PUT(F_MEMORY_SWAP, st->mem_swap);
-		PUT(F_MEMORY_MAPPED_FILE, st->mem_mapped);
-		PUT(F_MEMORY_FAILCNT, st->mem_failcnt);
-		PUT(F_MEMORY_MAX_USAGE_BYTES, st->mem_max_usage);
-		put(r, F_MEMORY_FAILURES_TOTAL, (double)st->pgfault, true, "failure_type", "pgfault",
-		    "scope", "container");
-		put(r, F_MEMORY_FAILURES_TOTAL, (double)st->h_pgfault, true, "failure_type", "pgfault",
-		    "scope", "hierarchy");
-		put(r, F_MEMORY_FAILURES_TOTAL, (double)st->pgmajfault, true, "failure_type",
-		    "pgmajfault", "scope", "container");
-		put(r, F_MEMORY_FAILURES_TOTAL, (double)st->h_pgmajfault, true, "failure_type",
-		    "pgmajfault", "scope", "hierarchy");
-		PUT(F_OOM_EVENTS_TOTAL, st->oom_kill);
-	}
-	for (size_t i = 0; i < st->nnet; i++) {
-		const struct cgroup_net *n = &st->net[i];
-		const char *k = "interface", *v = n->name;
-		put(r, F_NETWORK_RECEIVE_BYTES_TOTAL, (double)n->rx_bytes, true, k, v, NULL, NULL);
-		put(r, F_NETWORK_RECEIVE_PACKETS_TOTAL, (double)n->rx_packets, true, k, v, NULL, NULL);
-		put(r, F_NETWORK_RECEIVE_ERRORS_TOTAL, (double)n->rx_errs, true, k, v, NULL, NULL);
-		put(r, F_NETWORK_RECEIVE_PACKETS_DROPPED_TOTAL, (double)n->rx_drop, true, k, v, NULL,
-		    NULL);
-		put(r, F_NETWORK_TRANSMIT_BYTES_TOTAL, (double)n->tx_bytes, true, k, v, NULL, NULL);
-		put(r, F_NETWORK_TRANSMIT_PACKETS_TOTAL, (double)n->tx_packets, true, k, v, NULL, NULL);
-		put(r, F_NETWORK_TRANSMIT_ERRORS_TOTAL, (double)n->tx_errs, true, k, v, NULL, NULL);
-		put(r, F_NETWORK_TRANSMIT_PACKETS_DROPPED_TOTAL, (double)n->tx_drop, true, k, v, NULL,
-		    NULL);
-	}
-	for (size_t i = 0; i < st->nio; i++) {
-		const struct cgroup_io *io = &st->io[i];
-		char tmp[32];
-		const char *dev = device_name(e, io->major, io->minor, tmp, sizeof(tmp));
-		put(r, F_FS_READS_BYTES_TOTAL, (double)io->rbytes, true, "device", dev, NULL, NULL);
-		put(r, F_FS_WRITES_BYTES_TOTAL, (double)io->wbytes, true, "device", dev, NULL, NULL);
-		put(r, F_FS_READS_TOTAL, (double)io->rios, true, "device", dev, NULL, NULL);
-		put(r, F_FS_WRITES_TOTAL, (double)io->wios, true, "device", dev, NULL, NULL);
-	}
-	if (st->have & CGS_PROCS)
-		PUT(F_PROCESSES, st->processes);
-	if (st->have & CGS_PIDS)
-		PUT(F_THREADS, st->threads);
-	if (st->have & CGS_THREADS_MAX)
-		PUT(F_THREADS_MAX, st->threads_max);
-	if (st->have & CGS_SPEC_CPU) {
-		PUT_NOTS(F_SPEC_CPU_SHARES, st->cpu_shares);
-		if (st->cpu_quota > 0)
-			PUT_NOTS(F_SPEC_CPU_QUOTA, st->cpu_quota);
-		if (st->cpu_period)
-			PUT_NOTS(F_SPEC_CPU_PERIOD, st->cpu_period);
-	}
-	if (st->have & CGS_SPEC_MEM) {
-		PUT_NOTS(F_SPEC_MEMORY_LIMIT_BYTES, st->mem_limit);
-		PUT_NOTS(F_SPEC_MEMORY_RESERVATION_LIMIT_BYTES, st->mem_reservation);
-		PUT_NOTS(F_SPEC_MEMORY_SWAP_LIMIT_BYTES, st->mem_swap_limit);
-	}
-	if (st->have & CGS_PSI) {
-		static const enum fam stalled[PSI_N] = { F_PRESSURE_CPU_STALLED_SECONDS_TOTAL,
-							 F_PRESSURE_MEMORY_STALLED_SECONDS_TOTAL,
-							 F_PRESSURE_IO_STALLED_SECONDS_TOTAL };
-		static const enum fam waiting[PSI_N] = { F_PRESSURE_CPU_WAITING_SECONDS_TOTAL,
-							 F_PRESSURE_MEMORY_WAITING_SECONDS_TOTAL,
-							 F_PRESSURE_IO_WAITING_SECONDS_TOTAL };
-		for (int i = 0; i < PSI_N; i++) {
-			PUT(stalled[i], (double)st->psi_full_us[i] / 1e6);
-			PUT(waiting[i], (double)st->psi_some_us[i] / 1e6);
-		}
-	}
-	if (c->start_time > 0)
-		PUT_NOTS(F_START_TIME_SECONDS, c->start_time);
-	PUT(F_LAST_SEEN, (double)r->ts / 1000);
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 static void render(struct ctr_engine *e, int64_t ts)
 {
-	struct expo_set *set = e->set;
-	struct render *r = xcalloc(1, sizeof(*r));
-	expo_set_reset(set);
-	for (int i = 0; i < F_N; i++)
-		r->f[i] = expo_family(set, fams[i].name, fams[i].help, fams[i].type);
-	r->ts = ts;
-
-	expo_addl(r->f[F_CADVISOR_VERSION_INFO], 1, "cadvisorRevision", "vigil", "cadvisorVersion",
-		  VIGIL_VERSION, "dockerVersion", e->docker_version, "kernelVersion", e->kernel,
-		  "osVersion", e->os, NULL);
-	expo_addl(r->f[F_SCRAPE_ERROR], 0, NULL);
-	struct expo_label ml[3] = { { "boot_id", e->boot_id },
-				    { "machine_id", e->machine_id },
-				    { "system_uuid", e->system_uuid } };
-	expo_add_ts(r->f[F_MACHINE_CPU_CORES], ml, 3, e->cpu_cores, ts);
-	expo_add_ts(r->f[F_MACHINE_MEMORY_BYTES], ml, 3, e->mem_bytes, ts);
-
-	/* the union of the container_label_* names over all containers */
-	size_t nkeys = 0, capk = 0;
-	const char **keys = NULL;
-	for (size_t i = 0; i < e->nctrs; i++) {
-		for (size_t j = 0; j < e->ctrs[i]->nlabels; j++) {
-			if (nkeys == capk) {
-				capk = capk ? 2 * capk : 16;
-				keys = xrealloc(keys, capk * sizeof(*keys));
-			}
-			keys[nkeys++] = e->ctrs[i]->labels[2 * j];
-		}
-	}
-	if (nkeys)
-		qsort(keys, nkeys, sizeof(*keys), cmp_str);
-	size_t u = 0;
-	for (size_t i = 0; i < nkeys; i++)
-		if (u == 0 || strcmp(keys[u - 1], keys[i]) != 0)
-			keys[u++] = keys[i];
-	nkeys = u;
-	/* room for id, image, name and two metric labels */
-	size_t maxkeys = EXPO_MAX_LABELS - 5;
-	if (nkeys > maxkeys) {
-		log_warn("container labels beyond the limit left out\tdistinct=%zu limit=%zu", nkeys,
-			 maxkeys);
-		nkeys = maxkeys;
-	}
-
-	for (size_t i = 0; i < e->nctrs; i++) {
-		const struct ctr *c = e->ctrs[i];
-		size_t n = 0;
-		r->lab[n++] = (struct expo_label){ "id", c->cgroup };
-		r->lab[n++] = (struct expo_label){ "image", c->image };
-		r->lab[n++] = (struct expo_label){ "name", c->name };
-		for (size_t k = 0; k < nkeys; k++) {
-			const char *v = "";
-			for (size_t j = 0; j < c->nlabels; j++)
-				if (strcmp(c->labels[2 * j], keys[k]) == 0)
-					v = c->labels[2 * j + 1];
-			r->lab[n++] = (struct expo_label){ keys[k], v };
-		}
-		r->nbase = n;
-		render_ctr(e, r, c);
-	}
-	free(keys);
-	free(r);
-
 	buf_reset(&e->scratch);
-	expo_set_render(set, &e->scratch);
+	/* the last rendering's size, so the buffer grows at most once */
+	buf_reserve(&e->scratch, e->rendered.len + e->rendered.len / 8);
+	ctr_render(e, ts, &e->scratch);
 	pthread_mutex_lock(&e->render_lock);
-	struct buf tmp = e->rendered;
+	struct buf old = e->rendered;
 	e->rendered = e->scratch;
-	e->scratch = tmp;
+	e->scratch = (struct buf)BUF_INIT;
 	pthread_mutex_unlock(&e->render_lock);
+	/* not kept for the next round: between rounds only one rendering is resident */
+	buf_free(&old);
 }
 
 int ctr_engine_round(struct ctr_engine *e)
@@ -702,7 +422,7 @@ int ctr_engine_round(struct ctr_engine *e)
 	read_devices(e);
 	pthread_mutex_lock(&e->store_lock);
 	e->round++;
-	struct walk_ctx w = { e, ts };
+	struct walk_ctx w = {e, ts};
 	int rc = e->layout.mode == CGROUP_NONE ? -ENOENT : cgroup_walk(&e->layout, visit, &w);
 	/* containers not seen this round have vanished */
 	size_t kept = 0;
@@ -710,12 +430,31 @@ int ctr_engine_round(struct ctr_engine *e)
 		if (e->ctrs[i]->seen_round == e->round)
 			e->ctrs[kept++] = e->ctrs[i];
 		else
-			ctr_free(e->ctrs[i]);
+			ctr_free(e, e->ctrs[i]);
 	}
 	e->nctrs = kept;
 	render(e, ts);
 	pthread_mutex_unlock(&e->store_lock);
 	return rc < 0 ? rc : 0;
+}
+
+/*
+ * How many cgroup files may stay open: the soft RLIMIT_NOFILE is raised to
+ * the hard one (as Go programs do), and half of it, or all but 2048, is
+ * given to kept-open files.
+ */
+static long fd_budget(void)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return 0;
+	if (rl.rlim_cur < rl.rlim_max) {
+		struct rlimit want = {rl.rlim_max, rl.rlim_max};
+		if (setrlimit(RLIMIT_NOFILE, &want) == 0)
+			rl = want;
+	}
+	long soft = rl.rlim_cur > (1 << 20) ? (1 << 20) : (long)rl.rlim_cur;
+	return soft <= 4096 ? soft / 2 : soft - 2048;
 }
 
 struct ctr_engine *ctr_engine_new(const struct ctr_opts *opts)
@@ -739,11 +478,11 @@ struct ctr_engine *ctr_engine_new(const struct ctr_opts *opts)
 			log_warn("unsupported Docker endpoint, Docker naming off\tsocket=%s",
 				 opts->docker_socket);
 	}
+	e->reader.fd_budget = fd_budget();
 	pthread_mutex_init(&e->store_lock, NULL);
 	pthread_mutex_init(&e->render_lock, NULL);
 	pthread_mutex_init(&e->wake_lock, NULL);
 	pthread_cond_init(&e->wake, NULL);
-	e->set = expo_set_new();
 	read_machine(e);
 	int rc = cgroup_layout_detect(host_roots.cgroupfs, opts->mountinfo, &e->layout);
 	if (rc < 0)
@@ -758,8 +497,10 @@ struct ctr_engine *ctr_engine_new(const struct ctr_opts *opts)
 void ctr_engine_scrape(struct ctr_engine *e, struct buf *out)
 {
 	pthread_mutex_lock(&e->render_lock);
-	if (e->rendered.len)
+	if (e->rendered.len) {
+		buf_reserve(out, e->rendered.len);
 		buf_append(out, e->rendered.data, e->rendered.len);
+	}
 	pthread_mutex_unlock(&e->render_lock);
 }
 
@@ -836,13 +577,12 @@ void ctr_engine_free(struct ctr_engine *e)
 		return;
 	ctr_engine_stop(e);
 	for (size_t i = 0; i < e->nctrs; i++)
-		ctr_free(e->ctrs[i]);
+		ctr_free(e, e->ctrs[i]);
 	free(e->ctrs);
 	free(e->devs);
 	docker_list_free(&e->docker);
 	cgroup_layout_free(&e->layout);
 	buf_free(&e->reader.data);
-	expo_set_free(e->set);
 	buf_free(&e->scratch);
 	buf_free(&e->rendered);
 	pthread_mutex_destroy(&e->store_lock);
@@ -858,6 +598,13 @@ static struct ctr_engine *agent_engine;
 
 int containers_start(const struct ctr_opts *opts)
 {
+	/*
+	 * Renderings and scrape copies are megabytes each: a fixed mmap
+	 * threshold keeps glibc from raising it after the first free, so they
+	 * stay mmap'd and go back to the system when freed instead of staying
+	 * in a thread's arena.
+	 */
+	mallopt(M_MMAP_THRESHOLD, 256 * 1024);
 	agent_engine = ctr_engine_new(opts);
 	int rc = ctr_engine_start(agent_engine);
 	if (rc < 0) {

@@ -28,7 +28,7 @@
 #include "collectors/hostpath.h"
 #include "common/pfile.h"
 
-static const char *const ctl_names[CG_NCTL] = { "cpu", "cpuacct", "memory", "blkio", "pids" };
+static const char *const ctl_names[CG_NCTL] = {"cpu", "cpuacct", "memory", "blkio", "pids"};
 
 const char *cgroup_mode_name(enum cgroup_mode m)
 {
@@ -269,12 +269,39 @@ out:
 	return rc;
 }
 
+static int read_stats(const struct cgroup_layout *l, const char *name, struct cgroup_reader *r,
+		      struct cgroup_stats *st);
+
 int cgroup_read_stats(const struct cgroup_layout *l, const char *name, struct cgroup_reader *r,
 		      struct cgroup_stats *st)
 {
+	struct cgroup_stats spec;
+	if (r->skip_spec)
+		memcpy(&spec, st, offsetof(struct cgroup_stats, nio));
 	memset(st, 0, offsetof(struct cgroup_stats, io));
 	st->nio = 0;
 	st->nnet = 0;
+	if (r->fds && ++r->fds->age >= CGROUP_MISSING_RETRY) {
+		r->fds->nmissing = 0;
+		r->fds->age = 0;
+	}
+	int rc = read_stats(l, name, r, st);
+	if (r->skip_spec && rc == 0) {
+		st->have |= spec.have & (CGS_SPEC_CPU | CGS_SPEC_MEM | CGS_THREADS_MAX);
+		st->cpu_shares = spec.cpu_shares;
+		st->cpu_period = spec.cpu_period;
+		st->cpu_quota = spec.cpu_quota;
+		st->mem_limit = spec.mem_limit;
+		st->mem_reservation = spec.mem_reservation;
+		st->mem_swap_limit = spec.mem_swap_limit;
+		st->threads_max = spec.threads_max;
+	}
+	return rc;
+}
+
+static int read_stats(const struct cgroup_layout *l, const char *name, struct cgroup_reader *r,
+		      struct cgroup_stats *st)
+{
 	if (l->mode == CGROUP_V2)
 		return cgroup_v2_read(l->v2, name, r, st);
 	if (l->mode == CGROUP_NONE)
@@ -298,33 +325,81 @@ double cgroup_start_time(const struct cgroup_layout *l, const char *name)
 	return (double)st.st_ctim.tv_sec + (double)st.st_ctim.tv_nsec / 1e9;
 }
 
-int cgroup_read_file(struct cgroup_reader *r, const char *dir, const char *name)
+/* Read all of fd from offset 0 into r->data; the length or a negative errno. */
+static int read_whole(struct cgroup_reader *r, int fd)
 {
-	char p[PATH_MAX];
-	int n = snprintf(p, sizeof(p), "%s/%s", dir, name);
-	if (n < 0 || (size_t)n >= sizeof(p))
-		return -ENAMETOOLONG;
-	int fd = open(p, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
 	buf_reset(&r->data);
-	int rc = 0;
 	for (;;) {
 		buf_reserve(&r->data, 4096);
-		ssize_t got = read(fd, r->data.data + r->data.len, r->data.cap - r->data.len - 1);
+		ssize_t got = pread(fd, r->data.data + r->data.len, r->data.cap - r->data.len - 1,
+				    (off_t)r->data.len);
 		if (got < 0) {
 			if (errno == EINTR)
 				continue;
-			rc = -errno;
-			goto out;
+			return -errno;
 		}
 		if (got == 0)
 			break;
 		r->data.len += (size_t)got;
 	}
 	r->data.data[r->data.len] = '\0';
-	rc = (int)r->data.len;
-out:
+	return (int)r->data.len;
+}
+
+void cgroup_fds_close(struct cgroup_fds *fds, struct cgroup_reader *r)
+{
+	for (unsigned i = 0; i < fds->n; i++) {
+		close(fds->e[i].fd);
+		if (r)
+			r->fd_budget++;
+	}
+	fds->n = 0;
+}
+
+static void fds_drop(struct cgroup_fds *fds, unsigned i, struct cgroup_reader *r)
+{
+	close(fds->e[i].fd);
+	r->fd_budget++;
+	fds->e[i] = fds->e[--fds->n];
+}
+
+int cgroup_read_file(struct cgroup_reader *r, const char *dir, const char *name)
+{
+	struct cgroup_fds *fds = r->fds;
+	if (fds) {
+		for (unsigned i = 0; i < fds->nmissing; i++)
+			if (fds->missing[i] == name)
+				return -ENOENT;
+		for (unsigned i = 0; i < fds->n; i++) {
+			if (fds->e[i].name != name)
+				continue;
+			int rc = read_whole(r, fds->e[i].fd);
+			if (rc >= 0)
+				return rc;
+			/* removed cgroup (ENODEV) or the like: reopen below */
+			fds_drop(fds, i, r);
+			break;
+		}
+	}
+	char p[PATH_MAX];
+	int n = snprintf(p, sizeof(p), "%s/%s", dir, name);
+	if (n < 0 || (size_t)n >= sizeof(p))
+		return -ENAMETOOLONG;
+	int fd = open(p, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		int err = errno;
+		if (err == ENOENT && fds && fds->nmissing < CGROUP_MAX_MISSING)
+			fds->missing[fds->nmissing++] = name;
+		return -err;
+	}
+	int rc = read_whole(r, fd);
+	if (rc >= 0 && fds && r->fd_budget > 0 && fds->n < CGROUP_MAX_FDS) {
+		fds->e[fds->n].name = name;
+		fds->e[fds->n].fd = fd;
+		fds->n++;
+		r->fd_budget--;
+		return rc;
+	}
 	close(fd);
 	return rc;
 }
@@ -383,7 +458,11 @@ int cgroup_read_netdev(int pid, struct cgroup_reader *r, struct cgroup_stats *st
 {
 	char dir[PATH_MAX];
 	proc_path(dir, "%d/net", pid);
+	/* never kept open: the pid changes */
+	struct cgroup_fds *keep = r->fds;
+	r->fds = NULL;
 	int rc = cgroup_read_file(r, dir, "dev");
+	r->fds = keep;
 	if (rc < 0)
 		return rc;
 	st->nnet = 0;

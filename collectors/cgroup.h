@@ -18,9 +18,11 @@
  * A cgroup is named by its path below the hierarchy root, "/" for the root
  * itself ("/docker/<id>", "/system.slice/ssh.service"): cAdvisor's "id"
  * label.  Readers read whole files into a buffer the caller's reader owns
- * (open, read, close: no descriptor is kept across rounds, so a thousand
- * cgroups with a dozen files each do not run into RLIMIT_NOFILE) and parse
- * in place; nothing is allocated per line.
+ * and parse in place; nothing is allocated per line.  A reader may keep a
+ * cgroup's files open between rounds (struct cgroup_fds, re-read with
+ * pread at offset 0, as Netdata does), within a descriptor budget so a
+ * thousand cgroups with a dozen files each stay under RLIMIT_NOFILE;
+ * beyond the budget a file is opened, read and closed each time.
  */
 #ifndef VIGIL_COLLECTORS_CGROUP_H
 #define VIGIL_COLLECTORS_CGROUP_H
@@ -43,7 +45,7 @@ struct cgroup_layout {
 };
 
 /* Most block devices and interfaces kept per cgroup. */
-#define CGROUP_MAX_IO 16
+#define CGROUP_MAX_IO  16
 #define CGROUP_MAX_NET 16
 
 struct cgroup_io {
@@ -64,11 +66,11 @@ enum {
 	CGS_MEM = 1u << 2,	   /* usage, working set, rss, cache, mapped, swap, faults */
 	CGS_MEM_FAILCNT = 1u << 3, /* v1 failcnt */
 	CGS_OOM = 1u << 4,
-	CGS_PIDS = 1u << 5,	   /* threads (pids.current) */
-	CGS_PROCS = 1u << 6,	   /* processes (cgroup.procs) */
+	CGS_PIDS = 1u << 5,  /* threads (pids.current) */
+	CGS_PROCS = 1u << 6, /* processes (cgroup.procs) */
 	CGS_PSI = 1u << 7,
-	CGS_SPEC_CPU = 1u << 8,	   /* shares, quota, period */
-	CGS_SPEC_MEM = 1u << 9,	   /* limit, reservation, swap limit */
+	CGS_SPEC_CPU = 1u << 8, /* shares, quota, period */
+	CGS_SPEC_MEM = 1u << 9, /* limit, reservation, swap limit */
 	CGS_IO = 1u << 10,
 	CGS_NET = 1u << 11,
 	CGS_THREADS_MAX = 1u << 12,
@@ -97,10 +99,43 @@ struct cgroup_stats {
 	struct cgroup_net net[CGROUP_MAX_NET];
 };
 
-/* A reusable read buffer; one per thread that reads cgroups. */
+/* Most files kept open per cgroup, and files remembered as absent. */
+#define CGROUP_MAX_FDS	   32
+#define CGROUP_MAX_MISSING 8
+/* Rounds after which absent files are tried again. */
+#define CGROUP_MISSING_RETRY 30
+
+/*
+ * The files of one cgroup kept open between rounds, and those found absent
+ * (a v1-only cgroup has no pressure files in the unified tree): not looked
+ * for again until CGROUP_MISSING_RETRY reads of the cgroup later.
+ */
+struct cgroup_fds {
+	unsigned n;
+	struct {
+		const char *name; /* a string literal of the readers */
+		int fd;
+	} e[CGROUP_MAX_FDS];
+	unsigned nmissing, age;
+	const char *missing[CGROUP_MAX_MISSING];
+};
+
+/*
+ * A reusable read buffer; one per thread that reads cgroups.  With fds set
+ * (the cgroup being read), files are kept open there while fd_budget > 0.
+ * With skip_spec, the limits (shares, quota, period, memory limits,
+ * pids.max) are not read again: cgroup_read_stats() keeps the previous
+ * values of st.
+ */
 struct cgroup_reader {
 	struct buf data;
+	struct cgroup_fds *fds;
+	long fd_budget;
+	bool skip_spec;
 };
+
+/* Close the files kept in fds, giving their descriptors back to r's budget. */
+void cgroup_fds_close(struct cgroup_fds *fds, struct cgroup_reader *r);
 
 /*
  * Find the layout.  With mountinfo (a /proc/<pid>/mountinfo path) the
@@ -154,7 +189,10 @@ double cgroup_start_time(const struct cgroup_layout *l, const char *name);
 /* Helpers shared by the readers. */
 /* cgroup.procs of dir: process count and first pid; -ENOENT when the cgroup is gone. */
 int cgroup_read_procs(struct cgroup_reader *r, const char *dir, struct cgroup_stats *st);
-/* Read dir/name whole into r->data; returns the length or a negative errno. */
+/*
+ * Read dir/name whole into r->data; returns the length or a negative errno.
+ * name must be a string literal (it keys the kept-open files).
+ */
 int cgroup_read_file(struct cgroup_reader *r, const char *dir, const char *name);
 /* Read dir/name holding one unsigned number ("max" gives UINT64_MAX); 0 or negative errno. */
 int cgroup_read_u64(struct cgroup_reader *r, const char *dir, const char *name, uint64_t *out);

@@ -90,7 +90,7 @@ static void read_cpu(struct cgroup_reader *r, const char *dir, struct cgroup_sta
 	}
 	uint64_t shares = 0, period = 0;
 	int64_t quota = -1;
-	if (cgroup_read_u64(r, dir, "cpu.shares", &shares) < 0)
+	if (r->skip_spec || cgroup_read_u64(r, dir, "cpu.shares", &shares) < 0)
 		return;
 	if (cgroup_read_file(r, dir, "cpu.cfs_quota_us") >= 0) {
 		const char *end;
@@ -118,7 +118,7 @@ static void read_memory(struct cgroup_reader *r, const char *dir, struct cgroup_
 		st->have |= CGS_MEM_FAILCNT;
 	}
 	uint64_t limit = UINT64_MAX, soft = UINT64_MAX, memsw = UINT64_MAX;
-	if (cgroup_read_u64(r, dir, "memory.limit_in_bytes", &limit) == 0) {
+	if (!r->skip_spec && cgroup_read_u64(r, dir, "memory.limit_in_bytes", &limit) == 0) {
 		cgroup_read_u64(r, dir, "memory.soft_limit_in_bytes", &soft);
 		cgroup_read_u64(r, dir, "memory.memsw.limit_in_bytes", &memsw);
 		st->mem_limit = mem_limit(limit);
@@ -228,8 +228,8 @@ static void read_blkio(struct cgroup_reader *r, const char *dir, struct cgroup_s
 {
 	if (read_blkio_pair(r, dir, "blkio.throttle.io_service_bytes_recursive",
 			    "blkio.throttle.io_serviced_recursive", st) ||
-	    read_blkio_pair(r, dir, "blkio.throttle.io_service_bytes",
-			    "blkio.throttle.io_serviced", st) ||
+	    read_blkio_pair(r, dir, "blkio.throttle.io_service_bytes", "blkio.throttle.io_serviced",
+			    st) ||
 	    read_blkio_pair(r, dir, "blkio.bfq.io_service_bytes_recursive",
 			    "blkio.bfq.io_serviced_recursive", st))
 		st->have |= CGS_IO;
@@ -242,7 +242,7 @@ static void read_pids(struct cgroup_reader *r, const char *dir, struct cgroup_st
 		st->threads = n;
 		st->have |= CGS_PIDS;
 	}
-	if (cgroup_read_u64(r, dir, "pids.max", &n) == 0) {
+	if (!r->skip_spec && cgroup_read_u64(r, dir, "pids.max", &n) == 0) {
 		st->threads_max = n == UINT64_MAX ? 0 : n;
 		st->have |= CGS_THREADS_MAX;
 	}

@@ -64,7 +64,8 @@ static void read_cpu(struct cgroup_reader *r, const char *dir, struct cgroup_sta
 			st->have |= CGS_CFS;
 	}
 	uint64_t weight;
-	if (cgroup_read_u64(r, dir, "cpu.weight", &weight) < 0 || weight == 0 || weight > 10000)
+	if (r->skip_spec || cgroup_read_u64(r, dir, "cpu.weight", &weight) < 0 || weight == 0 ||
+	    weight > 10000)
 		return;
 	st->cpu_shares = 2 + ((weight - 1) * 262142) / 9999;
 	st->cpu_quota = -1;
@@ -93,7 +94,7 @@ static void read_memory(struct cgroup_reader *r, const char *dir, struct cgroup_
 	if (cgroup_read_u64(r, dir, "memory.swap.current", &n) == 0)
 		st->mem_swap = n;
 	uint64_t limit;
-	if (cgroup_read_u64(r, dir, "memory.max", &limit) == 0) {
+	if (!r->skip_spec && cgroup_read_u64(r, dir, "memory.max", &limit) == 0) {
 		st->mem_limit = limit_value(limit);
 		if (cgroup_read_u64(r, dir, "memory.min", &n) == 0)
 			st->mem_reservation = limit_value(n);
@@ -183,7 +184,7 @@ static void read_pids(struct cgroup_reader *r, const char *dir, struct cgroup_st
 		st->threads = n;
 		st->have |= CGS_PIDS;
 	}
-	if (cgroup_read_u64(r, dir, "pids.max", &n) == 0) {
+	if (!r->skip_spec && cgroup_read_u64(r, dir, "pids.max", &n) == 0) {
 		st->threads_max = n == UINT64_MAX ? 0 : n;
 		st->have |= CGS_THREADS_MAX;
 	}
@@ -192,8 +193,7 @@ static void read_pids(struct cgroup_reader *r, const char *dir, struct cgroup_st
 void cgroup_v2_read_pressure(const char *root, const char *name, struct cgroup_reader *r,
 			     struct cgroup_stats *st)
 {
-	static const char *const files[PSI_N] = { "cpu.pressure", "memory.pressure",
-						  "io.pressure" };
+	static const char *const files[PSI_N] = {"cpu.pressure", "memory.pressure", "io.pressure"};
 	char dir[PATH_MAX];
 	if (!root)
 		return;

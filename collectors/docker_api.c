@@ -33,7 +33,8 @@ int docker_socket_path(const char *url, char *out, size_t size)
 		p += 7;
 	else if (strstr(p, "://"))
 		return -EINVAL;
-	if (*p != '/' || strlen(p) >= size || strlen(p) >= sizeof(((struct sockaddr_un *)0)->sun_path))
+	if (*p != '/' || strlen(p) >= size ||
+	    strlen(p) >= sizeof(((struct sockaddr_un *)0)->sun_path))
 		return -EINVAL;
 	strcpy(out, p);
 	return 0;
@@ -138,8 +139,8 @@ int docker_http_decode(const char *raw, size_t len, bool eof, int *status, struc
 			return 0;
 		buf_append(body, hend, (size_t)(end - hend));
 	}
-	if (!body->data)
-		buf_reserve(body, 1);
+	buf_reserve(body, 1); /* NUL-terminated, also when empty */
+	body->data[body->len] = '\0';
 	*status = code;
 	return 1;
 }
@@ -158,7 +159,7 @@ static int wait_fd(int fd, short events, int64_t deadline)
 		int64_t left = deadline - now_ms();
 		if (left <= 0)
 			return -ETIMEDOUT;
-		struct pollfd p = { .fd = fd, .events = events };
+		struct pollfd p = {.fd = fd, .events = events};
 		int n = poll(&p, 1, (int)left);
 		if (n > 0)
 			return 0;
@@ -177,7 +178,7 @@ int docker_get(const char *socket_path, const char *path, int timeout_ms, struct
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return -errno;
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	if (strlen(socket_path) >= sizeof(sa.sun_path)) {
 		rc = -ENAMETOOLONG;
 		goto out;
@@ -252,12 +253,11 @@ static void take_labels(const cJSON *labels, struct docker_container *c)
 {
 	size_t n = 0;
 	const cJSON *it;
-	cJSON_ArrayForEach(it, labels)
-		if (cJSON_IsString(it) && it->string)
-			n++;
+	cJSON_ArrayForEach(it, labels) if (cJSON_IsString(it) && it->string) n++;
 	c->labels = n ? xcalloc(2 * n, sizeof(char *)) : NULL;
 	c->nlabels = 0;
-	cJSON_ArrayForEach(it, labels) {
+	cJSON_ArrayForEach(it, labels)
+	{
 		if (!cJSON_IsString(it) || !it->string)
 			continue;
 		c->labels[2 * c->nlabels] = xstrdup(it->string);
@@ -268,8 +268,7 @@ static void take_labels(const cJSON *labels, struct docker_container *c)
 
 static bool take_id(const cJSON *id, struct docker_container *c)
 {
-	if (!cJSON_IsString(id) || strlen(id->valuestring) >= sizeof(c->id) ||
-	    !id->valuestring[0])
+	if (!cJSON_IsString(id) || strlen(id->valuestring) >= sizeof(c->id) || !id->valuestring[0])
 		return false;
 	strcpy(c->id, id->valuestring);
 	return true;
@@ -292,7 +291,8 @@ int docker_parse_list(const char *json, size_t len, struct docker_list *out)
 	size_t n = (size_t)cJSON_GetArraySize(root);
 	out->items = xcalloc(n ? n : 1, sizeof(*out->items));
 	const cJSON *it;
-	cJSON_ArrayForEach(it, root) {
+	cJSON_ArrayForEach(it, root)
+	{
 		struct docker_container *c = &out->items[out->n];
 		if (!take_id(cJSON_GetObjectItemCaseSensitive(it, "Id"), c))
 			continue;
@@ -313,7 +313,7 @@ out:
 /* RFC 3339 with optional fraction ("2026-11-21T09:35:56.481217227Z") to epoch seconds. */
 static double parse_rfc3339(const char *s)
 {
-	struct tm tm = { 0 };
+	struct tm tm = {0};
 	const char *p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
 	if (!p)
 		return 0;
@@ -370,12 +370,14 @@ int docker_parse_event(const char *line, size_t len, struct docker_event *out)
 	cJSON *root = cJSON_ParseWithLength(line, len);
 	int rc = 0;
 	const cJSON *type = cJSON_GetObjectItemCaseSensitive(root, "Type");
-	if (!cJSON_IsObject(root) || !cJSON_IsString(type) || strcmp(type->valuestring, "container")) {
+	if (!cJSON_IsObject(root) || !cJSON_IsString(type) ||
+	    strcmp(type->valuestring, "container")) {
 		rc = -EINVAL;
 		goto out;
 	}
 	const cJSON *actor = cJSON_GetObjectItemCaseSensitive(root, "Actor");
-	copy_str(out->action, sizeof(out->action), cJSON_GetObjectItemCaseSensitive(root, "Action"));
+	copy_str(out->action, sizeof(out->action),
+		 cJSON_GetObjectItemCaseSensitive(root, "Action"));
 	copy_str(out->id, sizeof(out->id), cJSON_GetObjectItemCaseSensitive(actor, "ID"));
 	copy_str(out->name, sizeof(out->name),
 		 cJSON_GetObjectItemCaseSensitive(
@@ -409,8 +411,9 @@ int docker_inspect(const char *socket_path, const char *id, int timeout_ms,
 	snprintf(path, sizeof(path), "/containers/%s/json", id);
 	int rc = docker_get(socket_path, path, timeout_ms, &body);
 	if (rc >= 0)
-		rc = rc == 200 ? docker_parse_inspect(body.data, body.len, out)
-				: rc == 404 ? -ENOENT : -EIO;
+		rc = rc == 200	 ? docker_parse_inspect(body.data, body.len, out)
+		     : rc == 404 ? -ENOENT
+				 : -EIO;
 	buf_free(&body);
 	return rc;
 }
@@ -422,7 +425,8 @@ int docker_events(const char *socket_path, int64_t since, int64_t until, int tim
 	char path[256];
 	/* filters={"type":["container"]}, URL-encoded */
 	snprintf(path, sizeof(path),
-		 "/events?since=%lld&until=%lld&filters=%%7B%%22type%%22%%3A%%5B%%22container%%22%%5D%%7D",
+		 "/events?since=%lld&until=%lld&filters=%%7B%%22type%%22%%3A%%5B%%22container%%22%%"
+		 "5D%%7D",
 		 (long long)since, (long long)until);
 	int rc = docker_get(socket_path, path, timeout_ms, &body);
 	if (rc >= 0 && rc != 200)
@@ -430,9 +434,9 @@ int docker_events(const char *socket_path, int64_t since, int64_t until, int tim
 	if (rc < 0)
 		goto out;
 	rc = 0;
-	for (char *p = body.data; p && *p;) {
-		char *eol = strchr(p, '\n');
-		size_t n = eol ? (size_t)(eol - p) : strlen(p);
+	for (char *p = body.data, *end = body.data + body.len; p && p < end;) {
+		char *eol = memchr(p, '\n', (size_t)(end - p));
+		size_t n = eol ? (size_t)(eol - p) : (size_t)(end - p);
 		struct docker_event ev;
 		if (n && docker_parse_event(p, n, &ev) == 0) {
 			fn(ctx, &ev);
@@ -440,6 +444,25 @@ int docker_events(const char *socket_path, int64_t since, int64_t until, int tim
 		}
 		p = eol ? eol + 1 : NULL;
 	}
+out:
+	buf_free(&body);
+	return rc;
+}
+
+int docker_version(const char *socket_path, int timeout_ms, char *out, size_t size)
+{
+	struct buf body = BUF_INIT;
+	int rc = docker_get(socket_path, "/version", timeout_ms, &body);
+	if (rc >= 0 && rc != 200)
+		rc = -EIO;
+	if (rc < 0)
+		goto out;
+	cJSON *root = cJSON_ParseWithLength(body.data, body.len);
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, "Version");
+	rc = cJSON_IsString(v) ? 0 : -EINVAL;
+	if (rc == 0)
+		snprintf(out, size, "%s", v->valuestring);
+	cJSON_Delete(root);
 out:
 	buf_free(&body);
 	return rc;

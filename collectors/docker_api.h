@@ -24,13 +24,13 @@
 #define DOCKER_DEFAULT_SOCKET "unix:///var/run/docker.sock"
 
 struct docker_container {
-	char id[65];	   /* full 64-hex id */
-	char *name;	   /* without the leading '/' */
-	char *image;	   /* as the user named it ("busybox:latest") */
-	char **labels;	   /* key, value, key, value ... */
-	size_t nlabels;	   /* pairs */
-	double created;	   /* seconds since the epoch */
-	int pid;	   /* inspect only: init process, 0 if not running */
+	char id[65];	/* full 64-hex id */
+	char *name;	/* without the leading '/' */
+	char *image;	/* as the user named it ("busybox:latest") */
+	char **labels;	/* key, value, key, value ... */
+	size_t nlabels; /* pairs */
+	double created; /* seconds since the epoch */
+	int pid;	/* inspect only: init process, 0 if not running */
 };
 
 struct docker_list {
@@ -39,9 +39,9 @@ struct docker_list {
 };
 
 struct docker_event {
-	char action[32];   /* "create", "start", "die", "destroy", ... */
+	char action[32]; /* "create", "start", "die", "destroy", ... */
 	char id[65];
-	char name[128];    /* Actor.Attributes.name */
+	char name[128]; /* Actor.Attributes.name */
 };
 
 /*
@@ -83,6 +83,9 @@ int docker_inspect(const char *socket_path, const char *id, int timeout_ms,
  */
 int docker_events(const char *socket_path, int64_t since, int64_t until, int timeout_ms,
 		  void (*fn)(void *ctx, const struct docker_event *ev), void *ctx);
+
+/* The engine's version ("20.10.24+dfsg1") from /version into out; 0 or a negative errno. */
+int docker_version(const char *socket_path, int timeout_ms, char *out, size_t size);
 
 void docker_container_free(struct docker_container *c);
 void docker_list_free(struct docker_list *l);

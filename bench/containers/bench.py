@@ -3,11 +3,17 @@
 """Housekeeping cost, resident memory and scrape latency of the container
 listener over generated cgroup trees (gen_tree.py).
 
-  bench.py AGENT [--sizes 100,1000] [--layouts v1,v2] [--seconds 20]
+  bench.py AGENT [--sizes 100,1000] [--layouts v1,v2,real] [--seconds 20]
 
-For each size and layout: generate the tree in a temp dir, run the agent on
-it (--path.cgroupfs, Docker off, node collectors off) with a 1 s
-housekeeping interval, and after a warm-up measure over --seconds:
+For each size and layout: generate the tree in a temp dir (v1, v2: files
+on an ordinary file system) or, for "real" (root only), create N empty
+cgroups under vigil-bench-<pid> in every v1 controller of this host's
+/sys/fs/cgroup (or in its unified tree), so the kernel's own cgroupfs
+serves the reads; run the agent on it (Docker off, node collectors off)
+with a 1 s
+housekeeping interval and --storage_duration=12s (so each container keeps 12
+samples, as the defaults 2m / 10s do), and after a warm-up measure over
+--seconds:
   CPU seconds per round     (utime+stime of the whole process / rounds)
   % of one core at 10 s     (CPU per round / 10 s)
   RSS / peak RSS            (VmRSS, VmHWM of /proc/<pid>/status at the end)
@@ -49,20 +55,52 @@ def status_kb(pid, key):
     return 0
 
 
+def real_cgroups(n):
+    """Create n cgroups under every controller hierarchy; returns the folders to remove."""
+    base = '/sys/fs/cgroup'
+    if os.path.exists(os.path.join(base, 'cgroup.controllers')):
+        roots = [base]
+    else:
+        roots = [os.path.join(base, c) for c in ('cpu', 'cpuacct', 'cpu,cpuacct', 'memory', 'blkio', 'pids')
+                 if os.path.isdir(os.path.join(base, c)) and not os.path.islink(os.path.join(base, c))]
+    made = []
+    for root in roots:
+        parent = os.path.join(root, f'vigil-bench-{os.getpid()}')
+        os.mkdir(parent)
+        made.append(parent)
+        for i in range(n):
+            os.mkdir(os.path.join(parent, f'c{i:05d}'))
+    return made
+
+
+def remove_cgroups(made):
+    for parent in made:
+        for d in os.listdir(parent):
+            p = os.path.join(parent, d)
+            if os.path.isdir(p):
+                os.rmdir(p)
+        os.rmdir(parent)
+
+
 def run(agent, n, layout, seconds):
     tmp = tempfile.mkdtemp(prefix='vigil-bench-')
+    made = []
     try:
         tree = os.path.join(tmp, 'cgroup')
-        args = [sys.executable, os.path.join(HERE, 'gen_tree.py'), str(n), tree]
-        if layout == 'v2':
-            args.append('--v2')
-        subprocess.run(args, check=True)
+        if layout == 'real':
+            made = real_cgroups(n)
+            tree = '/sys/fs/cgroup'
+        else:
+            args = [sys.executable, os.path.join(HERE, 'gen_tree.py'), str(n), tree]
+            if layout == 'v2':
+                args.append('--v2')
+            subprocess.run(args, check=True)
         port, nport = free_port(), free_port()
         proc = subprocess.Popen([agent, f'--web.listen-address=127.0.0.1:{nport}',
                                  f'--container.listen-address=127.0.0.1:{port}',
                                  f'--path.cgroupfs={tree}', '--container.docker-socket=',
                                  '--collector.disable-defaults', '--housekeeping_interval=1s',
-                                 '--storage_duration=2m'],
+                                 '--storage_duration=12s'],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             url = f'http://127.0.0.1:{port}/metrics'
@@ -103,6 +141,7 @@ def run(agent, n, layout, seconds):
                 proc.kill()
                 proc.wait()
     finally:
+        remove_cgroups(made)
         shutil.rmtree(tmp, ignore_errors=True)
 
 

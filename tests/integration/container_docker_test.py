@@ -7,7 +7,7 @@ parent; no bridge, no iptables), imports a local busybox image, runs
   ctr-cpu   --cpus=0.5, burning CPU (so it is throttled)
   ctr-mem   --memory=256m, holding 96 MiB in /dev/shm (counted as working set)
   ctr-idle  sleeping
-each with labels, starts the agent on loopback with a 1 s housekeeping
+each with labels (and ctr-late, started once the agent runs), starts the agent on loopback with a 1 s housekeeping
 interval, and checks from two scrapes that every container shows up with
 its name, image and labels, that ctr-cpu's CPU rate matches its quota and
 its throttling counters grow, that ctr-mem's working set matches what it
@@ -19,6 +19,7 @@ Exit 77 (skipped) only when the engine cannot start here (not root, no
 dockerd, daemon not ready).  Stops every container and the dockerd it
 started, and the agent, by PID.
 """
+import glob
 import json
 import os
 import re
@@ -155,6 +156,13 @@ class Env:
             except subprocess.TimeoutExpired:
                 os.kill(pid, signal.SIGKILL)
                 self.dockerd.wait()
+        # dockerd leaves the (empty) cgroup parent behind
+        for ctl in glob.glob(f'/sys/fs/cgroup/*/{self.tag}') + glob.glob(f'/sys/fs/cgroup/{self.tag}'):
+            for d, _, _ in sorted(os.walk(ctl), key=lambda w: -len(w[0])):
+                try:
+                    os.rmdir(d)
+                except OSError:
+                    pass
         # dockerd unmounts its overlays on exit; leftovers are unmounted before removal
         subprocess.run(['sh', '-c', f'grep -o " {self.tmp}[^ ]*" /proc/mounts | sort -r | '
                         'xargs -r -n1 umount -l'], capture_output=True)
@@ -211,7 +219,7 @@ def main():
                 time.sleep(0.2)
         time.sleep(3)  # let ctr-mem fill /dev/shm
         s1 = scrape(port)
-        time.sleep(5)
+        time.sleep(8)
         s2 = scrape(port)
 
         for name, cid in ids.items():
@@ -228,7 +236,9 @@ def main():
         dt = (c2[3] - c1[3]) / 1000
         rate = (c2[2] - c1[2]) / dt
         print(f'ctr-cpu: {rate:.3f} cores over {dt:.1f}s (quota 0.5)')
-        assert 0.35 <= rate <= 0.6, rate
+        # at most its quota (plus measurement slack); at least half of it unless the host
+        # is starved (two cores shared with builds)
+        assert 0.25 <= rate <= 0.55, rate
         assert one(s2, 'container_spec_cpu_quota', name='ctr-cpu')[2] == 50000
         assert one(s2, 'container_spec_cpu_period', name='ctr-cpu')[2] == 100000
         t1 = one(s1, 'container_cpu_cfs_throttled_periods_total', name='ctr-cpu')[2]
@@ -236,7 +246,9 @@ def main():
         p2 = one(s2, 'container_cpu_cfs_periods_total', name='ctr-cpu')[2]
         ts2 = one(s2, 'container_cpu_cfs_throttled_seconds_total', name='ctr-cpu')[2]
         print(f'ctr-cpu: throttled periods {t1:.0f} -> {t2:.0f} of {p2:.0f}, {ts2:.2f}s throttled')
-        assert t2 > t1 and ts2 > 0, (t1, t2, ts2)
+        # throttling grows while it runs into its quota; on a host too busy to give it
+        # even 0.4 cores it may not reach the quota at all
+        assert (t2 > t1 and ts2 > 0) or rate < 0.4, (t1, t2, ts2, rate)
 
         ws = one(s2, 'container_memory_working_set_bytes', name='ctr-mem')[2]
         print(f'ctr-mem: working set {ws / 2**20:.1f} MiB (holds 96 MiB)')
@@ -246,21 +258,41 @@ def main():
         assert idle_cpu < 1, idle_cpu
         assert one(s2, 'container_processes', name='ctr-idle')[2] >= 1
 
+        # promtool finds nothing beyond the lints cAdvisor's own names draw
+        promtool = shutil.which('promtool')
+        if promtool:
+            text = get(f'http://127.0.0.1:{port}/metrics')
+            r = subprocess.run([promtool, 'check', 'metrics'], input=text, capture_output=True,
+                               text=True)
+            allowed = ("cadvisor_version_info label names should be written in 'snake_case' not 'camelCase'",
+                       'container_memory_failcnt counter metrics should have "_total" suffix')
+            bad = [l for l in (r.stdout + r.stderr).splitlines() if l.strip() and l.strip() not in allowed]
+            assert not bad, 'promtool: ' + '; '.join(bad[:5])
+            print('promtool check metrics: only cAdvisor-name lints')
+
         hist = json.loads(get(f'http://127.0.0.1:{port}/api/v1/containers'))
         h = [c for c in hist['data'] if c['name'] == 'ctr-cpu']
         assert len(h) == 1 and len(h[0]['samples']) >= 5, h
         assert h[0]['labels']['app'] == 'cpu'
 
+        # a container started while the agent runs is named from the event stream
+        env.docker(*common, '--name', 'ctr-late', '--label', 'app=late', img, 'sleep', '100000')
         env.docker('rm', '-f', 'ctr-idle')
         time.sleep(3)
         s3 = scrape(port)
+        late = one(s3, 'container_last_seen', name='ctr-late')
+        assert late[1]['container_label_app'] == 'late' and late[1]['image'] == img, late
+        print('ctr-late, started after the agent, is named')
         assert not [s for s in s3 if s[1].get('name') == 'ctr-idle'], 'ctr-idle still reported'
         assert not [s for s in s3 if ids['ctr-idle'] in s[1].get('id', '')], 'ctr-idle cgroup still reported'
         one(s3, 'container_last_seen', name='ctr-cpu')
         print('ctr-idle left the output after docker rm')
+        env.agent.send_signal(signal.SIGTERM)
+        rc = env.agent.wait(20)
+        assert rc == 0, f'agent exited with {rc} on SIGTERM'
         print('PASS')
         return 0
-    except AssertionError as e:
+    except (AssertionError, OSError, KeyError) as e:
         print('FAIL:', e)
         try:
             with open(os.path.join(env.tmp, 'agent.log')) as f:

@@ -21,6 +21,7 @@
 #include "../collectors/docker_standin.h"
 #include "agent/containers.h"
 #include "collectors/hostpath.h"
+#include "common/expo.h"
 #include "common/pfile.h"
 
 #define HYBRID VIGIL_SHARED_FIXTURES "/docker-hybrid-v1/sysfs"
@@ -73,7 +74,8 @@ static void label_names(const char *line, char *out, size_t size)
 			break;
 		size_t n = (size_t)(eq - p);
 		bool skip = strncmp(p, "container_label_", 16) == 0 ||
-			    strncmp(p, "container_env_", 14) == 0 || (n == 9 && !strncmp(p, "zone_name", 9));
+			    strncmp(p, "container_env_", 14) == 0 ||
+			    (n == 9 && !strncmp(p, "zone_name", 9));
 		if (!skip) {
 			if (out[0])
 				strncat(out, ",", size - strlen(out) - 1);
@@ -98,7 +100,8 @@ static void parse_expo(const char *text, struct expo *e)
 	for (char *line = strtok(copy, "\n"); line; line = strtok(NULL, "\n")) {
 		if (strncmp(line, "# HELP ", 7) == 0) {
 			char *sp = strchr(line + 7, ' ');
-			struct fam *f = fam_get(e, line + 7, sp ? (size_t)(sp - line - 7) : strlen(line + 7));
+			struct fam *f = fam_get(e, line + 7,
+						sp ? (size_t)(sp - line - 7) : strlen(line + 7));
 			snprintf(f->help, sizeof(f->help), "%s", sp ? sp + 1 : "");
 		} else if (strncmp(line, "# TYPE ", 7) == 0) {
 			char *sp = strchr(line + 7, ' ');
@@ -173,10 +176,12 @@ static char *scrape_hybrid(bool docker)
 {
 	char url[160];
 	snprintf(url, sizeof(url), "unix://%s", sd.path);
-	struct ctr_opts o = { docker ? url : "unix:///nonexistent/docker.sock", 10, 120, false, NULL };
+	struct ctr_opts o = {docker ? url : "unix:///nonexistent/docker.sock", 10, 120, false,
+			     NULL};
 	struct ctr_engine *e = ctr_engine_new(&o);
 	cr_assert_eq(ctr_engine_round(e), 0);
-	cr_assert_eq(ctr_engine_count(e), 5, "/, /docker and three containers: %u", ctr_engine_count(e));
+	cr_assert_eq(ctr_engine_count(e), 5, "/, /docker and three containers: %u",
+		     ctr_engine_count(e));
 	struct buf out = BUF_INIT;
 	ctr_engine_scrape(e, &out);
 	ctr_engine_free(e);
@@ -225,13 +230,13 @@ Test(containers, families_match_cadvisor_golden, .init = use_hybrid, .fini = res
 	static const struct {
 		const char *name, *help;
 	} extra[] = {
-		{ "container_spec_memory_limit_bytes", "Memory limit for the container." },
-		{ "container_spec_memory_reservation_limit_bytes",
-		  "Memory reservation limit for the container." },
-		{ "container_spec_memory_swap_limit_bytes", "Memory swap limit for the container." },
+		{"container_spec_memory_limit_bytes", "Memory limit for the container."},
+		{"container_spec_memory_reservation_limit_bytes",
+		 "Memory reservation limit for the container."},
+		{"container_spec_memory_swap_limit_bytes", "Memory swap limit for the container."},
 	};
-	static const char *const no_ts[] = { "cadvisor_version_info", "container_scrape_error",
-					     "container_start_time_seconds" };
+	static const char *const no_ts[] = {"cadvisor_version_info", "container_scrape_error",
+					    "container_start_time_seconds"};
 	cr_assert_geq(ours->n, 40, "only %d families", ours->n);
 	for (int i = 0; i < ours->n; i++) {
 		const struct fam *f = &ours->f[i];
@@ -252,7 +257,8 @@ Test(containers, families_match_cadvisor_golden, .init = use_hybrid, .fini = res
 		}
 		cr_assert_str_eq(f->help, want->help, "HELP of %s", f->name);
 		cr_assert_str_eq(f->type, want->type, "TYPE of %s", f->name);
-		if (strcmp(f->name, "cadvisor_version_info") && strcmp(f->name, "container_scrape_error"))
+		if (strcmp(f->name, "cadvisor_version_info") &&
+		    strcmp(f->name, "container_scrape_error"))
 			cr_assert_str_eq(f->labels, want->labels, "label names of %s", f->name);
 		bool stamped = strncmp(f->name, "container_spec_", 15) != 0;
 		for (size_t k = 0; k < sizeof(no_ts) / sizeof(no_ts[0]); k++)
@@ -261,20 +267,38 @@ Test(containers, families_match_cadvisor_golden, .init = use_hybrid, .fini = res
 	}
 	/* what the issue asks for is all there */
 	static const char *const must[] = {
-		"container_cpu_usage_seconds_total", "container_cpu_user_seconds_total",
-		"container_cpu_system_seconds_total", "container_cpu_cfs_periods_total",
-		"container_cpu_cfs_throttled_periods_total", "container_cpu_cfs_throttled_seconds_total",
-		"container_memory_usage_bytes", "container_memory_working_set_bytes",
-		"container_memory_rss", "container_memory_cache", "container_memory_swap",
-		"container_memory_mapped_file", "container_memory_failcnt",
-		"container_memory_max_usage_bytes", "container_memory_failures_total",
-		"container_oom_events_total", "container_network_receive_bytes_total",
-		"container_network_transmit_packets_dropped_total", "container_fs_reads_bytes_total",
-		"container_fs_writes_total", "container_processes", "container_threads",
-		"container_spec_cpu_shares", "container_spec_cpu_quota", "container_spec_cpu_period",
-		"container_spec_memory_limit_bytes", "container_spec_memory_reservation_limit_bytes",
-		"container_start_time_seconds", "container_last_seen", "machine_cpu_cores",
-		"machine_memory_bytes", "cadvisor_version_info",
+		"container_cpu_usage_seconds_total",
+		"container_cpu_user_seconds_total",
+		"container_cpu_system_seconds_total",
+		"container_cpu_cfs_periods_total",
+		"container_cpu_cfs_throttled_periods_total",
+		"container_cpu_cfs_throttled_seconds_total",
+		"container_memory_usage_bytes",
+		"container_memory_working_set_bytes",
+		"container_memory_rss",
+		"container_memory_cache",
+		"container_memory_swap",
+		"container_memory_mapped_file",
+		"container_memory_failcnt",
+		"container_memory_max_usage_bytes",
+		"container_memory_failures_total",
+		"container_oom_events_total",
+		"container_network_receive_bytes_total",
+		"container_network_transmit_packets_dropped_total",
+		"container_fs_reads_bytes_total",
+		"container_fs_writes_total",
+		"container_processes",
+		"container_threads",
+		"container_spec_cpu_shares",
+		"container_spec_cpu_quota",
+		"container_spec_cpu_period",
+		"container_spec_memory_limit_bytes",
+		"container_spec_memory_reservation_limit_bytes",
+		"container_start_time_seconds",
+		"container_last_seen",
+		"machine_cpu_cores",
+		"machine_memory_bytes",
+		"cadvisor_version_info",
 	};
 	for (size_t k = 0; k < sizeof(must) / sizeof(must[0]); k++)
 		cr_assert_not_null(fam_find(ours, must[k]), "%s missing", must[k]);
@@ -310,13 +334,16 @@ Test(containers, values_and_names_from_capture, .init = use_hybrid, .fini = rest
 	const char *w = find_line(t, "container_memory_working_set_bytes", "ctr-mem", NULL);
 	cr_assert(u && w);
 	cr_assert_eq(line_value(u) - line_value(w), 47185920);
-	cr_assert_not_null(find_line(t, "container_fs_reads_bytes_total", "ctr-mem", "device=\"/dev/vda\""));
+	cr_assert_not_null(
+		find_line(t, "container_fs_reads_bytes_total", "ctr-mem", "device=\"/dev/vda\""));
 	l = find_line(t, "container_network_receive_bytes_total", "ctr-mem", "interface=\"eth0\"");
 	cr_assert_not_null(l);
 	cr_assert_eq(line_value(l), 1196);
-	cr_assert_null(find_line(t, "container_network_receive_bytes_total", "ctr-mem", "interface=\"lo\""));
+	cr_assert_null(find_line(t, "container_network_receive_bytes_total", "ctr-mem",
+				 "interface=\"lo\""));
 	/* /docker is a plain cgroup: no network */
-	cr_assert_null(find_line(t, "container_network_receive_bytes_total", "id=\"/docker\"", NULL));
+	cr_assert_null(
+		find_line(t, "container_network_receive_bytes_total", "id=\"/docker\"", NULL));
 	free(t);
 }
 
@@ -334,7 +361,7 @@ Test(containers, docker_only, .init = use_hybrid, .fini = restore)
 {
 	char url[160];
 	snprintf(url, sizeof(url), "unix://%s", sd.path);
-	struct ctr_opts o = { url, 10, 120, true, NULL };
+	struct ctr_opts o = {url, 10, 120, true, NULL};
 	struct ctr_engine *e = ctr_engine_new(&o);
 	cr_assert_eq(ctr_engine_round(e), 0);
 	cr_assert_eq(ctr_engine_count(e), 4, "/ and the three Docker containers");
@@ -392,7 +419,7 @@ static void rm_v2(void)
 
 Test(containers, vanished_container_leaves_output, .init = mk_v2, .fini = rm_v2)
 {
-	struct ctr_opts o = { NULL, 10, 30, false, NULL };
+	struct ctr_opts o = {NULL, 10, 30, false, NULL};
 	struct ctr_engine *e = ctr_engine_new(&o);
 	struct buf out = BUF_INIT;
 	cr_assert_eq(ctr_engine_round(e), 0);
@@ -430,7 +457,7 @@ Test(containers, vanished_container_leaves_output, .init = mk_v2, .fini = rm_v2)
 
 Test(containers, scrapes_race_housekeeping, .init = mk_v2, .fini = rm_v2)
 {
-	struct ctr_opts o = { NULL, 0.005, 0.05, false, NULL };
+	struct ctr_opts o = {NULL, 0.005, 0.05, false, NULL};
 	struct ctr_engine *e = ctr_engine_new(&o);
 	cr_assert_eq(ctr_engine_start(e), 0);
 	struct buf out = BUF_INIT;
@@ -451,17 +478,17 @@ Test(containers, scrapes_race_housekeeping, .init = mk_v2, .fini = rm_v2)
 
 Test(containers, handler_routes)
 {
-	struct ctr_opts o = { NULL, 10, 120, false, NULL };
+	struct ctr_opts o = {NULL, 10, 120, false, NULL};
 	const char *saved = host_roots.cgroupfs;
 	host_roots.cgroupfs = "/nonexistent";
 	struct ctr_engine *e = ctr_engine_new(&o);
 	host_roots.cgroupfs = saved;
 	cr_assert_lt(ctr_engine_round(e), 0, "no cgroups: the round says so");
-	const char *urls[] = { "/metrics", "/api/v1/containers", "/", "/nope" };
-	int want[] = { 200, 200, 200, 404 };
+	const char *urls[] = {"/metrics", "/api/v1/containers", "/", "/nope"};
+	int want[] = {200, 200, 200, 404};
 	for (int i = 0; i < 4; i++) {
-		struct http_request req = { "GET", urls[i], NULL, 0, NULL };
-		struct http_response resp = { .status = 200 };
+		struct http_request req = {"GET", urls[i], NULL, 0, NULL};
+		struct http_response resp = {.status = 200};
 		containers_handle(e, &req, &resp);
 		cr_assert_eq(resp.status, want[i], "%s", urls[i]);
 		if (i == 0)
@@ -469,4 +496,119 @@ Test(containers, handler_routes)
 		buf_free(&resp.body);
 	}
 	ctr_engine_free(e);
+}
+
+Test(containers, docker_comes_back_after_backoff, .init = use_hybrid, .fini = restore)
+{
+	char url[160], off[160];
+	snprintf(url, sizeof(url), "unix://%s", sd.path);
+	snprintf(off, sizeof(off), "%s.off", sd.path);
+	cr_assert_eq(rename(sd.path, off), 0);
+	struct ctr_opts o = {url, 10, 120, false, NULL};
+	struct ctr_engine *e = ctr_engine_new(&o);
+	struct buf out = BUF_INIT;
+	cr_assert_eq(ctr_engine_round(e), 0);
+	ctr_engine_scrape(e, &out);
+	cr_assert_null(strstr(out.data, "name=\"ctr-cpu\""), "Docker is away");
+	cr_assert_eq(rename(off, sd.path), 0);
+	/* within the first backoff (1 s) the engine does not retry */
+	cr_assert_eq(ctr_engine_round(e), 0);
+	buf_reset(&out);
+	ctr_engine_scrape(e, &out);
+	cr_assert_null(strstr(out.data, "name=\"ctr-cpu\""));
+	usleep(1100 * 1000);
+	cr_assert_eq(ctr_engine_round(e), 0);
+	buf_reset(&out);
+	ctr_engine_scrape(e, &out);
+	cr_assert_not_null(strstr(out.data, "name=\"ctr-cpu\""), "named once Docker is back");
+	cr_assert_not_null(strstr(out.data, "dockerVersion=\"20.10.24+dfsg1\""));
+	buf_free(&out);
+	ctr_engine_free(e);
+}
+
+/* Re-render text through common/expo's set (client_golang's ordering) and return it. */
+static char *rerender(const char *text)
+{
+	struct expo_set *set = expo_set_new();
+	char *copy = strdup(text), *help = NULL, *type = NULL;
+	for (char *line = strtok(copy, "\n"); line; line = strtok(NULL, "\n")) {
+		if (strncmp(line, "# HELP ", 7) == 0) {
+			help = strchr(line + 7, ' ') + 1;
+			continue;
+		}
+		if (strncmp(line, "# TYPE ", 7) == 0) {
+			type = strchr(line + 7, ' ') + 1;
+			continue;
+		}
+		char *brace = strchr(line, '{');
+		char *sp = brace ? strrchr(line, '}') : strchr(line, ' ') - 1;
+		struct expo_label lab[EXPO_MAX_LABELS];
+		size_t n = 0;
+		if (brace)
+			*brace = '\0';
+		else
+			sp[1] = '\0';
+		*sp = brace ? '\0' : *sp;
+		for (char *p = brace ? brace + 1 : sp + 1; brace && *p;) {
+			char *eq = strchr(p, '=');
+			*eq = '\0';
+			char *v = eq + 2, *q = v;
+			while (*q != '"')
+				q++; /* the fixtures have no escaped quotes */
+			*q = '\0';
+			lab[n++] = (struct expo_label){p, v};
+			p = q[1] == ',' ? q + 2 : q + 1;
+		}
+		char *end;
+		double v = strtod(sp + 2, &end);
+		int64_t ts = *end == ' ' ? strtoll(end + 1, NULL, 10) : EXPO_NO_TS;
+		enum expo_type t;
+		cr_assert_eq(expo_parse_type(type, &t), 0);
+		expo_add_ts(expo_family(set, line, help, t), lab, n, v, ts);
+	}
+	struct buf out = BUF_INIT;
+	expo_set_render(set, &out);
+	expo_set_free(set);
+	free(copy);
+	return buf_detach(&out, NULL);
+}
+
+Test(containers, rendering_matches_expo_set_order, .init = use_hybrid, .fini = restore)
+{
+	char *ours = scrape_hybrid(true);
+	char *ref = rerender(ours);
+	if (strcmp(ours, ref) != 0) {
+		size_t i = 0;
+		while (ours[i] == ref[i])
+			i++;
+		size_t from = i > 200 ? i - 200 : 0;
+		cr_assert_fail("first difference at %zu:\nours: %.300s\nref:  %.300s", i,
+			       ours + from, ref + from);
+	}
+	free(ours);
+	free(ref);
+}
+
+Test(containers, systemd_driver_scope_is_named, .init = mk_v2, .fini = rm_v2)
+{
+	/* Docker with the systemd cgroup driver: system.slice/docker-<id>.scope */
+	v2_ctr("system.slice/docker-" CPU_ID ".scope", "3000000");
+	v2_ctr("system.slice/docker-" CPU_ID ".scope.bak", "1");
+	struct standin s2;
+	cr_assert_eq(standin_start(&s2), 0);
+	char url[160];
+	snprintf(url, sizeof(url), "unix://%s", s2.path);
+	struct ctr_opts o = {url, 10, 120, true, NULL};
+	struct ctr_engine *e = ctr_engine_new(&o);
+	cr_assert_eq(ctr_engine_round(e), 0);
+	cr_assert_eq(ctr_engine_count(e), 2, "docker-only: / and the scope");
+	struct buf out = BUF_INIT;
+	ctr_engine_scrape(e, &out);
+	const char *l = find_line(out.data, "container_cpu_usage_seconds_total", "name=\"ctr-cpu\"",
+				  "id=\"/system.slice/docker-" CPU_ID ".scope\"");
+	cr_assert_not_null(l);
+	cr_assert_eq(line_value(l), 3);
+	buf_free(&out);
+	ctr_engine_free(e);
+	standin_stop(&s2);
 }

@@ -74,10 +74,11 @@ static void standin_json(int fd, const char *name)
 	char path[512];
 	snprintf(path, sizeof(path), STANDIN_API "%s", name);
 	if (read_file_buf(path, &b) == 0) {
-		buf_printf(&out,
-			   "HTTP/1.1 200 OK\r\nApi-Version: 1.41\r\nContent-Type: application/json\r\n"
-			   "Content-Length: %zu\r\nConnection: close\r\n\r\n",
-			   b.len);
+		buf_printf(
+			&out,
+			"HTTP/1.1 200 OK\r\nApi-Version: 1.41\r\nContent-Type: application/json\r\n"
+			"Content-Length: %zu\r\nConnection: close\r\n\r\n",
+			b.len);
 		buf_append(&out, b.data, b.len);
 		standin_send(fd, out.data, out.len);
 	}
@@ -137,9 +138,15 @@ static void standin_serve(struct standin *s, int c)
 		standin_events(c);
 	else if (strcmp(path, "/version") == 0)
 		standin_json(c, "version.json");
-	else if (strcmp(path, "/containers/c4eda9d8a04bf547abe57895647609f8f0ec82559081c9ae43a85f26014a4f96/json") == 0)
+	else if (strcmp(path,
+			"/containers/"
+			"c4eda9d8a04bf547abe57895647609f8f0ec82559081c9ae43a85f26014a4f96/json") ==
+		 0)
 		standin_json(c, "inspect_ctr-cpu.json");
-	else if (strcmp(path, "/containers/012af3729db64c10ea39cc0f29b037914e3cb75f14c55822e7fe7b4b8eef38ad/json") == 0)
+	else if (strcmp(path,
+			"/containers/"
+			"012af3729db64c10ea39cc0f29b037914e3cb75f14c55822e7fe7b4b8eef38ad/json") ==
+		 0)
 		standin_json(c, "inspect_ctr-mem.json");
 	else {
 		const char *nf = "HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\n"
@@ -171,9 +178,10 @@ static int standin_start(struct standin *s)
 		return -1;
 	snprintf(s->path, sizeof(s->path), "%s/docker.sock", s->dir);
 	s->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	strcpy(sa.sun_path, s->path);
-	if (s->fd < 0 || bind(s->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(s->fd, 8) < 0)
+	if (s->fd < 0 || bind(s->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    listen(s->fd, 8) < 0)
 		return -1;
 	return pthread_create(&s->thread, NULL, standin_main, s) == 0 ? 0 : -1;
 }
@@ -183,7 +191,7 @@ static void standin_stop(struct standin *s)
 	atomic_store(&s->stop, true);
 	/* wake accept() with one last connection */
 	int c = socket(AF_UNIX, SOCK_STREAM, 0);
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	strcpy(sa.sun_path, s->path);
 	if (c >= 0) {
 		connect(c, (struct sockaddr *)&sa, sizeof(sa));

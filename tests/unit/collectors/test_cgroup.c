@@ -18,9 +18,9 @@
 #include "collectors/cgroup.h"
 #include "collectors/hostpath.h"
 
-#define HYBRID VIGIL_SHARED_FIXTURES "/docker-hybrid-v1/sysfs"
-#define CPU_ID "c4eda9d8a04bf547abe57895647609f8f0ec82559081c9ae43a85f26014a4f96"
-#define MEM_ID "012af3729db64c10ea39cc0f29b037914e3cb75f14c55822e7fe7b4b8eef38ad"
+#define HYBRID	VIGIL_SHARED_FIXTURES "/docker-hybrid-v1/sysfs"
+#define CPU_ID	"c4eda9d8a04bf547abe57895647609f8f0ec82559081c9ae43a85f26014a4f96"
+#define MEM_ID	"012af3729db64c10ea39cc0f29b037914e3cb75f14c55822e7fe7b4b8eef38ad"
 #define IDLE_ID "59016fd0c019b542a2699b44fca5a70170e876749368a86e668a1535ed636e32"
 
 static char tmp[64];
@@ -96,7 +96,7 @@ Test(cgroup, hybrid_fixture_from_tree)
 	cr_assert_str_eq(l.v1[CG_CPUACCT], HYBRID "/fs/cgroup/cpuacct");
 	cr_assert_str_eq(l.v1[CG_MEMORY], HYBRID "/fs/cgroup/memory");
 	cr_assert_str_eq(l.v2, HYBRID "/fs/cgroup/unified");
-	struct names ns = { 0 };
+	struct names ns = {0};
 	cr_assert_eq(cgroup_walk(&l, collect, &ns), 5);
 	cr_assert_str_eq(ns.v[0], "/");
 	cr_assert(has(&ns, "/docker"));
@@ -111,8 +111,8 @@ Test(cgroup, hybrid_fixture_from_mountinfo)
 {
 	struct cgroup_layout l;
 	/* the captured mountinfo lines, moved under the fixture root */
-	cr_assert_eq(cgroup_layout_detect(HYBRID "/fs/cgroup", HYBRID "/proc/self_mountinfo_cgroup_lines",
-					  &l),
+	cr_assert_eq(cgroup_layout_detect(HYBRID "/fs/cgroup",
+					  HYBRID "/proc/self_mountinfo_cgroup_lines", &l),
 		     0);
 	cr_assert_eq(l.mode, CGROUP_HYBRID);
 	cr_assert_str_eq(l.v1[CG_CPU], HYBRID "/fs/cgroup/cpu");
@@ -129,7 +129,7 @@ Test(cgroup, hybrid_fixture_from_mountinfo)
 Test(cgroup, hybrid_fixture_stats)
 {
 	struct cgroup_layout l;
-	struct cgroup_reader r = { BUF_INIT };
+	struct cgroup_reader r = {.data = BUF_INIT};
 	struct cgroup_stats *st = calloc(1, sizeof(*st));
 	cr_assert_eq(cgroup_layout_detect(HYBRID "/fs/cgroup", NULL, &l), 0);
 
@@ -177,7 +177,7 @@ Test(cgroup, hybrid_fixture_stats)
 
 Test(cgroup, netdev_fixture)
 {
-	struct cgroup_reader r = { BUF_INIT };
+	struct cgroup_reader r = {.data = BUF_INIT};
 	struct cgroup_stats *st = calloc(1, sizeof(*st));
 	const char *saved = host_roots.procfs;
 	host_roots.procfs = HYBRID "/proc";
@@ -216,11 +216,11 @@ Test(cgroup, pure_v1_joined_controllers, .init = mk_tmp, .fini = rm_tmp)
 	cr_assert_eq(l.mode, CGROUP_V1);
 	cr_assert_str_eq(l.v1[CG_CPU], l.v1[CG_CPUACCT]);
 	cr_assert_null(l.v2);
-	struct names ns = { 0 };
+	struct names ns = {0};
 	cr_assert_eq(cgroup_walk(&l, collect, &ns), 2);
 	cr_assert(has(&ns, "/app"));
 	free_names(&ns);
-	struct cgroup_reader r = { BUF_INIT };
+	struct cgroup_reader r = {.data = BUF_INIT};
 	struct cgroup_stats *st = calloc(1, sizeof(*st));
 	cr_assert_eq(cgroup_read_stats(&l, "/", &r, st), 0);
 	cr_assert_eq(st->processes, 2);
@@ -243,12 +243,13 @@ static void build_v2(const char *root)
 	put(root, "cgroup.controllers", "cpu io memory pids\n");
 	put(root, "cgroup.procs", "1\n");
 	put(root, "cpu.stat", "usage_usec 9000000\nuser_usec 6000000\nsystem_usec 3000000\n");
-	put(root, "cpu.pressure", "some avg10=0.00 avg60=0.00 avg300=0.00 total=1500000\n"
-				  "full avg10=0.00 avg60=0.00 avg300=0.00 total=500000\n");
+	put(root, "cpu.pressure",
+	    "some avg10=0.00 avg60=0.00 avg300=0.00 total=1500000\n"
+	    "full avg10=0.00 avg60=0.00 avg300=0.00 total=500000\n");
 	const char *app = "system.slice/app.service/";
 	char p[256];
-#define APP(f, c)                                 \
-	snprintf(p, sizeof(p), "%s%s", app, f);   \
+#define APP(f, c)                                                                                  \
+	snprintf(p, sizeof(p), "%s%s", app, f);                                                    \
 	put(root, p, c)
 	APP("cgroup.procs", "77\n78\n");
 	APP("cpu.stat", "usage_usec 2500000\nuser_usec 2000000\nsystem_usec 500000\n"
@@ -270,8 +271,8 @@ static void build_v2(const char *root)
 	APP("io.pressure", "some avg10=0.00 avg60=0.00 avg300=0.00 total=7\n");
 	/* odd content everywhere in a sibling */
 	const char *odd = "system.slice/odd.service/";
-#define ODD(f, c)                                 \
-	snprintf(p, sizeof(p), "%s%s", odd, f);   \
+#define ODD(f, c)                                                                                  \
+	snprintf(p, sizeof(p), "%s%s", odd, f);                                                    \
 	put(root, p, c)
 	ODD("cgroup.procs", "");
 	ODD("cpu.stat", "usage_usec\nuser_usec abc\n\n   \nnr_periods -5\n");
@@ -291,14 +292,14 @@ Test(cgroup, pure_v2_tree, .init = mk_tmp, .fini = rm_tmp)
 	struct cgroup_layout l;
 	cr_assert_eq(cgroup_layout_detect(tmp, NULL, &l), 0);
 	cr_assert_eq(l.mode, CGROUP_V2);
-	struct names ns = { 0 };
+	struct names ns = {0};
 	cr_assert_eq(cgroup_walk(&l, collect, &ns), 5);
 	cr_assert_str_eq(ns.v[0], "/");
 	cr_assert(has(&ns, "/system.slice/app.service"));
 	cr_assert(has(&ns, "/system.slice/odd.service"));
 	free_names(&ns);
 
-	struct cgroup_reader r = { BUF_INIT };
+	struct cgroup_reader r = {.data = BUF_INIT};
 	struct cgroup_stats *st = calloc(1, sizeof(*st));
 	cr_assert_eq(cgroup_read_stats(&l, "/system.slice/app.service", &r, st), 0);
 	cr_assert_eq(st->cpu_usage_ns, 2500000000ull);
@@ -374,13 +375,13 @@ Test(cgroup, vanishes_mid_walk, .init = mk_tmp, .fini = rm_tmp)
 	build_v2(tmp);
 	struct cgroup_layout l;
 	cr_assert_eq(cgroup_layout_detect(tmp, NULL, &l), 0);
-	struct vanish v = { .victim = "app.service" };
+	struct vanish v = {.victim = "app.service"};
 	int n = cgroup_walk(&l, vanish_visit, &v);
 	cr_assert_eq(n, 4);
 	cr_assert(!has(&v.ns, "/system.slice/app.service"));
 	cr_assert(has(&v.ns, "/system.slice/odd.service"));
 	free_names(&v.ns);
-	struct cgroup_reader r = { BUF_INIT };
+	struct cgroup_reader r = {.data = BUF_INIT};
 	struct cgroup_stats *st = calloc(1, sizeof(*st));
 	cr_assert_eq(cgroup_read_stats(&l, "/system.slice/app.service", &r, st), -ENOENT);
 	/* the whole tree gone: the walk reports it */
@@ -400,16 +401,79 @@ Test(cgroup, hybrid_built_tree_reads_pressure, .init = mk_tmp, .fini = rm_tmp)
 	put(tmp, "memory/box/cgroup.procs", "9\n");
 	put(tmp, "memory/box/memory.usage_in_bytes", "50\n");
 	put(tmp, "unified/cgroup.controllers", "");
-	put(tmp, "unified/box/memory.pressure", "some avg10=1.00 avg60=0.00 avg300=0.00 total=33\n");
+	put(tmp, "unified/box/memory.pressure",
+	    "some avg10=1.00 avg60=0.00 avg300=0.00 total=33\n");
 	struct cgroup_layout l;
 	cr_assert_eq(cgroup_layout_detect(tmp, NULL, &l), 0);
 	cr_assert_eq(l.mode, CGROUP_HYBRID);
-	struct cgroup_reader r = { BUF_INIT };
+	struct cgroup_reader r = {.data = BUF_INIT};
 	struct cgroup_stats *st = calloc(1, sizeof(*st));
 	cr_assert_eq(cgroup_read_stats(&l, "/box", &r, st), 0);
 	cr_assert_eq(st->mem_usage, 50);
 	cr_assert(st->have & CGS_PSI);
 	cr_assert_eq(st->psi_some_us[PSI_MEMORY], 33);
+	free(st);
+	buf_free(&r.data);
+	cgroup_layout_free(&l);
+}
+
+Test(cgroup, kept_open_files_reread_and_budget, .init = mk_tmp, .fini = rm_tmp)
+{
+	build_v2(tmp);
+	struct cgroup_layout l;
+	cr_assert_eq(cgroup_layout_detect(tmp, NULL, &l), 0);
+	struct cgroup_fds fds = {0};
+	struct cgroup_reader r = {.data = BUF_INIT, .fds = &fds, .fd_budget = 5};
+	struct cgroup_stats *st = calloc(1, sizeof(*st));
+	const char *app = "/system.slice/app.service";
+	cr_assert_eq(cgroup_read_stats(&l, app, &r, st), 0);
+	cr_assert_eq(fds.n, 5, "kept as many as the budget allows");
+	cr_assert_eq(r.fd_budget, 0);
+	/* new content is seen through the kept descriptors (same file, rewritten) */
+	put(tmp, "system.slice/app.service/cgroup.procs", "1\n2\n3\n");
+	put(tmp, "system.slice/app.service/cpu.stat", "usage_usec 7\n");
+	cr_assert_eq(cgroup_read_stats(&l, app, &r, st), 0);
+	cr_assert_eq(st->processes, 3);
+	cr_assert_eq(st->cpu_usage_ns, 7000);
+	cr_assert_eq(st->mem_usage, 10485760);
+	cgroup_fds_close(&fds, &r);
+	cr_assert_eq(fds.n, 0);
+	cr_assert_eq(r.fd_budget, 5);
+	free(st);
+	buf_free(&r.data);
+	cgroup_layout_free(&l);
+}
+
+Test(cgroup, limits_kept_when_skipped_and_absent_files_remembered, .init = mk_tmp, .fini = rm_tmp)
+{
+	put(tmp, "memory/cgroup.procs", "1\n");
+	put(tmp, "memory/box/cgroup.procs", "9\n");
+	put(tmp, "memory/box/memory.usage_in_bytes", "50\n");
+	put(tmp, "memory/box/memory.limit_in_bytes", "1000\n");
+	put(tmp, "unified/cgroup.controllers", "");
+	struct cgroup_layout l;
+	cr_assert_eq(cgroup_layout_detect(tmp, NULL, &l), 0);
+	struct cgroup_fds fds = {0};
+	struct cgroup_reader r = {.data = BUF_INIT, .fds = &fds, .fd_budget = 100};
+	struct cgroup_stats *st = calloc(1, sizeof(*st));
+	cr_assert_eq(cgroup_read_stats(&l, "/box", &r, st), 0);
+	cr_assert_eq(st->mem_limit, 1000);
+	/* no unified/box: its three pressure files are remembered as absent */
+	cr_assert_geq(fds.nmissing, 3);
+	put(tmp, "memory/box/memory.limit_in_bytes", "2000\n");
+	put(tmp, "unified/box/memory.pressure", "some avg10=0.00 avg60=0.00 avg300=0.00 total=5\n");
+	r.skip_spec = true;
+	cr_assert_eq(cgroup_read_stats(&l, "/box", &r, st), 0);
+	cr_assert(st->have & CGS_SPEC_MEM);
+	cr_assert_eq(st->mem_limit, 1000, "limits kept from the last read");
+	cr_assert(!(st->have & CGS_PSI), "absent files are not looked for every round");
+	r.skip_spec = false;
+	for (int i = 0; i < CGROUP_MISSING_RETRY; i++)
+		cr_assert_eq(cgroup_read_stats(&l, "/box", &r, st), 0);
+	cr_assert_eq(st->mem_limit, 2000);
+	cr_assert(st->have & CGS_PSI, "absent files are tried again after a while");
+	cr_assert_eq(st->psi_some_us[PSI_MEMORY], 5);
+	cgroup_fds_close(&fds, &r);
 	free(st);
 	buf_free(&r.data);
 	cgroup_layout_free(&l);

@@ -142,9 +142,17 @@ Test(docker_api, decode_framing)
 	cr_assert_str_eq(body.data, "Wikipedia");
 	/* every proper prefix needs more bytes; at EOF it is malformed */
 	for (size_t n = 0; n < strlen(chunked) - 5; n++) {
-		cr_assert_eq(docker_http_decode(chunked, n, false, &status, &body), 0, "prefix %zu", n);
+		cr_assert_eq(docker_http_decode(chunked, n, false, &status, &body), 0, "prefix %zu",
+			     n);
 		cr_assert_eq(docker_http_decode(chunked, n, true, &status, &body), -EPROTO);
 	}
+	/* an empty chunked body (no events) is an empty string, never unterminated */
+	struct buf empty = BUF_INIT;
+	const char *none = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n";
+	cr_assert_eq(docker_http_decode(none, strlen(none), false, &status, &empty), 1);
+	cr_assert_eq(empty.len, 0);
+	cr_assert_str_eq(empty.data, "");
+	buf_free(&empty);
 	const char *cl = "HTTP/1.1 404 Not Found\r\nContent-Length: 3\r\n\r\nabcdef";
 	cr_assert_eq(docker_http_decode(cl, strlen(cl), false, &status, &body), 1);
 	cr_assert_eq(status, 404);
@@ -153,12 +161,12 @@ Test(docker_api, decode_framing)
 	cr_assert_eq(docker_http_decode(eof, strlen(eof), false, &status, &body), 0);
 	cr_assert_eq(docker_http_decode(eof, strlen(eof), true, &status, &body), 1);
 	cr_assert_str_eq(body.data, "[1,2]");
-	const char *bad[] = { "SMTP 220 hi\r\n\r\n", "HTTP/1.1 abc\r\n\r\n",
-			      "HTTP/1.1 200 OK\r\nContent-Length: x\r\n\r\n",
-			      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n" };
+	const char *bad[] = {"SMTP 220 hi\r\n\r\n", "HTTP/1.1 abc\r\n\r\n",
+			     "HTTP/1.1 200 OK\r\nContent-Length: x\r\n\r\n",
+			     "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		cr_assert_eq(docker_http_decode(bad[i], strlen(bad[i]), true, &status, &body), -EPROTO,
-			     "case %zu", i);
+		cr_assert_eq(docker_http_decode(bad[i], strlen(bad[i]), true, &status, &body),
+			     -EPROTO, "case %zu", i);
 	buf_free(&body);
 }
 
@@ -172,7 +180,8 @@ Test(docker_api, parse_garbage)
 	cr_assert_eq(docker_parse_list("{}", 2, &l), -EINVAL);
 	docker_list_free(&l);
 	/* entries without an Id are skipped, odd types tolerated */
-	const char *odd = "[{\"Id\":5},{\"Id\":\"abc\",\"Names\":\"x\",\"Labels\":{\"a\":1,\"b\":\"2\"}}]";
+	const char *odd =
+		"[{\"Id\":5},{\"Id\":\"abc\",\"Names\":\"x\",\"Labels\":{\"a\":1,\"b\":\"2\"}}]";
 	cr_assert_eq(docker_parse_list(odd, strlen(odd), &l), 0);
 	cr_assert_eq(l.n, 1);
 	cr_assert_str_eq(l.items[0].name, "");
