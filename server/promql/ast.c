@@ -118,82 +118,82 @@ void promql_expr_free(struct promql_expr *e)
 
 /* ---- functions of Prometheus 2.42 ---- */
 
-#define V PROMQL_TYPE_VECTOR
-#define S PROMQL_TYPE_SCALAR
-#define M PROMQL_TYPE_MATRIX
+#define V   PROMQL_TYPE_VECTOR
+#define S   PROMQL_TYPE_SCALAR
+#define M   PROMQL_TYPE_MATRIX
 #define STR PROMQL_TYPE_STRING
 
 static const struct promql_function functions[] = {
-	{ "abs", { V }, 1, 0, V },
-	{ "absent", { V }, 1, 0, V },
-	{ "absent_over_time", { M }, 1, 0, V },
-	{ "acos", { V }, 1, 0, V },
-	{ "acosh", { V }, 1, 0, V },
-	{ "asin", { V }, 1, 0, V },
-	{ "asinh", { V }, 1, 0, V },
-	{ "atan", { V }, 1, 0, V },
-	{ "atanh", { V }, 1, 0, V },
-	{ "avg_over_time", { M }, 1, 0, V },
-	{ "ceil", { V }, 1, 0, V },
-	{ "changes", { M }, 1, 0, V },
-	{ "clamp", { V, S, S }, 3, 0, V },
-	{ "clamp_max", { V, S }, 2, 0, V },
-	{ "clamp_min", { V, S }, 2, 0, V },
-	{ "cos", { V }, 1, 0, V },
-	{ "cosh", { V }, 1, 0, V },
-	{ "count_over_time", { M }, 1, 0, V },
-	{ "days_in_month", { V }, 1, 1, V },
-	{ "day_of_month", { V }, 1, 1, V },
-	{ "day_of_week", { V }, 1, 1, V },
-	{ "day_of_year", { V }, 1, 1, V },
-	{ "deg", { V }, 1, 0, V },
-	{ "delta", { M }, 1, 0, V },
-	{ "deriv", { M }, 1, 0, V },
-	{ "exp", { V }, 1, 0, V },
-	{ "floor", { V }, 1, 0, V },
-	{ "histogram_count", { V }, 1, 0, V },
-	{ "histogram_sum", { V }, 1, 0, V },
-	{ "histogram_fraction", { S, S, V }, 3, 0, V },
-	{ "histogram_quantile", { S, V }, 2, 0, V },
-	{ "holt_winters", { M, S, S }, 3, 0, V },
-	{ "hour", { V }, 1, 1, V },
-	{ "idelta", { M }, 1, 0, V },
-	{ "increase", { M }, 1, 0, V },
-	{ "irate", { M }, 1, 0, V },
-	{ "label_replace", { V, STR, STR, STR, STR }, 5, 0, V },
-	{ "label_join", { V, STR, STR, STR }, 4, -1, V },
-	{ "last_over_time", { M }, 1, 0, V },
-	{ "ln", { V }, 1, 0, V },
-	{ "log10", { V }, 1, 0, V },
-	{ "log2", { V }, 1, 0, V },
-	{ "max_over_time", { M }, 1, 0, V },
-	{ "min_over_time", { M }, 1, 0, V },
-	{ "minute", { V }, 1, 1, V },
-	{ "month", { V }, 1, 1, V },
-	{ "pi", { 0 }, 0, 0, S },
-	{ "predict_linear", { M, S }, 2, 0, V },
-	{ "present_over_time", { M }, 1, 0, V },
-	{ "quantile_over_time", { S, M }, 2, 0, V },
-	{ "rad", { V }, 1, 0, V },
-	{ "rate", { M }, 1, 0, V },
-	{ "resets", { M }, 1, 0, V },
-	{ "round", { V, S }, 2, 1, V },
-	{ "scalar", { V }, 1, 0, S },
-	{ "sgn", { V }, 1, 0, V },
-	{ "sin", { V }, 1, 0, V },
-	{ "sinh", { V }, 1, 0, V },
-	{ "sort", { V }, 1, 0, V },
-	{ "sort_desc", { V }, 1, 0, V },
-	{ "sqrt", { V }, 1, 0, V },
-	{ "stddev_over_time", { M }, 1, 0, V },
-	{ "stdvar_over_time", { M }, 1, 0, V },
-	{ "sum_over_time", { M }, 1, 0, V },
-	{ "tan", { V }, 1, 0, V },
-	{ "tanh", { V }, 1, 0, V },
-	{ "time", { 0 }, 0, 0, S },
-	{ "timestamp", { V }, 1, 0, V },
-	{ "vector", { S }, 1, 0, V },
-	{ "year", { V }, 1, 1, V },
+	{"abs", {V}, 1, 0, V},
+	{"absent", {V}, 1, 0, V},
+	{"absent_over_time", {M}, 1, 0, V},
+	{"acos", {V}, 1, 0, V},
+	{"acosh", {V}, 1, 0, V},
+	{"asin", {V}, 1, 0, V},
+	{"asinh", {V}, 1, 0, V},
+	{"atan", {V}, 1, 0, V},
+	{"atanh", {V}, 1, 0, V},
+	{"avg_over_time", {M}, 1, 0, V},
+	{"ceil", {V}, 1, 0, V},
+	{"changes", {M}, 1, 0, V},
+	{"clamp", {V, S, S}, 3, 0, V},
+	{"clamp_max", {V, S}, 2, 0, V},
+	{"clamp_min", {V, S}, 2, 0, V},
+	{"cos", {V}, 1, 0, V},
+	{"cosh", {V}, 1, 0, V},
+	{"count_over_time", {M}, 1, 0, V},
+	{"days_in_month", {V}, 1, 1, V},
+	{"day_of_month", {V}, 1, 1, V},
+	{"day_of_week", {V}, 1, 1, V},
+	{"day_of_year", {V}, 1, 1, V},
+	{"deg", {V}, 1, 0, V},
+	{"delta", {M}, 1, 0, V},
+	{"deriv", {M}, 1, 0, V},
+	{"exp", {V}, 1, 0, V},
+	{"floor", {V}, 1, 0, V},
+	{"histogram_count", {V}, 1, 0, V},
+	{"histogram_sum", {V}, 1, 0, V},
+	{"histogram_fraction", {S, S, V}, 3, 0, V},
+	{"histogram_quantile", {S, V}, 2, 0, V},
+	{"holt_winters", {M, S, S}, 3, 0, V},
+	{"hour", {V}, 1, 1, V},
+	{"idelta", {M}, 1, 0, V},
+	{"increase", {M}, 1, 0, V},
+	{"irate", {M}, 1, 0, V},
+	{"label_replace", {V, STR, STR, STR, STR}, 5, 0, V},
+	{"label_join", {V, STR, STR, STR}, 4, -1, V},
+	{"last_over_time", {M}, 1, 0, V},
+	{"ln", {V}, 1, 0, V},
+	{"log10", {V}, 1, 0, V},
+	{"log2", {V}, 1, 0, V},
+	{"max_over_time", {M}, 1, 0, V},
+	{"min_over_time", {M}, 1, 0, V},
+	{"minute", {V}, 1, 1, V},
+	{"month", {V}, 1, 1, V},
+	{"pi", {0}, 0, 0, S},
+	{"predict_linear", {M, S}, 2, 0, V},
+	{"present_over_time", {M}, 1, 0, V},
+	{"quantile_over_time", {S, M}, 2, 0, V},
+	{"rad", {V}, 1, 0, V},
+	{"rate", {M}, 1, 0, V},
+	{"resets", {M}, 1, 0, V},
+	{"round", {V, S}, 2, 1, V},
+	{"scalar", {V}, 1, 0, S},
+	{"sgn", {V}, 1, 0, V},
+	{"sin", {V}, 1, 0, V},
+	{"sinh", {V}, 1, 0, V},
+	{"sort", {V}, 1, 0, V},
+	{"sort_desc", {V}, 1, 0, V},
+	{"sqrt", {V}, 1, 0, V},
+	{"stddev_over_time", {M}, 1, 0, V},
+	{"stdvar_over_time", {M}, 1, 0, V},
+	{"sum_over_time", {M}, 1, 0, V},
+	{"tan", {V}, 1, 0, V},
+	{"tanh", {V}, 1, 0, V},
+	{"time", {0}, 0, 0, S},
+	{"timestamp", {V}, 1, 0, V},
+	{"vector", {S}, 1, 0, V},
+	{"year", {V}, 1, 1, V},
 };
 
 #undef V
@@ -242,20 +242,28 @@ enum promql_type promql_node_type(const struct promql_node *n)
 const char *promql_type_name(enum promql_type t)
 {
 	switch (t) {
-	case PROMQL_TYPE_VECTOR: return "vector";
-	case PROMQL_TYPE_SCALAR: return "scalar";
-	case PROMQL_TYPE_MATRIX: return "matrix";
-	case PROMQL_TYPE_STRING: return "string";
-	default: return "none";
+	case PROMQL_TYPE_VECTOR:
+		return "vector";
+	case PROMQL_TYPE_SCALAR:
+		return "scalar";
+	case PROMQL_TYPE_MATRIX:
+		return "matrix";
+	case PROMQL_TYPE_STRING:
+		return "string";
+	default:
+		return "none";
 	}
 }
 
 const char *promql_type_documented(enum promql_type t)
 {
 	switch (t) {
-	case PROMQL_TYPE_VECTOR: return "instant vector";
-	case PROMQL_TYPE_MATRIX: return "range vector";
-	default: return promql_type_name(t);
+	case PROMQL_TYPE_VECTOR:
+		return "instant vector";
+	case PROMQL_TYPE_MATRIX:
+		return "range vector";
+	default:
+		return promql_type_name(t);
 	}
 }
 
@@ -316,10 +324,13 @@ size_t promql_format_duration(int64_t ms, char *out, size_t cap)
 		int64_t mult;
 		bool exact;
 	} units[] = {
-		{ "y", 1000LL * 60 * 60 * 24 * 365, true }, { "w", 1000LL * 60 * 60 * 24 * 7, true },
-		{ "d", 1000LL * 60 * 60 * 24, false },      { "h", 1000LL * 60 * 60, false },
-		{ "m", 1000LL * 60, false },                { "s", 1000, false },
-		{ "ms", 1, false },
+		{"y", 1000LL * 60 * 60 * 24 * 365, true},
+		{"w", 1000LL * 60 * 60 * 24 * 7, true},
+		{"d", 1000LL * 60 * 60 * 24, false},
+		{"h", 1000LL * 60 * 60, false},
+		{"m", 1000LL * 60, false},
+		{"s", 1000, false},
+		{"ms", 1, false},
 	};
 	size_t len = 0;
 	if (ms == 0)
@@ -378,10 +389,14 @@ static void put_at_offset(struct sb *b, const struct promql_at_offset *at)
 static const char *match_op_str(enum promql_match_type t)
 {
 	switch (t) {
-	case PROMQL_MATCH_EQUAL: return "=";
-	case PROMQL_MATCH_NOT_EQUAL: return "!=";
-	case PROMQL_MATCH_REGEXP: return "=~";
-	default: return "!~";
+	case PROMQL_MATCH_EQUAL:
+		return "=";
+	case PROMQL_MATCH_NOT_EQUAL:
+		return "!=";
+	case PROMQL_MATCH_REGEXP:
+		return "=~";
+	default:
+		return "!~";
 	}
 }
 
@@ -404,7 +419,7 @@ static void put_selector(struct sb *b, const struct promql_node *n)
 		if (strcmp(m->name, "__name__") == 0 && m->type == PROMQL_MATCH_EQUAL &&
 		    m->value_len == strlen(n->vs.name) && strcmp(m->value, n->vs.name) == 0)
 			continue;
-		struct sb one = { 0 };
+		struct sb one = {0};
 		sb_puts(&one, m->name);
 		sb_puts(&one, match_op_str(m->type));
 		sb_quote(&one, m->value, m->value_len);
@@ -469,8 +484,9 @@ static void put_node(struct sb *b, const struct promql_node *n)
 			sb_puts(b, ")");
 			if (n->bin.card == PROMQL_CARD_MANY_TO_ONE ||
 			    n->bin.card == PROMQL_CARD_ONE_TO_MANY) {
-				sb_puts(b, n->bin.card == PROMQL_CARD_MANY_TO_ONE ? " group_left ("
-										  : " group_right (");
+				sb_puts(b, n->bin.card == PROMQL_CARD_MANY_TO_ONE
+						   ? " group_left ("
+						   : " group_right (");
 				put_labels(b, &n->bin.include);
 				sb_puts(b, ")");
 			}
@@ -530,7 +546,7 @@ static void put_node(struct sb *b, const struct promql_node *n)
 
 char *promql_node_string(const struct promql_node *n)
 {
-	struct sb b = { 0 };
+	struct sb b = {0};
 	sb_puts(&b, "");
 	put_node(&b, n);
 	if (b.oom) {

@@ -73,7 +73,7 @@ struct promql_labels {
 struct promql_function {
 	const char *name;
 	enum promql_type arg_types[5];
-	int nargs; /* entries of arg_types */
+	int nargs;    /* entries of arg_types */
 	int variadic; /* 0: exactly nargs; n > 0: up to n extra; -1: unlimited */
 	enum promql_type return_type;
 };
@@ -89,7 +89,7 @@ struct promql_at_offset {
 struct promql_node {
 	enum promql_node_kind kind;
 	int start, end; /* byte range of the node in the query */
-	int height; /* 1 + the height of the tallest child */
+	int height;	/* 1 + the height of the tallest child */
 	union {
 		struct {
 			enum promql_tok op;
@@ -173,7 +173,9 @@ size_t promql_format_duration(int64_t ms, char *out, size_t cap);
 
 /* ---- arena, for the parser ---- */
 
+/* An empty arena, or NULL on out-of-memory. */
 struct promql_arena *promql_arena_new(void);
+/* Free the arena, all its memory and the regexes it owns; NULL is fine. */
 void promql_arena_free(struct promql_arena *a);
 /* Zeroed memory owned by the arena, or NULL. */
 void *promql_arena_alloc(struct promql_arena *a, size_t n);

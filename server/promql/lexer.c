@@ -27,71 +27,96 @@ enum lex_state {
 	ST_STOP,
 };
 
-#define LEX_EOF (-1)
+#define LEX_EOF	   (-1)
 #define RUNE_ERROR 0xFFFD
 
 static const struct {
 	const char *word;
 	enum promql_tok tok;
 } keywords[] = {
-	{ "and", PROMQL_T_LAND },
-	{ "or", PROMQL_T_LOR },
-	{ "unless", PROMQL_T_LUNLESS },
-	{ "atan2", PROMQL_T_ATAN2 },
-	{ "sum", PROMQL_T_SUM },
-	{ "avg", PROMQL_T_AVG },
-	{ "count", PROMQL_T_COUNT },
-	{ "min", PROMQL_T_MIN },
-	{ "max", PROMQL_T_MAX },
-	{ "group", PROMQL_T_GROUP },
-	{ "stddev", PROMQL_T_STDDEV },
-	{ "stdvar", PROMQL_T_STDVAR },
-	{ "topk", PROMQL_T_TOPK },
-	{ "bottomk", PROMQL_T_BOTTOMK },
-	{ "count_values", PROMQL_T_COUNT_VALUES },
-	{ "quantile", PROMQL_T_QUANTILE },
-	{ "offset", PROMQL_T_OFFSET },
-	{ "by", PROMQL_T_BY },
-	{ "without", PROMQL_T_WITHOUT },
-	{ "on", PROMQL_T_ON },
-	{ "ignoring", PROMQL_T_IGNORING },
-	{ "group_left", PROMQL_T_GROUP_LEFT },
-	{ "group_right", PROMQL_T_GROUP_RIGHT },
-	{ "bool", PROMQL_T_BOOL },
-	{ "start", PROMQL_T_START },
-	{ "end", PROMQL_T_END },
-	{ "inf", PROMQL_T_NUMBER },
-	{ "nan", PROMQL_T_NUMBER },
+	{"and", PROMQL_T_LAND},
+	{"or", PROMQL_T_LOR},
+	{"unless", PROMQL_T_LUNLESS},
+	{"atan2", PROMQL_T_ATAN2},
+	{"sum", PROMQL_T_SUM},
+	{"avg", PROMQL_T_AVG},
+	{"count", PROMQL_T_COUNT},
+	{"min", PROMQL_T_MIN},
+	{"max", PROMQL_T_MAX},
+	{"group", PROMQL_T_GROUP},
+	{"stddev", PROMQL_T_STDDEV},
+	{"stdvar", PROMQL_T_STDVAR},
+	{"topk", PROMQL_T_TOPK},
+	{"bottomk", PROMQL_T_BOTTOMK},
+	{"count_values", PROMQL_T_COUNT_VALUES},
+	{"quantile", PROMQL_T_QUANTILE},
+	{"offset", PROMQL_T_OFFSET},
+	{"by", PROMQL_T_BY},
+	{"without", PROMQL_T_WITHOUT},
+	{"on", PROMQL_T_ON},
+	{"ignoring", PROMQL_T_IGNORING},
+	{"group_left", PROMQL_T_GROUP_LEFT},
+	{"group_right", PROMQL_T_GROUP_RIGHT},
+	{"bool", PROMQL_T_BOOL},
+	{"start", PROMQL_T_START},
+	{"end", PROMQL_T_END},
+	{"inf", PROMQL_T_NUMBER},
+	{"nan", PROMQL_T_NUMBER},
 };
 
 const char *promql_tok_str(enum promql_tok t)
 {
 	switch (t) {
-	case PROMQL_T_LEFT_PAREN: return "(";
-	case PROMQL_T_RIGHT_PAREN: return ")";
-	case PROMQL_T_LEFT_BRACE: return "{";
-	case PROMQL_T_RIGHT_BRACE: return "}";
-	case PROMQL_T_LEFT_BRACKET: return "[";
-	case PROMQL_T_RIGHT_BRACKET: return "]";
-	case PROMQL_T_COMMA: return ",";
-	case PROMQL_T_EQL: return "=";
-	case PROMQL_T_COLON: return ":";
-	case PROMQL_T_SUB: return "-";
-	case PROMQL_T_ADD: return "+";
-	case PROMQL_T_MUL: return "*";
-	case PROMQL_T_MOD: return "%";
-	case PROMQL_T_DIV: return "/";
-	case PROMQL_T_EQLC: return "==";
-	case PROMQL_T_NEQ: return "!=";
-	case PROMQL_T_LTE: return "<=";
-	case PROMQL_T_LSS: return "<";
-	case PROMQL_T_GTE: return ">=";
-	case PROMQL_T_GTR: return ">";
-	case PROMQL_T_EQL_REGEX: return "=~";
-	case PROMQL_T_NEQ_REGEX: return "!~";
-	case PROMQL_T_POW: return "^";
-	case PROMQL_T_AT: return "@";
-	default: break;
+	case PROMQL_T_LEFT_PAREN:
+		return "(";
+	case PROMQL_T_RIGHT_PAREN:
+		return ")";
+	case PROMQL_T_LEFT_BRACE:
+		return "{";
+	case PROMQL_T_RIGHT_BRACE:
+		return "}";
+	case PROMQL_T_LEFT_BRACKET:
+		return "[";
+	case PROMQL_T_RIGHT_BRACKET:
+		return "]";
+	case PROMQL_T_COMMA:
+		return ",";
+	case PROMQL_T_EQL:
+		return "=";
+	case PROMQL_T_COLON:
+		return ":";
+	case PROMQL_T_SUB:
+		return "-";
+	case PROMQL_T_ADD:
+		return "+";
+	case PROMQL_T_MUL:
+		return "*";
+	case PROMQL_T_MOD:
+		return "%";
+	case PROMQL_T_DIV:
+		return "/";
+	case PROMQL_T_EQLC:
+		return "==";
+	case PROMQL_T_NEQ:
+		return "!=";
+	case PROMQL_T_LTE:
+		return "<=";
+	case PROMQL_T_LSS:
+		return "<";
+	case PROMQL_T_GTE:
+		return ">=";
+	case PROMQL_T_GTR:
+		return ">";
+	case PROMQL_T_EQL_REGEX:
+		return "=~";
+	case PROMQL_T_NEQ_REGEX:
+		return "!~";
+	case PROMQL_T_POW:
+		return "^";
+	case PROMQL_T_AT:
+		return "@";
+	default:
+		break;
 	}
 	for (size_t i = 0; i < sizeof(keywords) / sizeof(keywords[0]); i++)
 		if (keywords[i].tok == t && t != PROMQL_T_NUMBER)
@@ -164,10 +189,13 @@ static bool go_is_print(int r)
 		return true;
 	if (r < 0xA1 || r == 0xAD)
 		return false;
+	/* unassigned planes and the tag characters */
+	if ((r > 0x3134A && r < 0xE0100) || r > 0xE01EF)
+		return false;
 	if ((r >= 0x2000 && r <= 0x200F) || (r >= 0x2028 && r <= 0x202F) ||
 	    (r >= 0x205F && r <= 0x206F) || r == 0x3000 || r == 0xFEFF ||
-	    (r >= 0xFFF9 && r <= 0xFFFB) || (r >= 0xD800 && r <= 0xF8FF) ||
-	    r == 0xFFFE || r == 0xFFFF || (r >= 0xE0000 && r <= 0xE007F) || r >= 0xF0000)
+	    (r >= 0xFFF9 && r <= 0xFFFB) || (r >= 0xD800 && r <= 0xF8FF) || r == 0xFFFE ||
+	    r == 0xFFFF || (r >= 0xE0000 && r <= 0xE007F) || r >= 0xF0000)
 		return false;
 	return true;
 }
@@ -209,28 +237,46 @@ static void qput_rune_escaped(struct qout *q, int r, int width, const char *raw,
 			if (u < 0x80)
 				tmp[0] = (char)u, n = 1;
 			else if (u < 0x800)
-				tmp[0] = (char)(0xC0 | (u >> 6)), tmp[1] = (char)(0x80 | (u & 0x3F)), n = 2;
+				tmp[0] = (char)(0xC0 | (u >> 6)),
+				tmp[1] = (char)(0x80 | (u & 0x3F)), n = 2;
 			else if (u < 0x10000)
-				tmp[0] = (char)(0xE0 | (u >> 12)), tmp[1] = (char)(0x80 | ((u >> 6) & 0x3F)),
+				tmp[0] = (char)(0xE0 | (u >> 12)),
+				tmp[1] = (char)(0x80 | ((u >> 6) & 0x3F)),
 				tmp[2] = (char)(0x80 | (u & 0x3F)), n = 3;
 			else
-				tmp[0] = (char)(0xF0 | (u >> 18)), tmp[1] = (char)(0x80 | ((u >> 12) & 0x3F)),
-				tmp[2] = (char)(0x80 | ((u >> 6) & 0x3F)), tmp[3] = (char)(0x80 | (u & 0x3F)),
-				n = 4;
+				tmp[0] = (char)(0xF0 | (u >> 18)),
+				tmp[1] = (char)(0x80 | ((u >> 12) & 0x3F)),
+				tmp[2] = (char)(0x80 | ((u >> 6) & 0x3F)),
+				tmp[3] = (char)(0x80 | (u & 0x3F)), n = 4;
 			qput(q, tmp, (size_t)n);
 		}
 		return;
 	}
 	const char *esc = NULL;
 	switch (r) {
-	case '\a': esc = "\\a"; break;
-	case '\b': esc = "\\b"; break;
-	case '\f': esc = "\\f"; break;
-	case '\n': esc = "\\n"; break;
-	case '\r': esc = "\\r"; break;
-	case '\t': esc = "\\t"; break;
-	case '\v': esc = "\\v"; break;
-	default: break;
+	case '\a':
+		esc = "\\a";
+		break;
+	case '\b':
+		esc = "\\b";
+		break;
+	case '\f':
+		esc = "\\f";
+		break;
+	case '\n':
+		esc = "\\n";
+		break;
+	case '\r':
+		esc = "\\r";
+		break;
+	case '\t':
+		esc = "\\t";
+		break;
+	case '\v':
+		esc = "\\v";
+		break;
+	default:
+		break;
 	}
 	if (esc) {
 		qput(q, esc, 2);
@@ -255,7 +301,7 @@ static size_t qfinish(struct qout *q)
 
 size_t promql_go_quote(const char *s, size_t n, long max_runes, char *out, size_t cap)
 {
-	struct qout q = { out, cap, 0 };
+	struct qout q = {out, cap, 0};
 	qput(&q, "\"", 1);
 	size_t i = 0;
 	long runes = 0;
@@ -272,7 +318,7 @@ size_t promql_go_quote(const char *s, size_t n, long max_runes, char *out, size_
 
 size_t promql_go_quote_rune(int r, char *out, size_t cap)
 {
-	struct qout q = { out, cap, 0 };
+	struct qout q = {out, cap, 0};
 	if (r < 0 || r > 0x10FFFF || (r >= 0xD800 && r < 0xE000))
 		r = RUNE_ERROR;
 	qput(&q, "'", 1);
@@ -286,7 +332,7 @@ size_t promql_go_unicode(int r, char *out, size_t cap)
 	char q[8];
 	if (r >= 0 && go_is_print(r)) {
 		/* fmt's %#U shows the rune itself between quotes, unescaped */
-		struct qout o = { q, sizeof(q), 0 };
+		struct qout o = {q, sizeof(q), 0};
 		if (r < 0x80) {
 			q[0] = (char)r;
 			q[1] = '\0';
@@ -458,14 +504,30 @@ static int st_statements(struct promql_lexer *lx, struct emit_ctx *e)
 		lx_emit(lx, e, PROMQL_T_EOF);
 		lx->done = true;
 		return ST_STOP;
-	case ',': lx_emit(lx, e, PROMQL_T_COMMA); break;
-	case '*': lx_emit(lx, e, PROMQL_T_MUL); break;
-	case '/': lx_emit(lx, e, PROMQL_T_DIV); break;
-	case '%': lx_emit(lx, e, PROMQL_T_MOD); break;
-	case '+': lx_emit(lx, e, PROMQL_T_ADD); break;
-	case '-': lx_emit(lx, e, PROMQL_T_SUB); break;
-	case '^': lx_emit(lx, e, PROMQL_T_POW); break;
-	case '@': lx_emit(lx, e, PROMQL_T_AT); break;
+	case ',':
+		lx_emit(lx, e, PROMQL_T_COMMA);
+		break;
+	case '*':
+		lx_emit(lx, e, PROMQL_T_MUL);
+		break;
+	case '/':
+		lx_emit(lx, e, PROMQL_T_DIV);
+		break;
+	case '%':
+		lx_emit(lx, e, PROMQL_T_MOD);
+		break;
+	case '+':
+		lx_emit(lx, e, PROMQL_T_ADD);
+		break;
+	case '-':
+		lx_emit(lx, e, PROMQL_T_SUB);
+		break;
+	case '^':
+		lx_emit(lx, e, PROMQL_T_POW);
+		break;
+	case '@':
+		lx_emit(lx, e, PROMQL_T_AT);
+		break;
 	case '=': {
 		int t = lx_peek(lx);
 		if (t == '=') {
@@ -576,7 +638,9 @@ static int st_inside_braces(struct promql_lexer *lx, struct emit_ctx *e)
 	switch (r) {
 	case LEX_EOF:
 		return lx_errorf(lx, e, "unexpected end of input inside braces");
-	case ',': lx_emit(lx, e, PROMQL_T_COMMA); break;
+	case ',':
+		lx_emit(lx, e, PROMQL_T_COMMA);
+		break;
 	case '"':
 	case '\'':
 		lx->string_open = r;
@@ -640,9 +704,23 @@ static int st_escape(struct promql_lexer *lx, struct emit_ctx *e)
 	unsigned base, max;
 	int ch = lx_next(lx);
 	switch (ch) {
-	case 'a': case 'b': case 'f': case 'n': case 'r': case 't': case 'v': case '\\':
+	case 'a':
+	case 'b':
+	case 'f':
+	case 'n':
+	case 'r':
+	case 't':
+	case 'v':
+	case '\\':
 		return ST_STRING;
-	case '0': case '1': case '2': case '3': case '4': case '5': case '6': case '7':
+	case '0':
+	case '1':
+	case '2':
+	case '3':
+	case '4':
+	case '5':
+	case '6':
+	case '7':
 		n = 3, base = 8, max = 255;
 		break;
 	case 'x':
@@ -718,11 +796,11 @@ static int st_raw_string(struct promql_lexer *lx, struct emit_ctx *e)
 
 static int st_duration(struct promql_lexer *lx, struct emit_ctx *e)
 {
-	char q[160];
+	char q[1000];
 	if (scan_number(lx))
 		return lx_errorf(lx, e, "missing unit character in duration");
 	if (!accept_remaining_duration(lx))
-		return lx_errorf(lx, e, "bad duration syntax: %s", quoted_span(lx, q, 120));
+		return lx_errorf(lx, e, "bad duration syntax: %s", quoted_span(lx, q, sizeof(q)));
 	lx_backup(lx);
 	lx_emit(lx, e, PROMQL_T_DURATION);
 	return ST_STATEMENTS;
@@ -730,7 +808,7 @@ static int st_duration(struct promql_lexer *lx, struct emit_ctx *e)
 
 static int st_number_or_duration(struct promql_lexer *lx, struct emit_ctx *e)
 {
-	char q[160];
+	char q[1000];
 	if (scan_number(lx)) {
 		lx_emit(lx, e, PROMQL_T_NUMBER);
 		return ST_STATEMENTS;
@@ -740,7 +818,7 @@ static int st_number_or_duration(struct promql_lexer *lx, struct emit_ctx *e)
 		lx_emit(lx, e, PROMQL_T_DURATION);
 		return ST_STATEMENTS;
 	}
-	return lx_errorf(lx, e, "bad number or duration syntax: %s", quoted_span(lx, q, 120));
+	return lx_errorf(lx, e, "bad number or duration syntax: %s", quoted_span(lx, q, sizeof(q)));
 }
 
 static int st_identifier(struct promql_lexer *lx, struct emit_ctx *e)
@@ -804,7 +882,7 @@ void promql_lexer_init(struct promql_lexer *lx, const char *in, size_t n)
 
 void promql_lexer_next(struct promql_lexer *lx, struct promql_token *tok)
 {
-	struct emit_ctx e = { tok, false };
+	struct emit_ctx e = {tok, false};
 	if (lx->state == ST_STOP) {
 		tok->type = PROMQL_T_EOF;
 		tok->pos = lx->start;
@@ -814,17 +892,39 @@ void promql_lexer_next(struct promql_lexer *lx, struct promql_token *tok)
 	}
 	while (!e.scanned) {
 		switch (lx->state) {
-		case ST_STATEMENTS: lx->state = st_statements(lx, &e); break;
-		case ST_INSIDE_BRACES: lx->state = st_inside_braces(lx, &e); break;
-		case ST_STRING: lx->state = st_string(lx, &e); break;
-		case ST_RAW_STRING: lx->state = st_raw_string(lx, &e); break;
-		case ST_ESCAPE: lx->state = st_escape(lx, &e); break;
-		case ST_SPACE: lx->state = st_space(lx); break;
-		case ST_COMMENT: lx->state = st_comment(lx, &e); break;
-		case ST_DURATION: lx->state = st_duration(lx, &e); break;
-		case ST_NUMBER_OR_DURATION: lx->state = st_number_or_duration(lx, &e); break;
-		case ST_IDENTIFIER: lx->state = st_identifier(lx, &e); break;
-		case ST_KEYWORD_OR_IDENTIFIER: lx->state = st_keyword_or_identifier(lx, &e); break;
+		case ST_STATEMENTS:
+			lx->state = st_statements(lx, &e);
+			break;
+		case ST_INSIDE_BRACES:
+			lx->state = st_inside_braces(lx, &e);
+			break;
+		case ST_STRING:
+			lx->state = st_string(lx, &e);
+			break;
+		case ST_RAW_STRING:
+			lx->state = st_raw_string(lx, &e);
+			break;
+		case ST_ESCAPE:
+			lx->state = st_escape(lx, &e);
+			break;
+		case ST_SPACE:
+			lx->state = st_space(lx);
+			break;
+		case ST_COMMENT:
+			lx->state = st_comment(lx, &e);
+			break;
+		case ST_DURATION:
+			lx->state = st_duration(lx, &e);
+			break;
+		case ST_NUMBER_OR_DURATION:
+			lx->state = st_number_or_duration(lx, &e);
+			break;
+		case ST_IDENTIFIER:
+			lx->state = st_identifier(lx, &e);
+			break;
+		case ST_KEYWORD_OR_IDENTIFIER:
+			lx->state = st_keyword_or_identifier(lx, &e);
+			break;
 		default:
 			tok->type = PROMQL_T_EOF;
 			tok->pos = lx->start;
@@ -859,6 +959,12 @@ void promql_tok_describe(const char *in, const struct promql_token *tok, char *o
 		snprintf(out, cap, "<%.*s>", (int)n, text);
 		return;
 	}
+	if (t == PROMQL_T_AT) {
+		/* "@" is missing from Prometheus's ItemTypeStr, so its parser
+		 * describes it by its yacc token number */
+		snprintf(out, cap, "\"<Item 57385>\" <op:@>");
+		return;
+	}
 	if (promql_tok_is_operator(t)) {
 		snprintf(out, cap, "<op:%.*s>", (int)n, text);
 		return;
@@ -876,11 +982,20 @@ void promql_tok_describe(const char *in, const struct promql_token *tok, char *o
 	}
 	const char *kind = NULL;
 	switch (t) {
-	case PROMQL_T_STRING: kind = "string"; break;
-	case PROMQL_T_NUMBER: kind = "number"; break;
-	case PROMQL_T_DURATION: kind = "duration"; break;
-	case PROMQL_T_COMMENT: kind = "comment"; break;
-	default: break;
+	case PROMQL_T_STRING:
+		kind = "string";
+		break;
+	case PROMQL_T_NUMBER:
+		kind = "number";
+		break;
+	case PROMQL_T_DURATION:
+		kind = "duration";
+		break;
+	case PROMQL_T_COMMENT:
+		kind = "comment";
+		break;
+	default:
+		break;
 	}
 	if (kind)
 		snprintf(out, cap, "%s %s", kind, q);

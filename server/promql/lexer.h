@@ -97,8 +97,8 @@ enum promql_tok {
 
 struct promql_token {
 	enum promql_tok type;
-	int pos; /* byte offset of the first character */
-	int len; /* bytes of input covered */
+	int pos;	 /* byte offset of the first character */
+	int len;	 /* bytes of input covered */
 	const char *msg; /* PROMQL_T_ERROR only: the lexer's message */
 };
 
@@ -110,7 +110,7 @@ struct promql_lexer {
 	bool brace_open, bracket_open, got_colon, done;
 	int string_open;
 	int state;
-	char msg[160];
+	char msg[1024];
 };
 
 /* Start lexing in (n bytes, need not be NUL-terminated). */
@@ -118,9 +118,13 @@ void promql_lexer_init(struct promql_lexer *lx, const char *in, size_t n);
 /* The next token, comments included. */
 void promql_lexer_next(struct promql_lexer *lx, struct promql_token *tok);
 
+/* Binary operators, "@" and atan2 (Prometheus's ItemType.IsOperator). */
 bool promql_tok_is_operator(enum promql_tok t);
+/* sum, avg, ..., quantile. */
 bool promql_tok_is_aggregator(enum promql_tok t);
+/* == != < <= > >=. */
 bool promql_tok_is_comparison(enum promql_tok t);
+/* and, or, unless. */
 bool promql_tok_is_set_operator(enum promql_tok t);
 /* The canonical text of a token type ("+", "sum", "group_left", "("). */
 const char *promql_tok_str(enum promql_tok t);

@@ -42,7 +42,7 @@ struct parser {
 	bool failed;
 	bool oom;
 	int err_pos;
-	char err[512];
+	char err[8192];
 	int agg_depth; /* open aggregations: syntax errors are "in aggregation" */
 	int depth;
 	int last_closing; /* end of the last ) } ] number or duration read */
@@ -131,14 +131,15 @@ static bool at(struct parser *p, enum promql_tok t)
 }
 
 /* Prometheus's parser.unexpected() about token t. */
-static void *unexpected_tok(struct parser *p, const struct promql_token *t, const char *context,
-			    const char *expected)
+static __attribute__((noinline)) void *unexpected_tok(struct parser *p,
+						      const struct promql_token *t,
+						      const char *context, const char *expected)
 {
 	if (p->failed || t->type == PROMQL_T_ERROR)
 		return NULL;
-	char desc[600];
+	char desc[1100];
 	promql_tok_describe(p->in, t, desc, sizeof(desc));
-	char msg[900];
+	char msg[1200];
 	int n = snprintf(msg, sizeof(msg), "unexpected %s", desc);
 	if (context && *context && n >= 0 && (size_t)n < sizeof(msg))
 		n += snprintf(msg + n, sizeof(msg) - (size_t)n, " in %s", context);
@@ -255,7 +256,8 @@ static int parse_go_float(const char *s, size_t n, double *out)
 }
 
 /* Prometheus's parser.number(): ParseInt(.., 0, 64), then ParseFloat. */
-static bool number_value(struct parser *p, const struct promql_token *t, double *v)
+static __attribute__((noinline)) bool number_value(struct parser *p, const struct promql_token *t,
+						   double *v)
 {
 	const char *s = p->in + t->pos;
 	size_t n = (size_t)t->len;
@@ -277,10 +279,13 @@ static const struct {
 	const char *unit;
 	int64_t mult_ms;
 } dur_units[DUR_UNITS] = {
-	{ "y", 1000LL * 60 * 60 * 24 * 365 }, { "w", 1000LL * 60 * 60 * 24 * 7 },
-	{ "d", 1000LL * 60 * 60 * 24 },       { "h", 1000LL * 60 * 60 },
-	{ "m", 1000LL * 60 },                 { "s", 1000 },
-	{ "ms", 1 },
+	{"y", 1000LL * 60 * 60 * 24 * 365},
+	{"w", 1000LL * 60 * 60 * 24 * 7},
+	{"d", 1000LL * 60 * 60 * 24},
+	{"h", 1000LL * 60 * 60},
+	{"m", 1000LL * 60},
+	{"s", 1000},
+	{"ms", 1},
 };
 
 /*
@@ -356,7 +361,8 @@ int promql_parse_duration(const char *s, size_t len, int64_t *ms, char *err, siz
 }
 
 /* The DURATION token t as milliseconds; records the error otherwise. */
-static bool duration_value(struct parser *p, const struct promql_token *t, int64_t *ms)
+static __attribute__((noinline)) bool duration_value(struct parser *p, const struct promql_token *t,
+						     int64_t *ms)
 {
 	char err[400];
 	if (promql_parse_duration(p->in + t->pos, (size_t)t->len, ms, err, sizeof(err)) == 0)
@@ -438,14 +444,30 @@ static bool unquote(struct parser *p, const char *s, size_t n, char **out, size_
 		c = b[i + 1];
 		i += 2;
 		switch (c) {
-		case 'a': d[o++] = '\a'; break;
-		case 'b': d[o++] = '\b'; break;
-		case 'f': d[o++] = '\f'; break;
-		case 'n': d[o++] = '\n'; break;
-		case 'r': d[o++] = '\r'; break;
-		case 't': d[o++] = '\t'; break;
-		case 'v': d[o++] = '\v'; break;
-		case '\\': d[o++] = '\\'; break;
+		case 'a':
+			d[o++] = '\a';
+			break;
+		case 'b':
+			d[o++] = '\b';
+			break;
+		case 'f':
+			d[o++] = '\f';
+			break;
+		case 'n':
+			d[o++] = '\n';
+			break;
+		case 'r':
+			d[o++] = '\r';
+			break;
+		case 't':
+			d[o++] = '\t';
+			break;
+		case 'v':
+			d[o++] = '\v';
+			break;
+		case '\\':
+			d[o++] = '\\';
+			break;
 		case '\'':
 		case '"':
 			if (c != quote)
@@ -476,7 +498,14 @@ static bool unquote(struct parser *p, const char *s, size_t n, char **out, size_
 			}
 			break;
 		}
-		case '0': case '1': case '2': case '3': case '4': case '5': case '6': case '7': {
+		case '0':
+		case '1':
+		case '2':
+		case '3':
+		case '4':
+		case '5':
+		case '6':
+		case '7': {
 			unsigned v = (unsigned)(c - '0');
 			if (len - i < 2)
 				return false;
@@ -502,7 +531,8 @@ static bool unquote(struct parser *p, const char *s, size_t n, char **out, size_
 	return true;
 }
 
-static bool string_value(struct parser *p, const struct promql_token *t, char **out, size_t *len)
+static __attribute__((noinline)) bool string_value(struct parser *p, const struct promql_token *t,
+						   char **out, size_t *len)
 {
 	if (unquote(p, p->in + t->pos, (size_t)t->len, out, len))
 		return true;
@@ -628,23 +658,30 @@ static bool starts_expr(enum promql_tok t)
 static int binop_prec(enum promql_tok t)
 {
 	switch (t) {
-	case PROMQL_T_LOR: return PREC_OR;
+	case PROMQL_T_LOR:
+		return PREC_OR;
 	case PROMQL_T_LAND:
-	case PROMQL_T_LUNLESS: return PREC_AND;
+	case PROMQL_T_LUNLESS:
+		return PREC_AND;
 	case PROMQL_T_EQLC:
 	case PROMQL_T_NEQ:
 	case PROMQL_T_LTE:
 	case PROMQL_T_LSS:
 	case PROMQL_T_GTE:
-	case PROMQL_T_GTR: return PREC_CMP;
+	case PROMQL_T_GTR:
+		return PREC_CMP;
 	case PROMQL_T_ADD:
-	case PROMQL_T_SUB: return PREC_ADD;
+	case PROMQL_T_SUB:
+		return PREC_ADD;
 	case PROMQL_T_MUL:
 	case PROMQL_T_DIV:
 	case PROMQL_T_MOD:
-	case PROMQL_T_ATAN2: return PREC_MUL;
-	case PROMQL_T_POW: return PREC_POW;
-	default: return -1;
+	case PROMQL_T_ATAN2:
+		return PREC_MUL;
+	case PROMQL_T_POW:
+		return PREC_POW;
+	default:
+		return -1;
 	}
 }
 
@@ -732,7 +769,8 @@ static bool parse_call_args(struct parser *p, struct promql_node ***args, size_t
 			if (p->failed)
 				return false;
 			if (!starts_expr(t->type)) {
-				fail_at(p, comma.pos, "trailing commas not allowed in function call args");
+				fail_at(p, comma.pos,
+					"trailing commas not allowed in function call args");
 				return false;
 			}
 			continue;
@@ -784,7 +822,8 @@ static struct promql_node *parse_aggregation(struct parser *p, struct promql_tok
 	size_t want = with_param ? 2 : 1;
 	if (nargs != want) {
 		fail_at(p, n->start,
-			"wrong number of arguments for aggregate expression provided, expected %zu, got %zu",
+			"wrong number of arguments for aggregate expression provided, expected "
+			"%zu, got %zu",
 			want, nargs);
 		return NULL;
 	}
@@ -799,6 +838,16 @@ fail:
 	return NULL;
 }
 
+/* Error helpers with big buffers stay out of the recursive functions' frames. */
+static __attribute__((noinline)) void *fail_unknown_function(struct parser *p,
+							     const struct promql_token *name)
+{
+	char q[300];
+	promql_go_quote(p->in + name->pos, (size_t)name->len, -1, q, sizeof(q));
+	fail_at(p, name->pos, "unknown function with name %s", q);
+	return NULL;
+}
+
 static struct promql_node *parse_call(struct parser *p, struct promql_token name)
 {
 	struct promql_node *n = new_node(p, PROMQL_CALL, name.pos);
@@ -808,181 +857,624 @@ static struct promql_node *parse_call(struct parser *p, struct promql_token name
 		return NULL;
 	n->end = p->last_closing;
 	n->call.func = promql_function_lookup(p->in + name.pos, (size_t)name.len);
-	if (!n->call.func) {
-		char q[300];
-		promql_go_quote(p->in + name.pos, (size_t)name.len, -1, q, sizeof(q));
-		fail_at(p, name.pos, "unknown function with name %s", q);
-		return NULL;
-	}
+	if (!n->call.func)
+		return fail_unknown_function(p, &name);
 	for (size_t i = 0; i < n->call.nargs; i++)
 		if (!adopt(p, n, n->call.args[i]))
 			return NULL;
 	return n;
 }
 
-/* Parse a {n}, {n,} or {n,m} repeat at p; its length, or 0 when it is a literal '{'. */
+/* Go's regexp/syntax parseInt: digits without leading zeros; -1 when too big. */
+static size_t re2_int(const char *p, long *v)
+{
+	size_t i = 0;
+	if (p[0] < '0' || p[0] > '9')
+		return 0;
+	if (p[0] == '0' && p[1] >= '0' && p[1] <= '9')
+		return 0;
+	*v = 0;
+	for (; p[i] >= '0' && p[i] <= '9'; i++) {
+		if (*v >= 100000000)
+			*v = -1;
+		else if (*v >= 0)
+			*v = *v * 10 + (p[i] - '0');
+	}
+	return i;
+}
+
+/* A {n}, {n,} or {n,m} repeat at p: its length, or 0 when "{" is a literal. */
 static size_t re2_repeat(const char *p, long *lo, long *hi)
 {
-	size_t i = 1;
-	long a = 0, b;
-	if (p[i] < '0' || p[i] > '9')
+	size_t i = 1, k;
+	if ((k = re2_int(p + i, lo)) == 0)
 		return 0;
-	while (p[i] >= '0' && p[i] <= '9')
-		a = a > 100000 ? a : a * 10 + (p[i++] - '0');
-	b = a;
+	i += k;
+	*hi = *lo;
 	if (p[i] == ',') {
 		i++;
-		if (p[i] >= '0' && p[i] <= '9') {
-			b = 0;
-			while (p[i] >= '0' && p[i] <= '9')
-				b = b > 100000 ? b : b * 10 + (p[i++] - '0');
+		if (p[i] == '}') {
+			*hi = -1;
 		} else {
-			b = -1;
+			if ((k = re2_int(p + i, hi)) == 0)
+				return 0;
+			i += k;
+			if (*hi < 0)
+				*lo = -1;
 		}
 	}
-	if (p[i] != '}')
-		return 0;
-	*lo = a;
-	*hi = b;
-	return i + 1;
+	return p[i] == '}' ? i + 1 : 0;
+}
+
+static bool re2_posix_class(const char *name, size_t n)
+{
+	static const char *const names[] = {"alnum", "alpha", "ascii", "blank", "cntrl",
+					    "digit", "graph", "lower", "print", "punct",
+					    "space", "upper", "word",  "xdigit"};
+	if (n && name[0] == '^')
+		name++, n--;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strlen(names[i]) == n && memcmp(names[i], name, n) == 0)
+			return true;
+	return false;
+}
+
+struct re2_check {
+	const char *s; /* the pattern followed by the ")$" Prometheus appends */
+	size_t n;
+	const char *pat;
+	bool anchored; /* checking "^(?:" pat ")$" rather than pat */
+	char *err;
+	size_t errlen;
+};
+
+static bool re2_fail(struct re2_check *c, const char *code, const char *snip, size_t len)
+{
+	snprintf(c->err, c->errlen, "error parsing regexp: %s: `%.*s`", code, (int)len, snip);
+	return true;
+}
+
+static bool re2_fail_whole(struct re2_check *c, const char *code)
+{
+	if (c->anchored)
+		snprintf(c->err, c->errlen, "error parsing regexp: %s: `^(?:%s)$`", code, c->pat);
+	else
+		snprintf(c->err, c->errlen, "error parsing regexp: %s: `%s`", code, c->pat);
+	return true;
 }
 
 /*
- * Report, in the words of Go's regexp/syntax, the first error Go would find
- * in the label matcher pattern pat (Prometheus compiles "^(?:" pat ")$"):
- * unbalanced parentheses and brackets, bad repetitions, backreferences and
- * the Perl syntax RE2 lacks.  PCRE2 judges whatever passes here.
+ * An escape at s[*i] (a backslash): Go accepts octal (not a lone \1-\7),
+ * \x hex, \a \f \n \r \t \v, class and assertion letters, \p{..}, \Q..\E
+ * and escaped punctuation.  On success advances *i and sets *value (-1 for
+ * escapes that are not a single character).
  */
-static bool re2_syntax_error(const char *pat, char *err, size_t errlen)
+/* Unicode class names Go 1.19's regexp knows: categories, "Any", scripts (Unicode 13). */
+static bool re2_unicode_class(const char *name, size_t len)
 {
-	const char *full_pre = "^(?:";
-	size_t n = strlen(pat);
-	int depth = 0;
-	bool repeatable = false; /* the previous item can take a repetition */
-	size_t last_rep = (size_t)-1; /* start of the repetition just seen */
-	bool lazy_done = false;
-	for (size_t i = 0; i < n;) {
-		char c = pat[i];
-		size_t len = 1;
-		long lo, hi;
-		if (c == '*' || c == '+' || c == '?' || (c == '{' && (len = re2_repeat(pat + i, &lo, &hi)))) {
-			if (c != '{')
-				len = 1;
-			if (last_rep != (size_t)-1) {
-				if (c == '?' && !lazy_done) {
-					lazy_done = true;
-					i++;
-					continue;
-				}
-				snprintf(err, errlen,
-					 "error parsing regexp: invalid nested repetition operator: `%.*s`",
-					 (int)(i + len - last_rep), pat + last_rep);
-				return true;
+	static const char *const names[] = {
+		"Any",
+		"C",
+		"Cc",
+		"Cf",
+		"Co",
+		"Cs",
+		"L",
+		"Ll",
+		"Lm",
+		"Lo",
+		"Lt",
+		"Lu",
+		"M",
+		"Mc",
+		"Me",
+		"Mn",
+		"N",
+		"Nd",
+		"Nl",
+		"No",
+		"P",
+		"Pc",
+		"Pd",
+		"Pe",
+		"Pf",
+		"Pi",
+		"Po",
+		"Ps",
+		"S",
+		"Sc",
+		"Sk",
+		"Sm",
+		"So",
+		"Z",
+		"Zl",
+		"Zp",
+		"Zs",
+		"Adlam",
+		"Ahom",
+		"Anatolian_Hieroglyphs",
+		"Arabic",
+		"Armenian",
+		"Avestan",
+		"Balinese",
+		"Bamum",
+		"Bassa_Vah",
+		"Batak",
+		"Bengali",
+		"Bhaiksuki",
+		"Bopomofo",
+		"Brahmi",
+		"Braille",
+		"Buginese",
+		"Buhid",
+		"Canadian_Aboriginal",
+		"Carian",
+		"Caucasian_Albanian",
+		"Chakma",
+		"Cham",
+		"Cherokee",
+		"Chorasmian",
+		"Common",
+		"Coptic",
+		"Cuneiform",
+		"Cypriot",
+		"Cyrillic",
+		"Deseret",
+		"Devanagari",
+		"Dives_Akuru",
+		"Dogra",
+		"Duployan",
+		"Egyptian_Hieroglyphs",
+		"Elbasan",
+		"Elymaic",
+		"Ethiopic",
+		"Georgian",
+		"Glagolitic",
+		"Gothic",
+		"Grantha",
+		"Greek",
+		"Gujarati",
+		"Gunjala_Gondi",
+		"Gurmukhi",
+		"Han",
+		"Hangul",
+		"Hanifi_Rohingya",
+		"Hanunoo",
+		"Hatran",
+		"Hebrew",
+		"Hiragana",
+		"Imperial_Aramaic",
+		"Inherited",
+		"Inscriptional_Pahlavi",
+		"Inscriptional_Parthian",
+		"Javanese",
+		"Kaithi",
+		"Kannada",
+		"Katakana",
+		"Kayah_Li",
+		"Kharoshthi",
+		"Khitan_Small_Script",
+		"Khmer",
+		"Khojki",
+		"Khudawadi",
+		"Lao",
+		"Latin",
+		"Lepcha",
+		"Limbu",
+		"Linear_A",
+		"Linear_B",
+		"Lisu",
+		"Lycian",
+		"Lydian",
+		"Mahajani",
+		"Makasar",
+		"Malayalam",
+		"Mandaic",
+		"Manichaean",
+		"Marchen",
+		"Masaram_Gondi",
+		"Medefaidrin",
+		"Meetei_Mayek",
+		"Mende_Kikakui",
+		"Meroitic_Cursive",
+		"Meroitic_Hieroglyphs",
+		"Miao",
+		"Modi",
+		"Mongolian",
+		"Mro",
+		"Multani",
+		"Myanmar",
+		"Nabataean",
+		"Nandinagari",
+		"New_Tai_Lue",
+		"Newa",
+		"Nko",
+		"Nushu",
+		"Nyiakeng_Puachue_Hmong",
+		"Ogham",
+		"Ol_Chiki",
+		"Old_Hungarian",
+		"Old_Italic",
+		"Old_North_Arabian",
+		"Old_Permic",
+		"Old_Persian",
+		"Old_Sogdian",
+		"Old_South_Arabian",
+		"Old_Turkic",
+		"Oriya",
+		"Osage",
+		"Osmanya",
+		"Pahawh_Hmong",
+		"Palmyrene",
+		"Pau_Cin_Hau",
+		"Phags_Pa",
+		"Phoenician",
+		"Psalter_Pahlavi",
+		"Rejang",
+		"Runic",
+		"Samaritan",
+		"Saurashtra",
+		"Sharada",
+		"Shavian",
+		"Siddham",
+		"SignWriting",
+		"Sinhala",
+		"Sogdian",
+		"Sora_Sompeng",
+		"Soyombo",
+		"Sundanese",
+		"Syloti_Nagri",
+		"Syriac",
+		"Tagalog",
+		"Tagbanwa",
+		"Tai_Le",
+		"Tai_Tham",
+		"Tai_Viet",
+		"Takri",
+		"Tamil",
+		"Tangut",
+		"Telugu",
+		"Thaana",
+		"Thai",
+		"Tibetan",
+		"Tifinagh",
+		"Tirhuta",
+		"Ugaritic",
+		"Vai",
+		"Wancho",
+		"Warang_Citi",
+		"Yezidi",
+		"Yi",
+		"Zanabazar_Square",
+	};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strlen(names[i]) == len && memcmp(names[i], name, len) == 0)
+			return true;
+	return false;
+}
+
+enum re2_escape_mode {
+	RE2_ESC_TOP,	  /* outside classes: everything */
+	RE2_ESC_CLASS,	  /* first char of a class item: no assertions or \Q */
+	RE2_ESC_RANGE_HI, /* end of a range: single characters only */
+};
+
+static bool re2_escape(struct re2_check *c, size_t *i, long *value, bool *failed,
+		       enum re2_escape_mode mode)
+{
+	const char *s = c->s;
+	size_t j = *i + 1;
+	*value = -1;
+	*failed = false;
+	if (j >= c->n) {
+		*failed = re2_fail(c, "trailing backslash at end of expression", "", 0);
+		return false;
+	}
+	char d = s[j];
+	if (d >= '1' && d <= '7' && !(s[j + 1] >= '0' && s[j + 1] <= '7')) {
+		*failed = re2_fail(c, "invalid escape sequence", s + *i, 2);
+		return false;
+	}
+	if (d >= '0' && d <= '7') {
+		long v = d - '0';
+		j++;
+		for (int k = 1; k < 3 && s[j] >= '0' && s[j] <= '7'; k++, j++)
+			v = v * 8 + (s[j] - '0');
+		*value = v;
+		*i = j;
+		return true;
+	}
+	if (d == 'x') {
+		j++;
+		if (s[j] == '{') {
+			size_t k = j + 1;
+			long v = 0;
+			while (unhex(s[k]) >= 0 && v <= 0x10FFFF)
+				v = v * 16 + unhex(s[k++]);
+			if (k == j + 1 || s[k] != '}' || v > 0x10FFFF) {
+				/* the snippet ends with the offending character */
+				*failed = re2_fail(c, "invalid escape sequence", s + *i,
+						   k - *i + (k < c->n ? 1 : 0));
+				return false;
 			}
-			if (c == '{' && (lo > 1000 || hi > 1000 || (hi >= 0 && hi < lo))) {
-				snprintf(err, errlen, "error parsing regexp: invalid repeat count: `%.*s`",
-					 (int)len, pat + i);
-				return true;
+			*value = v;
+			*i = k + 1;
+			return true;
+		}
+		if (unhex(s[j]) < 0 || unhex(s[j + 1]) < 0) {
+			/* Go reads both characters before judging them */
+			*failed = re2_fail(c, "invalid escape sequence", s + *i,
+					   !s[j]       ? 2
+					   : !s[j + 1] ? 3
+						       : 4);
+			return false;
+		}
+		*value = unhex(s[j]) * 16 + unhex(s[j + 1]);
+		*i = j + 2;
+		return true;
+	}
+	if (mode == RE2_ESC_RANGE_HI && d && strchr("dDsSwWpPAzbBQ", d)) {
+		*failed = re2_fail(c, "invalid escape sequence", s + *i, 2);
+		return false;
+	}
+	if (mode == RE2_ESC_CLASS && d && strchr("AzbBQ", d)) {
+		*failed = re2_fail(c, "invalid escape sequence", s + *i, 2);
+		return false;
+	}
+	if (d == 'p' || d == 'P') {
+		/* Go knows the categories, "Any" and its scripts, nothing else */
+		j++;
+		const char *name = s + j;
+		size_t len = 0;
+		if (s[j] == '{') {
+			const char *e = strchr(s + j, '}');
+			if (!e) {
+				*failed = re2_fail(c, "invalid character class range", s + *i,
+						   c->n - *i);
+				return false;
+			}
+			name = s + j + 1;
+			len = (size_t)(e - name);
+			j = (size_t)(e - s) + 1;
+		} else if (j < c->n) {
+			int w;
+			promql_utf8_decode(s + j, c->n - j, &w);
+			len = (size_t)w;
+			j += (size_t)w;
+		}
+		if (len && name[0] == '^')
+			name++, len--;
+		if (!re2_unicode_class(name, len)) {
+			*failed = re2_fail(c, "invalid character class range", s + *i, j - *i);
+			return false;
+		}
+		*i = j;
+		return true;
+	}
+	if (d == 'Q') {
+		const char *e = strstr(s + j + 1, "\\E");
+		*i = e ? (size_t)(e - s) + 2 : c->n;
+		return true;
+	}
+	static const char simple[] = "afnrtv";
+	static const char *const values = "\a\f\n\r\t\v";
+	const char *k = strchr(simple, d);
+	if (k && d) {
+		*value = values[k - simple];
+		*i = j + 1;
+		return true;
+	}
+	if (d && strchr("dDsSwWAzbB", d)) {
+		*i = j + 1;
+		return true;
+	}
+	if ((unsigned char)d < 0x80 &&
+	    !((d >= '0' && d <= '9') || (d >= 'a' && d <= 'z') || (d >= 'A' && d <= 'Z'))) {
+		*value = (unsigned char)d;
+		*i = j + 1;
+		return true;
+	}
+	int w;
+	if (promql_utf8_decode(s + j, c->n - j, &w) == 0xFFFD && w == 1) {
+		*failed = re2_fail(c, "invalid UTF-8", s + j, c->n - j);
+		return false;
+	}
+	*failed = re2_fail(c, "invalid escape sequence", s + *i, 1 + (size_t)w);
+	return false;
+}
+
+/* A character of a class at s[*i]: its code point, or -1 for \d-like escapes. */
+static bool re2_class_char(struct re2_check *c, size_t *i, long *value, bool *failed,
+			   enum re2_escape_mode mode)
+{
+	if (c->s[*i] == '\\')
+		return re2_escape(c, i, value, failed, mode);
+	int w;
+	*value = promql_utf8_decode(c->s + *i, c->n - *i, &w);
+	if (*value == 0xFFFD && w == 1) {
+		*failed = re2_fail(c, "invalid UTF-8", c->s + *i, c->n - *i);
+		return false;
+	}
+	*i += (size_t)w;
+	*failed = false;
+	return true;
+}
+
+/* A bracketed class starting at s[*i]; true when it has an error (reported). */
+static bool re2_class(struct re2_check *c, size_t *i)
+{
+	const char *s = c->s;
+	size_t start = *i, j = *i + 1;
+	bool first = true, failed;
+	if (s[j] == '^')
+		j++;
+	while (j < c->n && (s[j] != ']' || first)) {
+		first = false;
+		if (s[j] == '[' && s[j + 1] == ':') {
+			const char *e = strstr(s + j + 2, ":]");
+			if (e) {
+				size_t end = (size_t)(e - s) + 2;
+				if (!re2_posix_class(s + j + 2, (size_t)(e - s) - j - 2))
+					return re2_fail(c, "invalid character class range", s + j,
+							end - j);
+				j = end;
+				continue;
+			}
+		}
+		size_t item = j;
+		long lo, hi;
+		if (!re2_class_char(c, &j, &lo, &failed, RE2_ESC_CLASS))
+			return failed;
+		if (lo < 0)
+			continue;
+		if (j + 1 < c->n && s[j] == '-' && s[j + 1] != ']') {
+			j++;
+			if (!re2_class_char(c, &j, &hi, &failed, RE2_ESC_RANGE_HI))
+				return failed;
+			if (hi >= 0 && hi < lo)
+				return re2_fail(c, "invalid character class range", s + item,
+						j - item);
+		}
+	}
+	if (j >= c->n)
+		return re2_fail(c, "missing closing ]", s + start, c->n - start);
+	*i = j + 1;
+	return false;
+}
+
+/*
+ * Report, in the words of Go's regexp/syntax, the first error Go finds in
+ * the label matcher pattern pat, which Prometheus compiles as "^(?:" pat
+ * ")$": unbalanced parentheses and brackets, bad repetitions and escapes,
+ * bad class ranges and the Perl syntax RE2 lacks.  PCRE2 judges whatever
+ * passes here.
+ */
+static bool re2_check_pattern(const char *pat, bool anchored, char *err, size_t errlen)
+{
+	size_t plen = strlen(pat);
+	char *s = malloc(plen + 3);
+	if (!s)
+		return false;
+	memcpy(s, pat, plen);
+	memcpy(s + plen, anchored ? ")$" : "", anchored ? 3 : 1);
+	struct re2_check c = {s, plen + (anchored ? 2 : 0), pat, anchored, err, errlen};
+	int depth = anchored ? 1 : 0; /* the (?: Prometheus opens */
+	bool repeatable = false, failed = false;
+	size_t last_rep = (size_t)-1;
+	for (size_t i = 0; i < c.n && !failed;) {
+		char ch = s[i];
+		size_t oplen = 0;
+		long lo = 0, hi = 0;
+		if (ch == '*' || ch == '+' || ch == '?')
+			oplen = 1;
+		else if (ch == '{')
+			oplen = re2_repeat(s + i, &lo, &hi);
+		if (oplen) {
+			size_t after = i + oplen;
+			if (ch == '{' &&
+			    (lo < 0 || lo > 1000 || hi > 1000 || (hi >= 0 && lo > hi))) {
+				failed = re2_fail(&c, "invalid repeat count", s + i, oplen);
+				break;
+			}
+			if (after < c.n && s[after] == '?')
+				after++; /* non-greedy */
+			if (last_rep != (size_t)-1) {
+				failed = re2_fail(&c, "invalid nested repetition operator",
+						  s + last_rep, after - last_rep);
+				break;
 			}
 			if (!repeatable) {
-				snprintf(err, errlen,
-					 "error parsing regexp: missing argument to repetition operator: `%.*s`",
-					 (int)len, pat + i);
-				return true;
+				failed = re2_fail(&c, "missing argument to repetition operator",
+						  s + i, after - i);
+				break;
 			}
 			last_rep = i;
-			lazy_done = false;
-			i += len;
+			i = after;
 			continue;
 		}
 		last_rep = (size_t)-1;
-		switch (c) {
-		case '\\':
-			if (i + 1 >= n) {
-				/* escapes the ")" Prometheus appends: the group never closes */
-				snprintf(err, errlen, "error parsing regexp: missing closing ): `%s%s)$`",
-					 full_pre, pat);
-				return true;
-			}
-			if (pat[i + 1] >= '1' && pat[i + 1] <= '9') {
-				snprintf(err, errlen, "error parsing regexp: invalid escape sequence: `%.2s`",
-					 pat + i);
-				return true;
-			}
-			i += 2;
-			repeatable = true;
-			continue;
-		case '[': {
-			size_t j = i + 1;
-			if (j < n && pat[j] == '^')
-				j++;
-			if (j < n && pat[j] == ']')
-				j++;
-			while (j < n && pat[j] != ']') {
-				if (pat[j] == '\\')
-					j++;
-				else if (pat[j] == '[' && j + 1 < n && pat[j + 1] == ':') {
-					const char *e = strstr(pat + j + 2, ":]");
-					if (e)
-						j = (size_t)(e - pat) + 1;
-				}
-				j++;
-			}
-			if (j >= n) {
-				/* Go quotes the rest of the whole anchored expression */
-				snprintf(err, errlen, "error parsing regexp: missing closing ]: `%s)$`",
-					 pat + i);
-				return true;
-			}
-			i = j + 1;
+		switch (ch) {
+		case '\\': {
+			long v;
+			if (!re2_escape(&c, &i, &v, &failed, RE2_ESC_TOP))
+				break; /* re2_escape reported the error */
 			repeatable = true;
 			continue;
 		}
+		case '[':
+			if (re2_class(&c, &i)) {
+				failed = true;
+				break;
+			}
+			repeatable = true;
+			continue;
 		case '(':
-			if (i + 1 < n && pat[i + 1] == '?') {
+			if (s[i + 1] == '?') {
 				size_t j = i + 2;
-				if (j < n && pat[j] == 'P' && j + 1 < n && pat[j + 1] == '<') {
-					/* named group: (?P<name>...) */
-					const char *gt = strchr(pat + j, '>');
-					if (gt) {
-						i = (size_t)(gt - pat) + 1;
-						depth++;
-						repeatable = false;
-						continue;
+				if (s[j] == 'P' && s[j + 1] == '<') {
+					const char *gt = strchr(s + j, '>');
+					if (!gt) {
+						failed = re2_fail(&c, "invalid named capture",
+								  s + i, c.n - i);
+						break;
 					}
-				} else {
-					while (j < n && strchr("imsU-", pat[j]) && pat[j])
-						j++;
-					if (j >= n || (pat[j] != ':' && pat[j] != ')')) {
-						snprintf(err, errlen,
-							 "error parsing regexp: invalid or unsupported Perl syntax: `%.*s`",
-							 (int)(j < n ? j + 1 - i : j - i), pat + i);
-						return true;
+					size_t e = (size_t)(gt - s);
+					bool ok = e > j + 2;
+					for (size_t k = j + 2; k < e; k++)
+						if (!(s[k] == '_' || (s[k] >= '0' && s[k] <= '9') ||
+						      (s[k] >= 'a' && s[k] <= 'z') ||
+						      (s[k] >= 'A' && s[k] <= 'Z')))
+							ok = false;
+					if (!ok) {
+						failed = re2_fail(&c, "invalid named capture",
+								  s + i, e + 1 - i);
+						break;
 					}
-					if (pat[j] == ':') {
-						/* (?i:...) opens a group with flags */
-						i = j + 1;
-						depth++;
-						repeatable = false;
-						continue;
-					}
-					if (pat[j] == ')') {
-						/* a flag group like (?i) sets flags, opens nothing */
-						i = j + 1;
-						repeatable = false;
-						continue;
+					depth++;
+					repeatable = false;
+					i = e + 1;
+					continue;
+				}
+				/* flags as Go reads them: one "-", and a flag after it */
+				bool neg = false, saw = false, bad = false;
+				for (;; j++) {
+					char f = s[j];
+					if (f && strchr("imsU", f)) {
+						saw = true;
+					} else if (f == '-' && !neg) {
+						neg = true;
+						saw = false;
+					} else if ((f == ':' || f == ')') && (!neg || saw)) {
+						break;
+					} else {
+						bad = true;
+						break;
 					}
 				}
+				if (bad) {
+					failed = re2_fail(&c, "invalid or unsupported Perl syntax",
+							  s + i, j - i + (s[j] ? 1 : 0));
+					break;
+				}
+				if (s[j] == ')') {
+					/* (?i) sets flags, opens nothing */
+					i = j + 1;
+					repeatable = false;
+					continue;
+				}
+				i = j + 1;
+			} else {
+				i++;
 			}
 			depth++;
 			repeatable = false;
-			break;
+			continue;
 		case ')':
-			if (--depth < 0) {
-				snprintf(err, errlen, "error parsing regexp: unexpected ): `%s%s)$`", full_pre,
-					 pat);
-				return true;
+			if (depth == 0) {
+				failed = re2_fail_whole(&c, "unexpected )");
+				break;
 			}
+			depth--;
 			repeatable = true;
 			break;
 		case '|':
@@ -992,31 +1484,141 @@ static bool re2_syntax_error(const char *pat, char *err, size_t errlen)
 			repeatable = true;
 			break;
 		}
-		i++;
+		if (failed)
+			break;
+		int w;
+		if (promql_utf8_decode(s + i, c.n - i, &w) == 0xFFFD && w == 1) {
+			failed = re2_fail(&c, "invalid UTF-8", s + i, c.n - i);
+			break;
+		}
+		i += (size_t)w;
 	}
-	if (depth > 0) {
-		snprintf(err, errlen, "error parsing regexp: missing closing ): `%s%s)$`", full_pre, pat);
-		return true;
-	}
-	return false;
+	if (!failed && depth > 0)
+		failed = re2_fail_whole(&c, "missing closing )");
+	free(s);
+	return failed;
 }
 
-static bool new_matcher(struct parser *p, struct promql_matcher *m, struct promql_token name,
-			enum promql_tok op, struct promql_token value)
+/*
+ * Prometheus compiles "^(?:" pat ")$" and then parses pat alone (for its
+ * fast-path matchers), so a pattern such as "a)(b" passes the first and
+ * fails the second.
+ */
+static bool re2_syntax_error(const char *pat, char *err, size_t errlen)
+{
+	return re2_check_pattern(pat, true, err, errlen) ||
+	       re2_check_pattern(pat, false, err, errlen);
+}
+
+/*
+ * Rewrite a pattern Go accepts into one PCRE2 reads the same way: a
+ * quantified assertion ("^*", "$+", "\b?") becomes "(?:^)*"; a "-" after a
+ * class escape ("[\d-z]", a literal "-" in Go) is escaped; a "{" Go takes
+ * literally ("a{0,01}": no leading zeros in Go's counts) is escaped.
+ * Returns a malloc'd string, or NULL on out-of-memory.
+ */
+static char *re2_to_pcre(const char *pat)
+{
+	size_t n = strlen(pat);
+	char *o = malloc(n * 5 + 1); /* "^" becomes "(?:^)" */
+	if (!o)
+		return NULL;
+	size_t k = 0;
+	bool in_class = false;
+	for (size_t i = 0; i < n; i++) {
+		char ch = pat[i];
+		if (ch == '\\' && i + 1 < n) {
+			char d = pat[i + 1];
+			bool wrap = !in_class && strchr("bBAz", d) && pat[i + 2] &&
+				    strchr("*+?{", pat[i + 2]);
+			if (wrap)
+				k += (size_t)sprintf(o + k, "(?:");
+			o[k++] = ch;
+			o[k++] = d;
+			if (wrap)
+				o[k++] = ')';
+			i++;
+			if ((d == 'p' || d == 'P' || d == 'x') && pat[i + 1] == '{') {
+				/* \p{Greek}, \x{41}: copy through the brace */
+				while (i + 1 < n && pat[i] != '}')
+					o[k++] = pat[++i];
+				continue;
+			}
+			if (d == 'Q') {
+				/* quoted text up to \E is literal in both */
+				const char *e = strstr(pat + i + 1, "\\E");
+				size_t end = e ? (size_t)(e - pat) + 2 : n;
+				memcpy(o + k, pat + i + 1, end - i - 1);
+				k += end - i - 1;
+				i = end - 1;
+				continue;
+			}
+			if (in_class && strchr("dDsSwW", d) && pat[i + 1] == '-' &&
+			    pat[i + 2] != ']') {
+				o[k++] = '\\';
+				o[k++] = '-';
+				i++;
+			}
+			continue;
+		}
+		if (!in_class && ch == '[') {
+			in_class = true;
+			o[k++] = ch;
+			if (pat[i + 1] == '^')
+				o[k++] = pat[++i];
+			if (pat[i + 1] == ']')
+				o[k++] = pat[++i];
+			continue;
+		}
+		if (in_class && ch == ']')
+			in_class = false;
+		if (!in_class && (ch == '^' || ch == '$') && pat[i + 1] &&
+		    strchr("*+?{", pat[i + 1])) {
+			k += (size_t)sprintf(o + k, "(?:%c)", ch);
+			continue;
+		}
+		if (!in_class && ch == '{') {
+			long lo, hi;
+			if (re2_repeat(pat + i, &lo, &hi) == 0)
+				o[k++] = '\\';
+		}
+		o[k++] = ch;
+	}
+	o[k] = '\0';
+	return o;
+}
+
+static __attribute__((noinline)) bool new_matcher(struct parser *p, struct promql_matcher *m,
+						  struct promql_token name, enum promql_tok op,
+						  struct promql_token value)
 {
 	m->name = dup_text(p, p->in + name.pos, (size_t)name.len);
 	if (!m->name || !string_value(p, &value, &m->value, &m->value_len))
 		return false;
 	switch (op) {
-	case PROMQL_T_EQL: m->type = PROMQL_MATCH_EQUAL; return true;
-	case PROMQL_T_NEQ: m->type = PROMQL_MATCH_NOT_EQUAL; return true;
-	case PROMQL_T_EQL_REGEX: m->type = PROMQL_MATCH_REGEXP; break;
-	default: m->type = PROMQL_MATCH_NOT_REGEXP; break;
+	case PROMQL_T_EQL:
+		m->type = PROMQL_MATCH_EQUAL;
+		return true;
+	case PROMQL_T_NEQ:
+		m->type = PROMQL_MATCH_NOT_EQUAL;
+		return true;
+	case PROMQL_T_EQL_REGEX:
+		m->type = PROMQL_MATCH_REGEXP;
+		break;
+	default:
+		m->type = PROMQL_MATCH_NOT_REGEXP;
+		break;
 	}
-	char err[600];
+	char err[4096];
 	bool bad = re2_syntax_error(m->value, err, sizeof(err));
 	if (!bad) {
-		m->re = vregex_compile(m->value, true, err, sizeof(err));
+		char *pcre = re2_to_pcre(m->value);
+		if (!pcre) {
+			fail_oom(p);
+			return false;
+		}
+		m->re = vregex_compile(pcre, true, err, sizeof(err));
+		free(pcre);
 		bad = m->re == NULL;
 	}
 	if (bad) {
@@ -1141,13 +1743,14 @@ static struct promql_at_offset *at_offset_of(struct parser *p, struct promql_nod
 		return &e->subquery.at;
 	default:
 		fail_at(p, e->start,
-			"%s must be preceded by an instant vector selector or range vector selector or a subquery",
+			"%s must be preceded by an instant vector selector or range vector "
+			"selector or a subquery",
 			what);
 		return NULL;
 	}
 }
 
-static bool parse_offset(struct parser *p, struct promql_node *e)
+static __attribute__((noinline)) bool parse_offset(struct parser *p, struct promql_node *e)
 {
 	bool neg = false;
 	consume(p); /* offset */
@@ -1186,7 +1789,7 @@ static void go_format_f(double v, char *out, size_t cap)
 		snprintf(out, cap, "%f", v);
 }
 
-static bool parse_at(struct parser *p, struct promql_node *e)
+static __attribute__((noinline)) bool parse_at(struct parser *p, struct promql_node *e)
 {
 	consume(p); /* @ */
 	const struct promql_token *t = peek(p);
@@ -1242,15 +1845,15 @@ static bool parse_at(struct parser *p, struct promql_node *e)
 	}
 	double r = round(ts * 1000.0);
 	ao->has_timestamp = true;
-	ao->timestamp_ms = (r >= 9223372036854775807.0 || r < -9223372036854775808.0)
-				   ? INT64_MIN
-				   : (int64_t)r;
+	ao->timestamp_ms =
+		(r >= 9223372036854775807.0 || r < -9223372036854775808.0) ? INT64_MIN : (int64_t)r;
 	e->end = p->last_closing;
 	return true;
 }
 
 /* "[" range "]" or "[" range ":" [step] "]" after e. */
-static struct promql_node *parse_brackets(struct parser *p, struct promql_node *e)
+static __attribute__((noinline)) struct promql_node *parse_brackets(struct parser *p,
+								    struct promql_node *e)
 {
 	struct promql_token lb = consume(p);
 	if (!at(p, PROMQL_T_DURATION))
@@ -1470,21 +2073,25 @@ static struct promql_node *parse_expr(struct parser *p, int min_prec)
 
 static enum promql_type check_node(struct parser *p, struct promql_node *n);
 
+/* context: "aggregation ..." text, or a function name for "call to function". */
 static void expect_type(struct parser *p, struct promql_node *n, enum promql_type want,
 			const char *context)
 {
 	enum promql_type t = check_node(p, n);
-	if (t != want)
-		fail_at(p, n->start, "expected type %s in %s, got %s", promql_type_documented(want),
-			context, promql_type_documented(t));
+	if (t == want)
+		return;
+	bool call = strncmp(context, "aggregation", 11) != 0;
+	fail_at(p, n->start, "expected type %s in %s%s%s, got %s", promql_type_documented(want),
+		call ? "call to function \"" : "", context, call ? "\"" : "",
+		promql_type_documented(t));
 }
 
 /* Where the operator of a binary expression starts (Prometheus's opRange). */
 static int op_pos(struct parser *p, const struct promql_node *n)
 {
 	int i = n->bin.lhs->end;
-	while (i < p->n && (p->in[i] == ' ' || p->in[i] == '\t' || p->in[i] == '\n' ||
-			    p->in[i] == '\r'))
+	while (i < p->n &&
+	       (p->in[i] == ' ' || p->in[i] == '\t' || p->in[i] == '\n' || p->in[i] == '\r'))
 		i++;
 	return i;
 }
@@ -1492,10 +2099,14 @@ static int op_pos(struct parser *p, const struct promql_node *n)
 static bool matches_empty(const struct promql_matcher *m)
 {
 	switch (m->type) {
-	case PROMQL_MATCH_EQUAL: return m->value_len == 0;
-	case PROMQL_MATCH_NOT_EQUAL: return m->value_len != 0;
-	case PROMQL_MATCH_REGEXP: return m->re && vregex_match(m->re, "");
-	default: return !(m->re && vregex_match(m->re, ""));
+	case PROMQL_MATCH_EQUAL:
+		return m->value_len == 0;
+	case PROMQL_MATCH_NOT_EQUAL:
+		return m->value_len != 0;
+	case PROMQL_MATCH_REGEXP:
+		return m->re && vregex_match(m->re, "");
+	default:
+		return !(m->re && vregex_match(m->re, ""));
 	}
 }
 
@@ -1515,9 +2126,11 @@ static void check_binary(struct parser *p, struct promql_node *n)
 		n->bin.card = PROMQL_CARD_MANY_TO_MANY;
 	for (size_t i = 0; i < n->bin.matching.n; i++)
 		for (size_t j = 0; j < n->bin.include.n; j++)
-			if (n->bin.on && strcmp(n->bin.matching.names[i], n->bin.include.names[j]) == 0)
+			if (n->bin.on &&
+			    strcmp(n->bin.matching.names[i], n->bin.include.names[j]) == 0)
 				fail_at(p, op_pos(p, n),
-					"label \"%s\" must not occur in ON and GROUP clause at once",
+					"label \"%s\" must not occur in ON and GROUP clause at "
+					"once",
 					n->bin.matching.names[i]);
 	if (lt != PROMQL_TYPE_SCALAR && lt != PROMQL_TYPE_VECTOR)
 		fail_at(p, n->bin.lhs->start,
@@ -1527,10 +2140,12 @@ static void check_binary(struct parser *p, struct promql_node *n)
 			"binary expression must contain only scalar and instant vector types");
 	if (lt != PROMQL_TYPE_VECTOR || rt != PROMQL_TYPE_VECTOR) {
 		if (n->bin.has_matching && n->bin.matching.n > 0)
-			fail_at(p, n->start, "vector matching only allowed between instant vectors");
+			fail_at(p, n->start,
+				"vector matching only allowed between instant vectors");
 		n->bin.has_matching = false;
 	} else if (set_op) {
-		if (n->bin.card == PROMQL_CARD_ONE_TO_MANY || n->bin.card == PROMQL_CARD_MANY_TO_ONE)
+		if (n->bin.card == PROMQL_CARD_ONE_TO_MANY ||
+		    n->bin.card == PROMQL_CARD_MANY_TO_ONE)
 			fail_at(p, n->start, "no grouping allowed for \"%s\" operation",
 				promql_tok_str(op));
 		if (n->bin.card != PROMQL_CARD_MANY_TO_MANY)
@@ -1561,8 +2176,6 @@ static void check_call(struct parser *p, struct promql_node *n)
 				"expected at most %d argument(s) in call to \"%s\", got %d",
 				na + f->variadic, f->name, got);
 	}
-	char ctx[96];
-	snprintf(ctx, sizeof(ctx), "call to function \"%s\"", f->name);
 	for (int i = 0; i < got; i++) {
 		int k = i;
 		if (k >= nargs) {
@@ -1570,8 +2183,17 @@ static void check_call(struct parser *p, struct promql_node *n)
 				break;
 			k = nargs - 1;
 		}
-		expect_type(p, n->call.args[i], f->arg_types[k], ctx);
+		expect_type(p, n->call.args[i], f->arg_types[k], f->name);
 	}
+}
+
+static __attribute__((noinline)) void fail_name_twice(struct parser *p, const struct promql_node *n,
+						      const struct promql_matcher *m)
+{
+	char a[300], b[300];
+	promql_go_quote(n->vs.name, strlen(n->vs.name), -1, a, sizeof(a));
+	promql_go_quote(m->value, m->value_len, -1, b, sizeof(b));
+	fail_at(p, n->start, "metric name must not be set twice: %s or %s", a, b);
 }
 
 static enum promql_type check_node(struct parser *p, struct promql_node *n)
@@ -1599,14 +2221,16 @@ static enum promql_type check_node(struct parser *p, struct promql_node *n)
 		enum promql_type et = check_node(p, n->unary.expr);
 		if (et != PROMQL_TYPE_SCALAR && et != PROMQL_TYPE_VECTOR)
 			fail_at(p, n->start,
-				"unary expression only allowed on expressions of type scalar or instant vector, got \"%s\"",
+				"unary expression only allowed on expressions of type scalar or "
+				"instant vector, got \"%s\"",
 				promql_type_documented(et));
 		break;
 	}
 	case PROMQL_SUBQUERY: {
 		enum promql_type et = check_node(p, n->subquery.expr);
 		if (et != PROMQL_TYPE_VECTOR)
-			fail_at(p, n->start, "subquery is only allowed on instant vector, got %s instead",
+			fail_at(p, n->start,
+				"subquery is only allowed on instant vector, got %s instead",
 				promql_type_name(et));
 		break;
 	}
@@ -1617,13 +2241,8 @@ static enum promql_type check_node(struct parser *p, struct promql_node *n)
 		if (n->vs.name[0]) {
 			for (size_t i = 0; i + 1 < n->vs.nmatchers; i++) {
 				const struct promql_matcher *m = &n->vs.matchers[i];
-				if (strcmp(m->name, "__name__") == 0) {
-					char a[300], b[300];
-					promql_go_quote(n->vs.name, strlen(n->vs.name), -1, a, sizeof(a));
-					promql_go_quote(m->value, m->value_len, -1, b, sizeof(b));
-					fail_at(p, n->start, "metric name must not be set twice: %s or %s",
-						a, b);
-				}
+				if (strcmp(m->name, "__name__") == 0)
+					fail_name_twice(p, n, m);
 			}
 			break;
 		}
@@ -1631,7 +2250,8 @@ static enum promql_type check_node(struct parser *p, struct promql_node *n)
 		for (size_t i = 0; i < n->vs.nmatchers && !non_empty; i++)
 			non_empty = !matches_empty(&n->vs.matchers[i]);
 		if (!non_empty)
-			fail_at(p, n->start, "vector selector must contain at least one non-empty matcher");
+			fail_at(p, n->start,
+				"vector selector must contain at least one non-empty matcher");
 		break;
 	case PROMQL_NUMBER:
 	case PROMQL_STRING:
@@ -1659,8 +2279,7 @@ static void format_error(struct parser *p, char *err, size_t errlen)
 	snprintf(err, errlen, "%d:%d: parse error: %s", line, pos - last_break, p->err);
 }
 
-int promql_parse(const char *query, size_t len, struct promql_expr **out, char *err,
-		 size_t errlen)
+int promql_parse(const char *query, size_t len, struct promql_expr **out, char *err, size_t errlen)
 {
 	struct parser p;
 	int rc = 0;

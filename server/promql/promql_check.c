@@ -75,11 +75,21 @@ static long json_decode(char *s)
 		}
 		c = s[i++];
 		switch (c) {
-		case 'n': s[o++] = '\n'; break;
-		case 't': s[o++] = '\t'; break;
-		case 'r': s[o++] = '\r'; break;
-		case 'b': s[o++] = '\b'; break;
-		case 'f': s[o++] = '\f'; break;
+		case 'n':
+			s[o++] = '\n';
+			break;
+		case 't':
+			s[o++] = '\t';
+			break;
+		case 'r':
+			s[o++] = '\r';
+			break;
+		case 'b':
+			s[o++] = '\b';
+			break;
+		case 'f':
+			s[o++] = '\f';
+			break;
 		case 'u': {
 			unsigned v, lo;
 			if (i + 4 > n - 1 || hex4(s + i, &v) < 0)
@@ -94,7 +104,9 @@ static long json_decode(char *s)
 			o += put_utf8(v, s + o);
 			break;
 		}
-		default: s[o++] = c; break;
+		default:
+			s[o++] = c;
+			break;
 		}
 	}
 	s[o] = '\0';
@@ -123,7 +135,7 @@ int main(int argc, char **argv)
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t got;
-	char err[1024];
+	char err[8192];
 	while ((got = getline(&line, &cap, stdin)) >= 0) {
 		size_t len;
 		if (json) {

@@ -148,7 +148,7 @@ def main():
     # ours, in one run of the checker
     inp = "".join(json.dumps(e["q"]) + "\n" for e in entries)
     out = subprocess.run([checker, "-j"], input=inp.encode(), stdout=subprocess.PIPE,
-                         timeout=120, check=True).stdout.decode().splitlines()
+                         timeout=120, check=True).stdout.decode(errors="replace").splitlines()
     if len(out) != len(entries):
         print("checker printed %d lines for %d queries" % (len(out), len(entries)))
         return 1

@@ -24,21 +24,28 @@ static void check_tokens(const char *q, const char *want)
 
 Test(lexer, tokens)
 {
-	check_tokens("sum by (a) (rate(x[5m]))",
-		     "<aggr:sum> | <by> | \"(\" | identifier \"a\" | \")\" | \"(\" | identifier \"rate\" | "
-		     "\"(\" | identifier \"x\" | \"[\" | duration \"5m\" | \"]\" | \")\" | \")\" | end of input");
-	check_tokens("a:b AND c", "metric identifier \"a:b\" | <op:AND> | identifier \"c\" | end of input");
+	check_tokens("sum by (a) (rate(x[5m]))", "<aggr:sum> | <by> | \"(\" | identifier \"a\" | "
+						 "\")\" | \"(\" | identifier \"rate\" | "
+						 "\"(\" | identifier \"x\" | \"[\" | duration "
+						 "\"5m\" | \"]\" | \")\" | \")\" | end of input");
+	check_tokens("a:b AND c",
+		     "metric identifier \"a:b\" | <op:AND> | identifier \"c\" | end of input");
 	check_tokens("x{sum=\"1\",by!~'2'}",
-		     "identifier \"x\" | \"{\" | identifier \"sum\" | \"=\" | string \"\\\"1\\\"\" | \",\" | "
+		     "identifier \"x\" | \"{\" | identifier \"sum\" | \"=\" | string \"\\\"1\\\"\" "
+		     "| \",\" | "
 		     "identifier \"by\" | <op:!~> | string \"'2'\" | \"}\" | end of input");
-	check_tokens("Inf nan 0x1f 1e-3 .5",
-		     "number \"Inf\" | number \"nan\" | number \"0x1f\" | number \"1e-3\" | number \".5\" | end of input");
+	check_tokens("Inf nan 0x1f 1e-3 .5", "number \"Inf\" | number \"nan\" | number \"0x1f\" | "
+					     "number \"1e-3\" | number \".5\" | end of input");
 	check_tokens("x[5m:1m] offset -1h @ start()",
-		     "identifier \"x\" | \"[\" | duration \"5m\" | \":\" | duration \"1m\" | \"]\" | <offset> | "
-		     "<op:-> | duration \"1h\" | <op:@> | \"start\" | \"(\" | \")\" | end of input");
-	check_tokens("a # comment\n+ b", "identifier \"a\" | comment \"# comment\" | <op:+> | identifier \"b\" | end of input");
+		     "identifier \"x\" | \"[\" | duration \"5m\" | \":\" | duration \"1m\" | \"]\" "
+		     "| <offset> | "
+		     "<op:-> | duration \"1h\" | \"<Item 57385>\" <op:@> | \"start\" | \"(\" | "
+		     "\")\" | end of input");
+	check_tokens("a # comment\n+ b", "identifier \"a\" | comment \"# comment\" | <op:+> | "
+					 "identifier \"b\" | end of input");
 	check_tokens("== != <= >= < > ^ % atan2",
-		     "<op:==> | <op:!=> | <op:<=> | <op:>=> | <op:<> | <op:>> | <op:^> | <op:%> | <op:atan2> | end of input");
+		     "<op:==> | <op:!=> | <op:<=> | <op:>=> | <op:<> | <op:>> | <op:^> | <op:%> | "
+		     "<op:atan2> | end of input");
 }
 
 Test(lexer, errors)
@@ -46,7 +53,8 @@ Test(lexer, errors)
 	check_tokens("a $", "identifier \"a\" | unexpected character: '$'");
 	check_tokens("(a", "\"(\" | identifier \"a\" | unclosed left parenthesis");
 	check_tokens("a)", "identifier \"a\" | unexpected right parenthesis ')'");
-	check_tokens("x{a", "identifier \"x\" | \"{\" | identifier \"a\" | unexpected end of input inside braces");
+	check_tokens("x{a", "identifier \"x\" | \"{\" | identifier \"a\" | unexpected end of input "
+			    "inside braces");
 	check_tokens("\"abc", "unterminated quoted string");
 	check_tokens("`abc", "unterminated raw string");
 	check_tokens("\"\\q\"", "unknown escape sequence U+0071 'q'");
