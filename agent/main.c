@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,8 +94,20 @@ static void handle_node(void *ctx, const struct http_request *req, struct http_r
 {
 	(void)ctx;
 	if (strcmp(req->url, opt.telemetry_path) == 0) {
+		/* promhttp's MaxRequestsInFlight: beyond the limit, 503 at once */
+		static atomic_long in_flight;
+		long n = atomic_fetch_add(&in_flight, 1);
+		if (opt.max_requests > 0 && n >= opt.max_requests) {
+			atomic_fetch_sub(&in_flight, 1);
+			resp->status = 503;
+			buf_printf(&resp->body,
+				   "Limit of concurrent requests reached (%ld), try again later.\n",
+				   opt.max_requests);
+			return;
+		}
 		resp->content_type = METRICS_CONTENT_TYPE;
 		node_scrape(&resp->body);
+		atomic_fetch_sub(&in_flight, 1);
 		return;
 	}
 	if (strcmp(req->url, "/") == 0) {
@@ -156,7 +169,7 @@ int main(int argc, char **argv)
 			flags_usage(stdout, "vigil-agent",
 				    "Vigil agent: host metrics compatible with node_exporter.", tables,
 				    ntables);
-		return 0;
+		goto out;
 	}
 	enum log_level level;
 	if (log_parse_level(opt.log_level, &level) < 0)
@@ -232,7 +245,9 @@ int main(int argc, char **argv)
 	if (cweb)
 		httpd_stop(cweb);
 	containers_stop();
+	free(list);
 
+out:
 	flags_free(tables, ntables);
 	for (size_t i = 0; i < ncoll; i++) {
 		free((char *)switches[i].name);
@@ -240,7 +255,6 @@ int main(int argc, char **argv)
 	}
 	free(switches);
 	free(tables);
-	free(list);
 	free(on);
 	free(seen);
 	return 0;
