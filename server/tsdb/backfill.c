@@ -29,6 +29,15 @@
 #include "server/tsdb/head.h"
 #include "server/tsdb/tsdb.h"
 
+/* Go's math.NaN() bits, what Prometheus's parsers store for "NaN". */
+static double go_nan(void)
+{
+	uint64_t u = 0x7FF8000000000001ULL;
+	double v;
+	memcpy(&v, &u, 8);
+	return v;
+}
+
 /* Parse one OpenMetrics sample line in place; 1 sample, 0 skip, <0 error. */
 static int parse_line(char *line, struct tsdb_label *ls, size_t *nls, int64_t *ts, double *v,
 		      bool *has_ts)
@@ -50,7 +59,7 @@ static int parse_line(char *line, struct tsdb_label *ls, size_t *nls, int64_t *t
 		*v = -INFINITY;
 		end = rest + 4;
 	} else if (!strncmp(rest, "NaN", 3)) {
-		*v = NAN;
+		*v = go_nan();
 		end = rest + 3;
 	} else {
 		*v = strtod(rest, &end);

@@ -17,7 +17,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "common/buf.h"
 #include "common/log.h"
 #include "server/tsdb/encoding.h"
 
@@ -104,48 +103,48 @@ static int write_file_atomic(const char *dir, const char *name, const void *p, s
 
 int block_meta_write(const char *dir, const struct block_meta *m)
 {
-	struct buf b = BUF_INIT;
-	buf_printf(&b, "{\n\t\"ulid\": \"%s\",\n\t\"minTime\": %" PRId64 ",\n\t\"maxTime\": %" PRId64
+	struct tbuf b = { 0 };
+	tbuf_printf(&b, "{\n\t\"ulid\": \"%s\",\n\t\"minTime\": %" PRId64 ",\n\t\"maxTime\": %" PRId64
 		   ",\n\t\"stats\": {\n",
 		   m->ulid, m->mint, m->maxt);
 	const char *sep = "";
 	if (m->num_samples) {
-		buf_printf(&b, "%s\t\t\"numSamples\": %" PRIu64, sep, m->num_samples);
+		tbuf_printf(&b, "%s\t\t\"numSamples\": %" PRIu64, sep, m->num_samples);
 		sep = ",\n";
 	}
 	if (m->num_series) {
-		buf_printf(&b, "%s\t\t\"numSeries\": %" PRIu64, sep, m->num_series);
+		tbuf_printf(&b, "%s\t\t\"numSeries\": %" PRIu64, sep, m->num_series);
 		sep = ",\n";
 	}
 	if (m->num_chunks) {
-		buf_printf(&b, "%s\t\t\"numChunks\": %" PRIu64, sep, m->num_chunks);
+		tbuf_printf(&b, "%s\t\t\"numChunks\": %" PRIu64, sep, m->num_chunks);
 		sep = ",\n";
 	}
 	if (m->num_tombstones) {
-		buf_printf(&b, "%s\t\t\"numTombstones\": %" PRIu64, sep, m->num_tombstones);
+		tbuf_printf(&b, "%s\t\t\"numTombstones\": %" PRIu64, sep, m->num_tombstones);
 		sep = ",\n";
 	}
-	buf_printf(&b, "%s\t},\n\t\"compaction\": {\n\t\t\"level\": %d", *sep ? "\n" : "", m->level);
+	tbuf_printf(&b, "%s\t},\n\t\"compaction\": {\n\t\t\"level\": %d", *sep ? "\n" : "", m->level);
 	if (m->nsources) {
-		buf_puts(&b, ",\n\t\t\"sources\": [\n");
+		tbuf_puts(&b, ",\n\t\t\"sources\": [\n");
 		for (size_t i = 0; i < m->nsources; i++)
-			buf_printf(&b, "\t\t\t\"%s\"%s\n", m->sources[i],
+			tbuf_printf(&b, "\t\t\t\"%s\"%s\n", m->sources[i],
 				   i + 1 < m->nsources ? "," : "");
-		buf_puts(&b, "\t\t]");
+		tbuf_puts(&b, "\t\t]");
 	}
 	if (m->nparents) {
-		buf_puts(&b, ",\n\t\t\"parents\": [\n");
+		tbuf_puts(&b, ",\n\t\t\"parents\": [\n");
 		for (size_t i = 0; i < m->nparents; i++)
-			buf_printf(&b,
+			tbuf_printf(&b,
 				   "\t\t\t{\n\t\t\t\t\"ulid\": \"%s\",\n\t\t\t\t\"minTime\": %" PRId64
 				   ",\n\t\t\t\t\"maxTime\": %" PRId64 "\n\t\t\t}%s\n",
 				   m->parents[i].ulid, m->parents[i].mint, m->parents[i].maxt,
 				   i + 1 < m->nparents ? "," : "");
-		buf_puts(&b, "\t\t]");
+		tbuf_puts(&b, "\t\t]");
 	}
-	buf_puts(&b, "\n\t},\n\t\"version\": 1\n}");
-	int rc = write_file_atomic(dir, "meta.json", b.data, b.len);
-	buf_free(&b);
+	tbuf_puts(&b, "\n\t},\n\t\"version\": 1\n}");
+	int rc = b.err ? b.err : write_file_atomic(dir, "meta.json", b.data, b.len);
+	tbuf_free(&b);
 	return rc;
 }
 
@@ -408,7 +407,8 @@ int block_write(const char *parent, struct block_meta *meta,
 		order[i] = i;
 	pthread_mutex_lock(&sort_mu);
 	sort_base = series;
-	qsort(order, n, sizeof(*order), cmp_series_idx);
+	if (n > 1)
+		qsort(order, n, sizeof(*order), cmp_series_idx);
 	pthread_mutex_unlock(&sort_mu);
 
 	if (mkdir(tmp, 0777)) {
@@ -473,7 +473,7 @@ out:
 
 /* ---- reading ---- */
 
-static uint64_t dir_size(const char *path)
+uint64_t tsdb_dir_size(const char *path)
 {
 	uint64_t total = 0;
 	DIR *d = opendir(path);
@@ -488,7 +488,7 @@ static uint64_t dir_size(const char *path)
 		snprintf(sub, sizeof(sub), "%s/%s", path, e->d_name);
 		if (stat(sub, &st))
 			continue;
-		total += S_ISDIR(st.st_mode) ? dir_size(sub) : (uint64_t)st.st_size;
+		total += S_ISDIR(st.st_mode) ? tsdb_dir_size(sub) : (uint64_t)st.st_size;
 	}
 	closedir(d);
 	return total;
@@ -522,7 +522,7 @@ int block_open(const char *dir, bool verify, struct block **out)
 		log_err(rc, "tsdb: block %s: tombstones", dir);
 		goto fail;
 	}
-	b->size_bytes = dir_size(dir);
+	b->size_bytes = tsdb_dir_size(dir);
 	*out = b;
 	return 0;
 fail:

@@ -98,6 +98,8 @@ struct block_series_src {
 int block_write(const char *parent, struct block_meta *meta,
 		const struct block_series_src *series, size_t n);
 
+/* Total size of the files under path. */
+uint64_t tsdb_dir_size(const char *path);
 /* Remove a directory tree (a block, a checkpoint). */
 int block_remove_dir(const char *path);
 

@@ -56,25 +56,50 @@ void xor_app_free(struct xor_app *a)
 	memset(a, 0, sizeof(*a));
 }
 
-/* Write the low nbits of v, most significant first (room ensured). */
-static void put_bits(struct xor_app *a, uint64_t v, int nbits)
+/*
+ * Bit writing with Prometheus's bstream semantics, which decide the exact
+ * bytes: free_bits counts the unused low bits of the last byte (0..8); a
+ * whole byte is written by filling those bits and appending a new byte with
+ * the rest, so byte writes keep free_bits unchanged and may leave a trailing
+ * byte with all 8 bits free.  Room is ensured by the caller.
+ */
+static void put_bit(struct xor_app *a, unsigned bit)
 {
-	while (nbits > 0) {
-		if (a->free_bits == 0) {
-			a->b[a->len++] = 0;
-			a->free_bits = 8;
-		}
-		int take = nbits < a->free_bits ? nbits : a->free_bits;
-		uint64_t chunk = (v >> (nbits - take)) & ((1u << take) - 1);
-		a->b[a->len - 1] |= (uint8_t)(chunk << (a->free_bits - take));
-		a->free_bits = (uint8_t)(a->free_bits - take);
-		nbits -= take;
+	if (a->free_bits == 0) {
+		a->b[a->len++] = 0;
+		a->free_bits = 8;
 	}
+	if (bit)
+		a->b[a->len - 1] |= (uint8_t)(1u << (a->free_bits - 1));
+	a->free_bits--;
 }
 
 static void put_byte(struct xor_app *a, uint8_t c)
 {
-	put_bits(a, c, 8);
+	if (a->free_bits == 0) {
+		a->b[a->len++] = 0;
+		a->free_bits = 8;
+	}
+	a->b[a->len - 1] |= (uint8_t)(c >> (8 - a->free_bits));
+	a->b[a->len++] = (uint8_t)((unsigned)c << a->free_bits);
+}
+
+/* Write the low nbits of v, most significant first. */
+static void put_bits(struct xor_app *a, uint64_t v, int nbits)
+{
+	if (nbits <= 0)
+		return;
+	v <<= 64 - nbits;
+	while (nbits >= 8) {
+		put_byte(a, (uint8_t)(v >> 56));
+		v <<= 8;
+		nbits -= 8;
+	}
+	while (nbits > 0) {
+		put_bit(a, (unsigned)(v >> 63));
+		v <<= 1;
+		nbits--;
+	}
 }
 
 static void put_xor(struct xor_app *a, double v)

@@ -47,7 +47,7 @@ struct xor_app {
 	uint8_t *b;      /* header + bit stream */
 	uint32_t len;    /* bytes in use */
 	uint32_t cap;
-	uint8_t free_bits; /* unused low bits of b[len-1] (0..7) */
+	uint8_t free_bits; /* unused low bits of b[len-1] (0..8) */
 	uint8_t leading, trailing;
 	uint16_t num;
 	int64_t t;

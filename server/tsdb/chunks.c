@@ -217,7 +217,8 @@ int chunks_reader_open(const char *dir, int verify, struct chunks_reader **out)
 	closedir(d);
 	if (rc)
 		goto out;
-	qsort(names, nn, sizeof(*names), cmp_name);
+	if (nn > 1)
+		qsort(names, nn, sizeof(*names), cmp_name);
 	r->files = calloc(nn + 1, sizeof(*r->files));
 	if (!r->files) {
 		rc = -ENOMEM;

@@ -9,6 +9,8 @@
  *   <path>/wal/                  see wal.h
  *   <path>/<ULID>/               blocks, see block.h
  *   <path>/<ULID>.tmp-for-creation  half-written block (removed at open)
+ *   <path>/chunks_spill/         closed head chunks (spill.h; a cache, emptied
+ *                                at open, ignored by Prometheus)
  */
 #include <dirent.h>
 #include <errno.h>
@@ -27,6 +29,7 @@
 #include "common/log.h"
 #include "server/tsdb/chunkenc.h"
 #include "server/tsdb/db.h"
+#include "server/tsdb/spill.h"
 
 void tsdb_options_default(struct tsdb_options *o)
 {
@@ -36,6 +39,39 @@ void tsdb_options_default(struct tsdb_options *o)
 	o->block_range_ms = TSDB_BLOCK_RANGE_MS;
 	o->background_compaction = true;
 	o->verify_chunks = true;
+}
+
+int tsdb_parse_size(const char *s, uint64_t *out)
+{
+	static const struct {
+		const char *unit;
+		int shift;
+	} units[] = { { "EB", 60 }, { "PB", 50 }, { "TB", 40 }, { "GB", 30 },
+		      { "MB", 20 }, { "KB", 10 }, { "B", 0 } };
+	char *end;
+	uint64_t total = 0;
+	if (!s || !*s)
+		return -EINVAL;
+	if (!strcmp(s, "0")) {
+		*out = 0;
+		return 0;
+	}
+	while (*s) {
+		errno = 0;
+		unsigned long long v = strtoull(s, &end, 10);
+		if (end == s || errno)
+			return -EINVAL;
+		size_t k = 0, nu = sizeof(units) / sizeof(units[0]);
+		for (; k < nu; k++)
+			if (!strncmp(end, units[k].unit, strlen(units[k].unit)))
+				break;
+		if (k == nu || (units[k].shift && v > (UINT64_MAX >> units[k].shift)))
+			return -EINVAL;
+		total += (uint64_t)v << units[k].shift;
+		s = end + strlen(units[k].unit);
+	}
+	*out = total;
+	return 0;
 }
 
 static double now_seconds(void)
@@ -102,7 +138,8 @@ static int blocks_swap(struct tsdb *db, struct block **old, size_t nold, struct 
 	if (add)
 		db->blocks[w++] = add;
 	db->nblocks = w;
-	qsort(db->blocks, db->nblocks, sizeof(*db->blocks), cmp_block);
+	if (db->nblocks > 1)
+		qsort(db->blocks, db->nblocks, sizeof(*db->blocks), cmp_block);
 	pthread_rwlock_unlock(&db->blocks_lock);
 	for (size_t k = 0; k < nold; k++) {
 		atomic_store(&old[k]->deletable, true);
@@ -189,7 +226,8 @@ static int load_blocks(struct tsdb *db)
 			}
 		}
 	}
-	qsort(db->blocks, db->nblocks, sizeof(*db->blocks), cmp_block);
+	if (db->nblocks > 1)
+		qsort(db->blocks, db->nblocks, sizeof(*db->blocks), cmp_block);
 	return rc;
 }
 
@@ -320,6 +358,25 @@ static int replay_dir(struct tsdb *db, struct replay *r, const char *dir, int fi
 	return rc;
 }
 
+/* Remove checkpoint.N.tmp directories an interrupted checkpoint left. */
+static void remove_checkpoint_tmps(struct tsdb *db)
+{
+	DIR *d = opendir(db->wal_dir);
+	struct dirent *e;
+	while (d && (e = readdir(d))) {
+		size_t len = strlen(e->d_name);
+		if (strncmp(e->d_name, "checkpoint.", 11) || len < 4 ||
+		    strcmp(e->d_name + len - 4, ".tmp"))
+			continue;
+		char path[4600];
+		snprintf(path, sizeof(path), "%s/%s", db->wal_dir, e->d_name);
+		log_info("Removing leftover temporary checkpoint\tdir=%s", path);
+		block_remove_dir(path);
+	}
+	if (d)
+		closedir(d);
+}
+
 static int replay_wal(struct tsdb *db)
 {
 	struct replay r = { .db = db };
@@ -406,6 +463,12 @@ int tsdb_open(const struct tsdb_options *o, struct tsdb **out)
 	if ((rc = head_new(&db->head)))
 		goto fail;
 	db->head->chunk_range = db->opts.block_range_ms;
+	if (!o->read_only) {
+		char spill[4400];
+		snprintf(spill, sizeof(spill), "%s/chunks_spill", db->dir);
+		if (head_enable_spill(db->head, spill))
+			log_warn("tsdb: no spill files; closed head chunks stay in memory");
+	}
 	if ((rc = load_blocks(db)))
 		goto fail;
 	if (db->nblocks)
@@ -413,6 +476,8 @@ int tsdb_open(const struct tsdb_options *o, struct tsdb **out)
 	for (size_t i = 0; i < db->nblocks; i++)
 		if (db->blocks[i]->meta.maxt > atomic_load(&db->head->min_valid))
 			atomic_store(&db->head->min_valid, db->blocks[i]->meta.maxt);
+	if (!o->read_only)
+		remove_checkpoint_tmps(db);
 	if ((rc = replay_wal(db)))
 		goto fail;
 	if (!o->read_only) {
@@ -855,7 +920,8 @@ static int rewrite_series(const struct merge_in *in, size_t n, int64_t mint, int
 			goto out;
 		}
 	}
-	qsort(p, k, sizeof(*p), cmp_pair);
+	if (k > 1)
+		qsort(p, k, sizeof(*p), cmp_pair);
 	size_t m = 0;
 	for (size_t i = 0; i < k; i++) {
 		if (m && ts[m - 1] == p[i].t)
@@ -996,7 +1062,8 @@ static int compact_blocks(struct tsdb *db, struct block **bs, size_t n)
 	}
 	if (rc)
 		goto out;
-	qsort(cs, ncs, sizeof(*cs), cmp_cseries);
+	if (ncs > 1)
+		qsort(cs, ncs, sizeof(*cs), cmp_cseries);
 
 	out = calloc(ncs + 1, sizeof(*out));
 	owned = calloc(ncs + 1, sizeof(*owned));
@@ -1403,10 +1470,10 @@ static int apply_retention(struct tsdb *db)
 			}
 	}
 	if (db->opts.retention_bytes > 0) {
-		uint64_t total = 0, b1 = 0, b2 = 0, b3 = 0;
-		if (db->wal)
-			wal_stats(db->wal, &b1, &b2, &b3);
-		total = b1;
+		/* as Prometheus: the WAL counts against the limit, then blocks newest first */
+		uint64_t total = tsdb_dir_size(db->wal_dir);
+		if (db->head->spill)
+			total += spill_bytes(db->head->spill);
 		for (size_t i = n; i-- > 0;) {
 			total += bs[i]->size_bytes;
 			if (total > db->opts.retention_bytes) {
@@ -1663,7 +1730,7 @@ void tsdb_add_metrics(struct tsdb *db, struct expo_set *set)
 	gauge(set, "prometheus_tsdb_data_replay_duration_seconds",
 	      "Time taken to replay the data on disk.", db->wal_replay_seconds);
 
-	uint64_t bytes = 0, blocks_bytes = 0, nblocks = 0;
+	uint64_t blocks_bytes = 0, nblocks = 0;
 	int64_t lowest = 0;
 	pthread_rwlock_rdlock(&db->blocks_lock);
 	nblocks = db->nblocks;
@@ -1687,17 +1754,15 @@ void tsdb_add_metrics(struct tsdb *db, struct expo_set *set)
 	      "Max number of bytes to be retained in the tsdb blocks, configured 0 means disabled",
 	      (double)db->opts.retention_bytes);
 	if (db->wal) {
-		uint64_t recs, fsyncs;
-		wal_stats(db->wal, &bytes, &recs, &fsyncs);
-		counter(set, "prometheus_tsdb_wal_fsync_duration_seconds_count",
-			"Number of WAL fsyncs.", (double)fsyncs);
 		gauge(set, "prometheus_tsdb_wal_segment_current",
 		      "WAL segment index that TSDB is currently writing to.",
 		      (double)wal_current_segment(db->wal));
 	}
+	gauge(set, "prometheus_tsdb_head_chunks_storage_size_bytes",
+	      "Size of the chunks_head directory.",
+	      db->head->spill ? (double)spill_bytes(db->head->spill) : 0);
 	size_t nstr = 0, strbytes = 0;
 	strpool_stats(h->pool, &nstr, &strbytes);
 	gauge(set, "prometheus_tsdb_symbol_table_size_bytes",
 	      "Size of symbol table in memory for loaded blocks", (double)strbytes);
-	(void)bytes;
 }

@@ -8,6 +8,8 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -163,6 +165,33 @@ void tbuf_put_uvstr(struct tbuf *b, const char *s, size_t n)
 {
 	tbuf_put_uvarint(b, n);
 	tbuf_put(b, s, n);
+}
+
+void tbuf_puts(struct tbuf *b, const char *s)
+{
+	tbuf_put(b, s, strlen(s));
+}
+
+void tbuf_printf(struct tbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0 || tbuf_reserve(b, (size_t)n + 1))
+		return;
+	va_start(ap, fmt);
+	vsnprintf((char *)b->data + b->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
+}
+
+const char *tbuf_cstr(struct tbuf *b)
+{
+	if (tbuf_reserve(b, 1))
+		return "";
+	b->data[b->len] = '\0';
+	return (const char *)b->data;
 }
 
 void tbuf_pad(struct tbuf *b, size_t align)

@@ -43,6 +43,12 @@ void tbuf_put_uvarint(struct tbuf *b, uint64_t v);
 void tbuf_put_varint(struct tbuf *b, int64_t v);
 /* A string as <uvarint len><bytes>. */
 void tbuf_put_uvstr(struct tbuf *b, const char *s, size_t n);
+/* Append a C string (no NUL). */
+void tbuf_puts(struct tbuf *b, const char *s);
+/* Append printf-style text (no NUL). */
+void tbuf_printf(struct tbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The content as a NUL-terminated string (the NUL is not counted in len). */
+const char *tbuf_cstr(struct tbuf *b);
 /* Append zero bytes until len is a multiple of align. */
 void tbuf_pad(struct tbuf *b, size_t align);
 

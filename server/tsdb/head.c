@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "server/tsdb/spill.h"
 
 /* ---- postings map: open addressing on (name, value) ---- */
 
@@ -175,10 +176,25 @@ int head_new(struct head **out)
 	return 0;
 }
 
+/* Free or release one closed chunk. */
+static void chunk_drop(struct head *h, struct head_chunk *c)
+{
+	if (c->b)
+		free(c->b);
+	else if (h->spill)
+		spill_release(h->spill, c->file);
+	c->b = NULL;
+}
+
+int head_enable_spill(struct head *h, const char *dir)
+{
+	return spill_open(dir, &h->spill);
+}
+
 static void series_free(struct head *h, struct head_series *s)
 {
 	for (uint32_t i = 0; i < s->nchunks; i++)
-		free(s->chunks[i].b);
+		chunk_drop(h, &s->chunks[i]);
 	free(s->chunks);
 	xor_app_free(&s->app);
 	for (size_t i = 0; i < s->nlabels; i++) {
@@ -216,6 +232,7 @@ void head_free(struct head *h)
 	pthread_rwlock_destroy(&h->postings_lock);
 	pthread_mutex_destroy(&h->stones_mu);
 	free(h->stones);
+	spill_close(h->spill);
 	free(h);
 }
 
@@ -434,18 +451,22 @@ static int close_chunk(struct head *h, struct head_series *s)
 		return 0;
 	if (s->nchunks == s->cap) {
 		uint32_t cap = s->cap ? s->cap * 2 : 4;
-		struct tsdb_chunk *c = realloc(s->chunks, cap * sizeof(*c));
+		struct head_chunk *c = realloc(s->chunks, cap * sizeof(*c));
 		if (!c)
 			return -ENOMEM;
 		s->chunks = c;
 		s->cap = cap;
 	}
-	uint8_t *b = realloc(s->app.b, s->app.len);
-	if (!b)
-		b = s->app.b;
-	s->chunks[s->nchunks++] = (struct tsdb_chunk){ s->app_mint, s->app.t, b, s->app.len };
+	struct head_chunk *c = &s->chunks[s->nchunks++];
+	*c = (struct head_chunk){ .mint = s->app_mint, .maxt = s->app.t, .len = s->app.len };
+	if (h->spill && spill_write(h->spill, s->app.b, s->app.len, &c->file, &c->off) == 0) {
+		free(s->app.b);
+	} else {
+		c->b = realloc(s->app.b, s->app.len);
+		if (!c->b)
+			c->b = s->app.b;
+	}
 	s->app.b = NULL;
-	(void)h;
 	return 0;
 }
 
@@ -466,7 +487,7 @@ static int cut_chunk(struct head *h, struct head_series *s, int64_t t)
 
 static int64_t chunk_end_time(int64_t start, int64_t cur, int64_t max)
 {
-	int64_t n = (max - start) / ((cur - start) + 1);
+	int64_t n = (max - start) / ((cur - start + 1) * 4);
 	if (n <= 1)
 		return max;
 	return start + (max - start) / n;
@@ -579,7 +600,8 @@ static int collect(struct head *h, const char *want, char ***out, size_t *n)
 		tsdb_strings_free(v, len);
 		return rc;
 	}
-	qsort(v, len, sizeof(*v), cmp_str);
+	if (len > 1)
+		qsort(v, len, sizeof(*v), cmp_str);
 	size_t w = 0;
 	for (size_t i = 0; i < len; i++) {
 		if (w && strcmp(v[w - 1], v[i]) == 0) {
@@ -632,7 +654,8 @@ int head_all_refs(struct head *h, uint64_t **refs, size_t *n)
 				v[len++] = s->ref;
 		pthread_mutex_unlock(&st->mu);
 	}
-	qsort(v, len, sizeof(*v), cmp_u64);
+	if (len > 1)
+		qsort(v, len, sizeof(*v), cmp_u64);
 	*refs = v;
 	*n = len;
 	return 0;
@@ -697,23 +720,26 @@ int head_series_copy(struct head *h, uint64_t ref, int64_t mint, int64_t maxt,
 		goto out;
 	}
 	for (uint32_t i = 0; i <= s->nchunks; i++) {
-		struct tsdb_chunk c;
+		struct head_chunk c;
 		if (i < s->nchunks)
 			c = s->chunks[i];
 		else if (s->app.b && s->app.num)
-			c = (struct tsdb_chunk){ s->app_mint, s->app.t, s->app.b, s->app.len };
+			c = (struct head_chunk){ .mint = s->app_mint, .maxt = s->app.t,
+						 .b = s->app.b, .len = s->app.len };
 		else
 			break;
 		if (c.maxt < mint || c.mint > maxt)
 			continue;
-		cs[n] = c;
-		cs[n].b = malloc(c.len);
+		cs[n] = (struct tsdb_chunk){ c.mint, c.maxt, malloc(c.len ? c.len : 1), c.len };
 		if (!cs[n].b) {
 			rc = -ENOMEM;
 			goto out;
 		}
-		memcpy(cs[n].b, c.b, c.len);
 		n++;
+		if (c.b)
+			memcpy(cs[n - 1].b, c.b, c.len);
+		else if ((rc = spill_read(h->spill, c.file, c.off, cs[n - 1].b, c.len)))
+			goto out;
 	}
 out:
 	pthread_mutex_unlock(&s->mu);
@@ -734,7 +760,7 @@ static bool truncate_series(struct head *h, struct head_series *s, int64_t mint)
 {
 	uint32_t drop = 0;
 	while (drop < s->nchunks && s->chunks[drop].maxt < mint) {
-		free(s->chunks[drop].b);
+		chunk_drop(h, &s->chunks[drop]);
 		drop++;
 	}
 	if (drop) {
@@ -751,8 +777,72 @@ static bool truncate_series(struct head *h, struct head_series *s, int64_t mint)
 	return s->nchunks == 0 && !s->app.b;
 }
 
+static int cmp_ref(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+static bool ref_in(const uint64_t *v, size_t n, uint64_t ref)
+{
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (v[mid] < ref)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && v[lo] == ref;
+}
+
+/*
+ * Remove the refs in gone (sorted) from every postings list in one pass and
+ * rebuild the table without the emptied entries.  Called with the postings
+ * write lock held, before the removed series (and their strings) are freed.
+ */
+static void postings_remove(struct postings_map *m, const uint64_t *gone, size_t ngone)
+{
+	size_t live = 0;
+	for (size_t i = 0; i < m->cap; i++) {
+		struct postings_entry *e = &m->slots[i];
+		if (!e->name)
+			continue;
+		uint32_t w = 0;
+		for (uint32_t k = 0; k < e->n; k++)
+			if (!ref_in(gone, ngone, e->refs[k]))
+				e->refs[w++] = e->refs[k];
+		e->n = w;
+		if (w)
+			live++;
+	}
+	struct postings_entry *slots = calloc(m->cap, sizeof(*slots));
+	if (!slots) {
+		/* keep the table; empty entries are harmless until the next pass */
+		return;
+	}
+	for (size_t i = 0; i < m->cap; i++) {
+		struct postings_entry *e = &m->slots[i];
+		if (!e->name)
+			continue;
+		if (!e->n) {
+			free(e->refs);
+			continue;
+		}
+		size_t j = e->hash & (m->cap - 1);
+		while (slots[j].name)
+			j = (j + 1) & (m->cap - 1);
+		slots[j] = *e;
+	}
+	free(m->slots);
+	m->slots = slots;
+	m->n = live;
+}
+
 int head_truncate(struct head *h, int64_t mint)
 {
+	struct head_series **gone = NULL;
+	size_t ngone = 0, gcap = 0;
 	atomic_max64(&h->min_valid, mint);
 	int64_t new_mint = INT64_MAX;
 	for (int i = 0; i < HEAD_STRIPES; i++) {
@@ -774,7 +864,17 @@ int head_truncate(struct head *h, int64_t mint)
 					pp = &s->hnext;
 					continue;
 				}
-				/* unlink from the ref table, then postings, then free */
+				if (ngone == gcap) {
+					size_t c = gcap ? gcap * 2 : 1024;
+					struct head_series **g = realloc(gone, c * sizeof(*g));
+					if (!g) {
+						pp = &s->hnext; /* keep it; collected next time */
+						continue;
+					}
+					gone = g;
+					gcap = c;
+				}
+				/* unlink from both tables; postings and memory go below */
 				struct head_stripe *rs = &h->refs[s->ref & (HEAD_STRIPES - 1)];
 				pthread_mutex_lock(&rs->mu);
 				struct head_series **rp =
@@ -785,19 +885,35 @@ int head_truncate(struct head *h, int64_t mint)
 					*rp = s->rnext;
 				rs->n--;
 				pthread_mutex_unlock(&rs->mu);
-				pthread_rwlock_wrlock(&h->postings_lock);
-				for (size_t k = 0; k < s->nlabels; k++)
-					pm_del(h->postings, s->labels[k].name, s->labels[k].value, s->ref);
-				pthread_rwlock_unlock(&h->postings_lock);
 				*pp = s->hnext;
 				st->n--;
-				series_free(h, s);
-				atomic_fetch_sub(&h->nseries, 1);
-				atomic_fetch_add(&h->stats.series_removed, 1);
+				gone[ngone++] = s;
 			}
 		}
 		pthread_mutex_unlock(&st->mu);
 	}
+	if (ngone) {
+		uint64_t *refs = malloc(ngone * sizeof(*refs));
+		pthread_rwlock_wrlock(&h->postings_lock);
+		if (refs) {
+			for (size_t k = 0; k < ngone; k++)
+				refs[k] = gone[k]->ref;
+			qsort(refs, ngone, sizeof(*refs), cmp_ref);
+			postings_remove(h->postings, refs, ngone);
+		} else {
+			for (size_t k = 0; k < ngone; k++)
+				for (size_t l = 0; l < gone[k]->nlabels; l++)
+					pm_del(h->postings, gone[k]->labels[l].name,
+					       gone[k]->labels[l].value, gone[k]->ref);
+		}
+		pthread_rwlock_unlock(&h->postings_lock);
+		free(refs);
+		for (size_t k = 0; k < ngone; k++)
+			series_free(h, gone[k]);
+		atomic_fetch_sub(&h->nseries, ngone);
+		atomic_fetch_add(&h->stats.series_removed, ngone);
+	}
+	free(gone);
 	if (new_mint == INT64_MAX) {
 		atomic_store(&h->mint, INT64_MAX);
 		atomic_store(&h->maxt, INT64_MIN);

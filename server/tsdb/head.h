@@ -24,7 +24,9 @@
  *   - each series has its own mutex for its chunks and append state;
  *   - postings (name=value -> sorted refs) behind one rwlock;
  *   - lock order: hash stripe, ref stripe, series, postings.
- * The head owns series, chunks and strings.  Callers never keep a series
+ * The head owns series, chunks and strings; with head_enable_spill() the
+ * closed chunks live in spill files and only the open chunk stays in
+ * memory.  Callers never keep a series
  * pointer except an appender between head_get_or_create() and
  * head_release(): the pending count it holds keeps garbage collection away.
  * Readers take copies (head_series_copy()).
@@ -52,6 +54,18 @@ struct tsdb_chunk {
 	uint32_t len;
 };
 
+/*
+ * A closed head chunk: in memory (b != NULL) or in the spill files
+ * (b == NULL, at file/off), see spill.h.
+ */
+struct head_chunk {
+	int64_t mint, maxt;
+	uint8_t *b;
+	uint64_t off;
+	uint32_t len;
+	uint32_t file;
+};
+
 struct head_series {
 	uint64_t ref;
 	uint64_t hash;
@@ -64,7 +78,7 @@ struct head_series {
 	int64_t next_at;
 	int64_t maxt;            /* newest sample, INT64_MIN when none */
 	double lastv;
-	struct tsdb_chunk *chunks; /* closed chunks, oldest first */
+	struct head_chunk *chunks; /* closed chunks, oldest first */
 	uint32_t nchunks, cap;
 	uint16_t nlabels;
 	struct tsdb_label labels[];
@@ -77,6 +91,7 @@ struct head_stripe {
 };
 
 struct postings_map;
+struct spill;
 
 struct head_stats {
 	_Atomic uint64_t samples_appended;
@@ -101,6 +116,7 @@ struct head {
 	atomic_uint_fast64_t nseries;
 	atomic_uint_fast64_t nchunks;
 	int64_t chunk_range;
+	struct spill *spill;             /* NULL: closed chunks stay in memory */
 	struct head_stats stats;
 	pthread_mutex_t stones_mu;       /* deletion tombstones */
 	struct { uint64_t ref; int64_t mint, maxt; } *stones;
@@ -110,6 +126,8 @@ struct head {
 /* Create an empty head; 0 or -ENOMEM. */
 int head_new(struct head **out);
 void head_free(struct head *h);
+/* Keep closed chunks in spill files under dir (see spill.h). */
+int head_enable_spill(struct head *h, const char *dir);
 
 /*
  * Find or create the series of sorted label set ls; *created tells which.

@@ -100,19 +100,22 @@ int index_write(const char *path, const struct index_series_in *series, size_t n
 
 	for (size_t i = 0; i < n; i++)
 		total_labels += series[i].nlabels;
-	syms = malloc((2 * total_labels + 1) * sizeof(*syms));
+	syms = malloc((2 * total_labels + 2) * sizeof(*syms));
 	pvs = malloc((total_labels + 1) * sizeof(*pvs));
 	ids = malloc((n + 1) * sizeof(*ids));
 	if (!syms || !pvs || !ids) {
 		rc = -ENOMEM;
 		goto out;
 	}
+	/* "" is always a symbol, as in Prometheus (the all-postings key) */
+	syms[nsyms++] = "";
 	for (size_t i = 0; i < n; i++)
 		for (size_t k = 0; k < series[i].nlabels; k++) {
 			syms[nsyms++] = series[i].labels[k].name;
 			syms[nsyms++] = series[i].labels[k].value;
 		}
-	qsort(syms, nsyms, sizeof(*syms), cmp_strp);
+	if (nsyms > 1)
+		qsort(syms, nsyms, sizeof(*syms), cmp_strp);
 	size_t w = 0;
 	for (size_t i = 0; i < nsyms; i++)
 		if (w == 0 || strcmp(syms[w - 1], syms[i]))
@@ -167,7 +170,8 @@ int index_write(const char *path, const struct index_series_in *series, size_t n
 		tbuf_put(&out, c.data, c.len);
 		tbuf_put_be32(&out, tsdb_crc32c(0, c.data, c.len));
 	}
-	qsort(pvs, npv, sizeof(*pvs), cmp_pv);
+	if (npv > 1)
+		qsort(pvs, npv, sizeof(*pvs), cmp_pv);
 
 	/* label indices: one per name, values sorted by symbol ref = sorted */
 	toc[2] = out.len;

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/buf.h"
+#include "server/tsdb/encoding.h"
 
 void labels_sort(struct tsdb_label *ls, size_t n)
 {
@@ -81,42 +81,42 @@ const char *labels_get(const struct tsdb_label *ls, size_t n, const char *name)
 	return NULL;
 }
 
-void labels_quote(struct buf *out, const char *s)
+void labels_quote(struct tbuf *out, const char *s)
 {
-	buf_putc(out, '"');
+	tbuf_put_byte(out, '"');
 	for (; *s; s++) {
 		unsigned char c = (unsigned char)*s;
 		switch (c) {
-		case '"': buf_puts(out, "\\\""); break;
-		case '\\': buf_puts(out, "\\\\"); break;
-		case '\a': buf_puts(out, "\\a"); break;
-		case '\b': buf_puts(out, "\\b"); break;
-		case '\f': buf_puts(out, "\\f"); break;
-		case '\n': buf_puts(out, "\\n"); break;
-		case '\r': buf_puts(out, "\\r"); break;
-		case '\t': buf_puts(out, "\\t"); break;
-		case '\v': buf_puts(out, "\\v"); break;
+		case '"': tbuf_puts(out, "\\\""); break;
+		case '\\': tbuf_puts(out, "\\\\"); break;
+		case '\a': tbuf_puts(out, "\\a"); break;
+		case '\b': tbuf_puts(out, "\\b"); break;
+		case '\f': tbuf_puts(out, "\\f"); break;
+		case '\n': tbuf_puts(out, "\\n"); break;
+		case '\r': tbuf_puts(out, "\\r"); break;
+		case '\t': tbuf_puts(out, "\\t"); break;
+		case '\v': tbuf_puts(out, "\\v"); break;
 		default:
 			if (c < 0x20 || c == 0x7f)
-				buf_printf(out, "\\x%02x", c);
+				tbuf_printf(out, "\\x%02x", c);
 			else
-				buf_putc(out, (char)c);
+				tbuf_put_byte(out, c);
 		}
 	}
-	buf_putc(out, '"');
+	tbuf_put_byte(out, '"');
 }
 
-void labels_format(struct buf *out, const struct tsdb_label *ls, size_t n)
+void labels_format(struct tbuf *out, const struct tsdb_label *ls, size_t n)
 {
-	buf_putc(out, '{');
+	tbuf_put_byte(out, '{');
 	for (size_t i = 0; i < n; i++) {
 		if (i)
-			buf_puts(out, ", ");
-		buf_puts(out, ls[i].name);
-		buf_putc(out, '=');
+			tbuf_puts(out, ", ");
+		tbuf_puts(out, ls[i].name);
+		tbuf_put_byte(out, '=');
 		labels_quote(out, ls[i].value);
 	}
-	buf_putc(out, '}');
+	tbuf_put_byte(out, '}');
 }
 
 static bool name_char(char c, bool first)

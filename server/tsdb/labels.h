@@ -17,7 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct buf;
+struct tbuf;
 
 struct tsdb_label {
 	const char *name;
@@ -40,9 +40,9 @@ const char *labels_get(const struct tsdb_label *ls, size_t n, const char *name);
  * Append ls as Prometheus's Labels.String() prints it:
  * {__name__="up", job="x"} with values quoted as Go's strconv.Quote.
  */
-void labels_format(struct buf *out, const struct tsdb_label *ls, size_t n);
+void labels_format(struct tbuf *out, const struct tsdb_label *ls, size_t n);
 /* Append s quoted as Go's strconv.Quote (valid UTF-8 passes through). */
-void labels_quote(struct buf *out, const char *s);
+void labels_quote(struct tbuf *out, const char *s);
 
 /*
  * Parse a series in text form, name{l="v",...} or {l="v",...}, in place:

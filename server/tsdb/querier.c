@@ -230,14 +230,16 @@ static int ids_append(struct idset *dst, size_t *cap, const uint64_t *src, size_
 		dst->v = p;
 		*cap = c;
 	}
-	memcpy(dst->v + dst->n, src, n * sizeof(*src));
+	if (n)
+		memcpy(dst->v + dst->n, src, n * sizeof(*src));
 	dst->n += n;
 	return 0;
 }
 
 static void ids_normalize(struct idset *s)
 {
-	qsort(s->v, s->n, sizeof(*s->v), cmp_u64);
+	if (s->n > 1)
+		qsort(s->v, s->n, sizeof(*s->v), cmp_u64);
 	size_t w = 0;
 	for (size_t i = 0; i < s->n; i++)
 		if (w == 0 || s->v[w - 1] != s->v[i])
@@ -286,11 +288,23 @@ static int src_select(const struct source *s, const struct tsdb_matcher *ms, siz
 		      struct idset *out)
 {
 	struct idset res = { 0 };
-	int rc = src_all(s, &res.v, &res.n);
+	int rc;
+	/* start from the postings of an equality matcher when there is one,
+	 * not from every series */
+	size_t first = nm;
+	for (size_t i = 0; i < nm && first == nm; i++)
+		if (ms[i].type == TSDB_MATCH_EQ && ms[i].value[0])
+			first = i;
+	if (first < nm)
+		rc = src_postings(s, ms[first].name, ms[first].value, &res.v, &res.n);
+	else
+		rc = src_all(s, &res.v, &res.n);
 	if (rc)
 		return rc;
 	for (size_t i = 0; i < nm && res.n; i++) {
 		const struct tsdb_matcher *m = &ms[i];
+		if (i == first)
+			continue;
 		struct idset u = { 0 };
 		size_t ucap = 0;
 		bool empty_ok = tsdb_matcher_matches(m, "");
@@ -374,9 +388,13 @@ int tsdb_querier_new(struct tsdb *db, int64_t mint, int64_t maxt, struct tsdb_qu
 			continue;
 		q->src[q->nsrc++].b = b;
 	}
-	q->src[q->nsrc].h = db->head;
-	q->src[q->nsrc].b = NULL;
-	q->nsrc++;
+	/* the head, unless it holds nothing in range */
+	int64_t hmin = atomic_load(&db->head->mint), hmax = atomic_load(&db->head->maxt);
+	if (hmin <= maxt && hmax >= mint) {
+		q->src[q->nsrc].h = db->head;
+		q->src[q->nsrc].b = NULL;
+		q->nsrc++;
+	}
 	*out = q;
 	return 0;
 }
@@ -489,10 +507,12 @@ static int load_series(struct tsdb_querier *q, const struct source *src, uint64_
 			size_t len;
 			if (want_chunks) {
 				rc = chunks_reader_get(src->b->chunks, cm[i].ref, &enc, &data, &len);
-				if (rc || enc != CHUNKENC_XOR) {
+				if (rc) {
 					free(cm);
-					return rc ? rc : -ENOTSUP;
+					return rc;
 				}
+				if (enc != CHUNKENC_XOR)
+					continue; /* native histograms: not supported yet */
 				c->b = (uint8_t *)data;
 				c->len = (uint32_t)len;
 			}
@@ -541,7 +561,8 @@ static int cmp_qchunk(const void *a, const void *b)
 /* Merge series with equal labels (adjacent after sorting). */
 static int merge_equal(struct tsdb_series_set *set)
 {
-	qsort(set->s, set->n, sizeof(*set->s), cmp_qseries);
+	if (set->n > 1)
+		qsort(set->s, set->n, sizeof(*set->s), cmp_qseries);
 	size_t w = 0;
 	for (size_t i = 0; i < set->n; i++) {
 		struct qseries *cur = &set->s[i];
@@ -551,7 +572,8 @@ static int merge_equal(struct tsdb_series_set *set)
 						   (dst->nchunks + cur->nchunks + 1) * sizeof(*p));
 			if (!p)
 				return -ENOMEM;
-			memcpy(p + dst->nchunks, cur->chunks, cur->nchunks * sizeof(*p));
+			if (cur->nchunks)
+				memcpy(p + dst->nchunks, cur->chunks, cur->nchunks * sizeof(*p));
 			dst->chunks = p;
 			dst->nchunks += cur->nchunks;
 			free(cur->chunks);
@@ -562,7 +584,8 @@ static int merge_equal(struct tsdb_series_set *set)
 	}
 	set->n = w;
 	for (size_t i = 0; i < set->n; i++)
-		qsort(set->s[i].chunks, set->s[i].nchunks, sizeof(struct qchunk), cmp_qchunk);
+		if (set->s[i].nchunks > 1)
+			qsort(set->s[i].chunks, set->s[i].nchunks, sizeof(struct qchunk), cmp_qchunk);
 	return 0;
 }
 
@@ -626,7 +649,8 @@ static int cmp_strp(const void *a, const void *b)
 /* Sort and deduplicate a malloc'd string array in place. */
 static void strs_uniq(char **v, size_t *n)
 {
-	qsort(v, *n, sizeof(*v), cmp_strp);
+	if (*n > 1)
+		qsort(v, *n, sizeof(*v), cmp_strp);
 	size_t w = 0;
 	for (size_t i = 0; i < *n; i++) {
 		if (w && strcmp(v[w - 1], v[i]) == 0) {
@@ -772,7 +796,8 @@ static int materialize(struct tsdb_iter *it)
 			return rc;
 	}
 	/* stable order for equal timestamps: mergesort semantics via index */
-	qsort(it->buf, total, sizeof(*it->buf), cmp_sample);
+	if (total > 1)
+		qsort(it->buf, total, sizeof(*it->buf), cmp_sample);
 	size_t w = 0;
 	for (size_t i = 0; i < total; i++)
 		if (w == 0 || it->buf[w - 1].t != it->buf[i].t)

@@ -41,6 +41,11 @@ struct tsdb_options {
 };
 
 void tsdb_options_default(struct tsdb_options *o);
+/*
+ * Parse a --storage.tsdb.retention.size value as Prometheus does (base-2
+ * units B, KB, MB, GB, TB, PB, EB: "512MB" = 512 MiB).  0 or -EINVAL.
+ */
+int tsdb_parse_size(const char *s, uint64_t *out);
 
 /*
  * Open (creating) the data directory: load blocks (a block that fails to

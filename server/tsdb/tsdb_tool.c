@@ -149,11 +149,11 @@ static int cmd_dump(struct args *a)
 	for (size_t i = 0; i < tsdb_series_set_len(set) && !rc; i++) {
 		size_t nl;
 		const struct tsdb_label *ls = tsdb_series_labels(set, i, &nl);
-		struct buf lb = BUF_INIT;
+		struct tbuf lb = { 0 };
 		labels_format(&lb, ls, nl);
 		struct tsdb_iter *it;
 		if ((rc = tsdb_series_iter(set, i, &it))) {
-			buf_free(&lb);
+			tbuf_free(&lb);
 			break;
 		}
 		int64_t t;
@@ -162,7 +162,7 @@ static int cmd_dump(struct args *a)
 		while ((r = tsdb_iter_next(it, &t, &v)) == 1) {
 			char num[EXPO_DOUBLE_MAX];
 			expo_format_double(num, v, 'g');
-			buf_append(&out, lb.data, lb.len);
+			buf_append(&out, tbuf_cstr(&lb), lb.len);
 			buf_printf(&out, " %s %" PRId64 "\n", num, t);
 			if (out.len > (1 << 16)) {
 				fwrite(out.data, 1, out.len, stdout);
@@ -172,7 +172,7 @@ static int cmd_dump(struct args *a)
 		if (r < 0)
 			rc = r;
 		tsdb_iter_free(it);
-		buf_free(&lb);
+		tbuf_free(&lb);
 	}
 	fwrite(out.data ? out.data : "", 1, out.len, stdout);
 out:
@@ -229,7 +229,8 @@ static int cmd_append(struct args *a)
 			while (*rest == ' ')
 				rest++;
 			if (!strncmp(rest, "NaN", 3)) {
-				v = NAN;
+				uint64_t u = 0x7FF8000000000001ULL; /* Go's math.NaN() */
+				memcpy(&v, &u, 8);
 				end = rest + 3;
 			} else if (!strncmp(rest, "+Inf", 4)) {
 				v = INFINITY;

@@ -475,6 +475,7 @@ struct wal {
 	int seg;
 	int fd;
 	uint64_t size;  /* bytes in the active segment */
+	uint32_t segment_size;
 	struct tbuf out; /* fragments of one record */
 	uint64_t bytes, records, fsyncs;
 };
@@ -551,6 +552,7 @@ int wal_open(const char *dir, struct wal **out)
 	pthread_mutex_init(&w->mu, NULL);
 	snprintf(w->dir, sizeof(w->dir), "%s", dir);
 	w->fd = -1;
+	w->segment_size = WAL_SEGMENT_SIZE;
 	rc = open_segment(w, last + 1);
 	if (rc) {
 		pthread_mutex_destroy(&w->mu);
@@ -568,8 +570,11 @@ static int log_locked(struct wal *w, const uint8_t *rec, size_t n)
 	/* room left in this segment, counted as Prometheus does */
 	uint64_t left = WAL_PAGE_SIZE - page_off - WAL_HEADER_SIZE;
 	uint64_t done_pages = w->size / WAL_PAGE_SIZE;
-	uint64_t pages = WAL_SEGMENT_SIZE / WAL_PAGE_SIZE;
-	left += (uint64_t)(WAL_PAGE_SIZE - WAL_HEADER_SIZE) * (pages - done_pages - 1);
+	uint64_t pages = w->segment_size / WAL_PAGE_SIZE;
+	if (done_pages >= pages)
+		left = 0; /* the segment is exactly full */
+	else
+		left += (uint64_t)(WAL_PAGE_SIZE - WAL_HEADER_SIZE) * (pages - done_pages - 1);
 	if (n > left) {
 		int rc = close_segment(w);
 		if (rc)
@@ -648,6 +653,14 @@ int wal_cut_segment(struct wal *w, int *closed)
 	return rc;
 }
 
+void wal_set_segment_size(struct wal *w, uint32_t bytes)
+{
+	pthread_mutex_lock(&w->mu);
+	if (bytes >= 2 * WAL_PAGE_SIZE)
+		w->segment_size = bytes - bytes % WAL_PAGE_SIZE;
+	pthread_mutex_unlock(&w->mu);
+}
+
 int wal_current_segment(struct wal *w)
 {
 	pthread_mutex_lock(&w->mu);
@@ -680,11 +693,10 @@ void wal_close(struct wal *w)
 {
 	if (!w)
 		return;
-	if (w->fd >= 0) {
-		if (fsync(w->fd) == 0)
-			w->fsyncs++;
-		close(w->fd);
-	}
+	/* as Prometheus: zero-fill the last page, fsync, close */
+	int rc = close_segment(w);
+	if (rc)
+		log_err(rc, "wal: close segment %08d", w->seg);
 	tbuf_free(&w->out);
 	pthread_mutex_destroy(&w->mu);
 	free(w);

@@ -161,6 +161,8 @@ int wal_log(struct wal *w, const uint8_t *rec, size_t n);
  * *closed gets the index of the closed segment.
  */
 int wal_cut_segment(struct wal *w, int *closed);
+/* Change the segment size (a multiple of the page size; tests). */
+void wal_set_segment_size(struct wal *w, uint32_t bytes);
 /* Index of the segment being written. */
 int wal_current_segment(struct wal *w);
 /* The WAL directory. */
