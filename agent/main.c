@@ -22,6 +22,7 @@
 #include "common/flags.h"
 #include "common/httpd.h"
 #include "common/log.h"
+#include "common/sdnotify.h"
 #include "common/strutil.h"
 #include "version.h"
 
@@ -238,9 +239,15 @@ int main(int argc, char **argv)
 		log_info("Listening on\taddress=%s", opt.ctr.listen_address);
 	}
 
+	/* Type=notify: systemd learns we serve once both listeners are up */
+	sdnotify_ready();
+	sdnotify_watchdog_start(NULL, NULL);
+
 	int sig = 0;
 	sigwait(&stop, &sig);
 	log_info("Received signal, exiting\tsignal=%s", strsignal(sig));
+	sdnotify_stopping();
+	sdnotify_watchdog_stop();
 	httpd_stop(web);
 	if (cweb)
 		httpd_stop(cweb);
