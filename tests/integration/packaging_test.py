@@ -328,7 +328,17 @@ def agent_as_unit(debs, out):
     if os.geteuid() != 0 or not shutil.which("unshare") or not shutil.which("setpriv"):
         print("SKIP agent-as-unit: needs root, unshare and setpriv")
         return
-    root = os.path.join(out, "root")
+    # PrivateTmp= is emulated with a fresh /tmp, which would hide a build
+    # tree under /tmp: the packages are unpacked under /var/tmp instead
+    unpack = tempfile.mkdtemp(prefix="vigil-unit-", dir="/var/tmp")
+    os.chmod(unpack, 0o755)
+    try:
+        agent_as_unit_in(debs, out, os.path.join(unpack, "root"))
+    finally:
+        shutil.rmtree(unpack, ignore_errors=True)
+
+
+def agent_as_unit_in(debs, out, root):
     for deb in debs.values():
         run(["dpkg-deb", "-x", deb, root])
     os.chmod(out, 0o755)
