@@ -34,18 +34,17 @@
 #include <sys/stat.h>
 
 #include "collectors/collector.h"
+#include "collectors/devfilter.h"
 #include "collectors/hostpath.h"
 #include "common/log.h"
 #include "common/pfile.h"
-#include "common/strutil.h"
 
 #define DISK_DEFAULT_EXCLUDE "^(ram|loop|fd|(h|s|v|xv)d[a-z]|nvme\\d+n\\d+p)\\d+$"
-#define DISK_NAME_CACHE	     32
 #define DISK_NSTATS	     17
 
 static char *disk_exclude_flag, *disk_include_flag;
 static bool disk_exclude_seen;
-static struct vregex *disk_exclude_re, *disk_include_re;
+static struct devfilter disk_filter;
 static bool disk_udev_ok;
 
 static const struct flag_def disk_flags[] = {
@@ -158,17 +157,11 @@ struct disk_line {
 	uint64_t v[DISK_NSTATS];
 };
 
-struct disk_name_cache {
-	char name[DISK_NAME_CACHE];
-	bool ignored;
-};
-
 struct diskstats_state {
 	struct pfile *pf;
 	struct disk_line *lines;
 	size_t caplines;
-	struct disk_name_cache *names; /* filter verdict per line index */
-	size_t nnames;
+	struct line_verdicts ignored; /* filter verdict per line index */
 	struct buf udev;
 	const char *prop[U_NKEYS]; /* into udev, NULL when absent */
 };
@@ -177,9 +170,6 @@ static int diskstats_setup(char *errbuf, size_t errlen)
 {
 	const char *exclude = disk_exclude_flag ? disk_exclude_flag : DISK_DEFAULT_EXCLUDE;
 	const char *include = disk_include_flag ? disk_include_flag : "";
-	vregex_free(disk_exclude_re);
-	vregex_free(disk_include_re);
-	disk_exclude_re = disk_include_re = NULL;
 	if (*include) {
 		if (disk_exclude_seen && *exclude) {
 			snprintf(errbuf, errlen,
@@ -189,18 +179,14 @@ static int diskstats_setup(char *errbuf, size_t errlen)
 		}
 		exclude = "";
 	}
-	if (*exclude) {
-		disk_exclude_re = vregex_compile(exclude, false, errbuf, errlen);
-		if (!disk_exclude_re)
-			return -EINVAL;
-		log_info("Parsed flag --collector.diskstats.device-exclude\tflag=%s", exclude);
-	}
-	if (*include) {
-		disk_include_re = vregex_compile(include, false, errbuf, errlen);
-		if (!disk_include_re)
-			return -EINVAL;
-		log_info("Parsed Flag --collector.diskstats.device-include\tflag=%s", include);
-	}
+	static const struct devfilter_opts o = {
+		.include_flag = "collector.diskstats.device-include",
+		.exclude_flag = "collector.diskstats.device-exclude",
+		.log_parsed = true,
+	};
+	int rc = devfilter_setup(&disk_filter, include, exclude, &o, errbuf, errlen);
+	if (rc)
+		return rc;
 	struct stat sb;
 	disk_udev_ok = stat(host_roots.udev, &sb) == 0 && S_ISDIR(sb.st_mode);
 	if (!disk_udev_ok)
@@ -209,49 +195,24 @@ static int diskstats_setup(char *errbuf, size_t errlen)
 	return 0;
 }
 
-static bool disk_ignored(const char *name)
-{
-	return (disk_exclude_re && vregex_match(disk_exclude_re, name)) ||
-	       (disk_include_re && !vregex_match(disk_include_re, name));
-}
-
 /* The filter verdict for line l named name, cached while the line keeps its name. */
 static bool disk_ignored_cached(struct diskstats_state *st, size_t l, const char *name)
 {
-	if (l < st->nnames && strcmp(st->names[l].name, name) == 0)
-		return st->names[l].ignored;
-	bool ignored = disk_ignored(name);
-	if (strlen(name) >= DISK_NAME_CACHE)
-		return ignored;
-	if (l >= st->nnames) {
-		size_t n = l + 32;
-		st->names = xrealloc(st->names, n * sizeof(*st->names));
-		memset(st->names + st->nnames, 0, (n - st->nnames) * sizeof(*st->names));
-		st->nnames = n;
+	int ignored = line_verdict_get(&st->ignored, l, name);
+	if (ignored < 0) {
+		ignored = devfilter_ignored(&disk_filter, name);
+		line_verdict_put(&st->ignored, l, name, ignored);
 	}
-	strcpy(st->names[l].name, name);
-	st->names[l].ignored = ignored;
 	return ignored;
 }
 
-/* A decimal unsigned integer filling the whole word, at most max; 0 or -EINVAL. */
-static int disk_parse_uint(const char *s, uint64_t max, uint64_t *out)
+/*
+ * A decimal unsigned integer filling the whole word (an optional '+', as
+ * fmt.Sscanf's %d takes it), of bits bits; 0 or -EINVAL.
+ */
+static int disk_parse_uint(const char *s, int bits, uint64_t *out)
 {
-	uint64_t v = 0;
-	if (*s == '+')
-		s++;
-	if (!*s)
-		return -EINVAL;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9')
-			return -EINVAL;
-		unsigned d = (unsigned)(*s - '0');
-		if (v > (max - d) / 10)
-			return -EINVAL;
-		v = v * 10 + d;
-	}
-	*out = v;
-	return 0;
+	return parse_go_uint(s + (*s == '+'), 10, bits, out) ? -EINVAL : 0;
 }
 
 /* Parse line l into *d: 1 when it is a device line, 0 to skip it, -EINVAL when malformed. */
@@ -261,12 +222,12 @@ static int disk_parse_line(const struct pfile *pf, size_t l, struct disk_line *d
 	if (nw == 0)
 		return 0;
 	uint64_t v;
-	if (disk_parse_uint(pfile_word(pf, l, 0), UINT32_MAX, &v) < 0)
+	if (disk_parse_uint(pfile_word(pf, l, 0), 32, &v) < 0)
 		return -EINVAL;
 	d->major = (uint32_t)v;
 	if (nw < 2)
 		return 0;
-	if (disk_parse_uint(pfile_word(pf, l, 1), UINT32_MAX, &v) < 0)
+	if (disk_parse_uint(pfile_word(pf, l, 1), 32, &v) < 0)
 		return -EINVAL;
 	d->minor = (uint32_t)v;
 	if (nw < 3)
@@ -274,7 +235,7 @@ static int disk_parse_line(const struct pfile *pf, size_t l, struct disk_line *d
 	d->name = pfile_word(pf, l, 2);
 	d->nstats = 0;
 	for (size_t w = 3; w < nw && d->nstats < DISK_NSTATS; w++) {
-		if (disk_parse_uint(pfile_word(pf, l, w), UINT64_MAX, &d->v[d->nstats]) < 0)
+		if (disk_parse_uint(pfile_word(pf, l, w), 64, &d->v[d->nstats]) < 0)
 			return -EINVAL;
 		d->nstats++;
 	}
@@ -383,14 +344,14 @@ static void disk_emit(struct diskstats_state *st, const struct disk_line *d, str
 			 "ATA disk rotation rate in RPMs (0 for SSDs)."},
 		};
 		for (size_t i = 0; i < ARRAY_SIZE(ata); i++) {
-			const char *s = st->prop[ata[i].key], *end;
+			const char *s = st->prop[ata[i].key];
 			if (!s) {
 				log_debug("Udev attribute does not exist\tattribute=%s",
 					  disk_udev_keys[ata[i].key]);
 				continue;
 			}
-			double v = str2d(s, &end);
-			if (end == s || *end || *s == ' ' || *s == '\t') {
+			double v;
+			if (parse_go_float(s, strlen(s), &v)) {
 				log_error("Failed to parse ATA value\tdevice=%s attribute=%s "
 					  "value=%s",
 					  dev, disk_udev_keys[ata[i].key], s);
@@ -442,7 +403,7 @@ static void diskstats_cleanup(void *state)
 	struct diskstats_state *st = state;
 	pfile_close(st->pf);
 	free(st->lines);
-	free(st->names);
+	line_verdicts_free(&st->ignored);
 	buf_free(&st->udev);
 }
 

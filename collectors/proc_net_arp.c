@@ -22,14 +22,14 @@
 #include <string.h>
 
 #include "collectors/collector.h"
+#include "collectors/devfilter.h"
 #include "collectors/hostpath.h"
 #include "common/buf.h"
 #include "common/pfile.h"
-#include "common/strutil.h"
 
 static char *arp_include_flag, *arp_exclude_flag;
 static bool arp_netlink_flag;
-static struct vregex *arp_include, *arp_exclude;
+static struct devfilter arp_filter;
 
 static const struct flag_def arp_flags[] = {
 	{"collector.arp.device-include", FLAG_STRING, &arp_include_flag, NULL,
@@ -55,26 +55,11 @@ struct arp_state {
 
 static int arp_setup(char *errbuf, size_t errlen)
 {
-	vregex_free(arp_include);
-	vregex_free(arp_exclude);
-	arp_include = arp_exclude = NULL;
-	if (arp_include_flag && *arp_include_flag) {
-		arp_include = vregex_compile(arp_include_flag, false, errbuf, errlen);
-		if (!arp_include)
-			return -EINVAL;
-	}
-	if (arp_exclude_flag && *arp_exclude_flag) {
-		arp_exclude = vregex_compile(arp_exclude_flag, false, errbuf, errlen);
-		if (!arp_exclude)
-			return -EINVAL;
-	}
-	return 0;
-}
-
-static bool arp_ignored(const char *dev)
-{
-	return (arp_exclude && vregex_match(arp_exclude, dev)) ||
-	       (arp_include && !vregex_match(arp_include, dev));
+	static const struct devfilter_opts o = {
+		.include_flag = "collector.arp.device-include",
+		.exclude_flag = "collector.arp.device-exclude",
+	};
+	return devfilter_setup(&arp_filter, arp_include_flag, arp_exclude_flag, &o, errbuf, errlen);
 }
 
 static int arp_collect(void *state, struct expo_set *out)
@@ -117,7 +102,7 @@ static int arp_collect(void *state, struct expo_set *out)
 	struct expo_family *f =
 		expo_family(out, "node_arp_entries", "ARP entries by device", EXPO_GAUGE);
 	for (size_t i = 0; i < st->ndevs; i++)
-		if (!arp_ignored(st->devs[i].name))
+		if (!devfilter_ignored(&arp_filter, st->devs[i].name))
 			expo_addl(f, st->devs[i].count, "device", st->devs[i].name, NULL);
 	return 0;
 }

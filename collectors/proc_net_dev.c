@@ -41,15 +41,15 @@
 #include <unistd.h>
 
 #include "collectors/collector.h"
+#include "collectors/devfilter.h"
 #include "collectors/hostpath.h"
 #include "common/buf.h"
 #include "common/log.h"
 #include "common/pfile.h"
-#include "common/strutil.h"
 
 static char *netdev_include_flag, *netdev_exclude_flag;
 static bool netdev_address_info, netdev_detailed, netdev_netlink, netdev_label_ifalias;
-static struct vregex *netdev_include, *netdev_exclude;
+static struct devfilter netdev_filter;
 
 static const struct flag_def netdev_flags[] = {
 	{"collector.netdev.device-include", FLAG_STRING, &netdev_include_flag, NULL,
@@ -191,7 +191,7 @@ static const struct netdev_stat netdev_proc_detailed[] = {
 
 struct netdev_dev {
 	char name[64];
-	char ifalias[129]; /* with --collector.netdev.label-ifalias */
+	char ifalias[SYSFS_ATTR_SIZE]; /* with --collector.netdev.label-ifalias */
 	uint64_t v[NL_NSTATS];
 };
 
@@ -206,36 +206,14 @@ struct netdev_state {
 
 static int netdev_setup(char *errbuf, size_t errlen)
 {
-	vregex_free(netdev_include);
-	vregex_free(netdev_exclude);
-	netdev_include = netdev_exclude = NULL;
-	bool inc = netdev_include_flag && *netdev_include_flag;
-	bool exc = netdev_exclude_flag && *netdev_exclude_flag;
-	if (inc && exc) {
-		snprintf(errbuf, errlen, "device-exclude & device-include are mutually exclusive");
-		return -EINVAL;
-	}
-	if (inc) {
-		netdev_include = vregex_compile(netdev_include_flag, false, errbuf, errlen);
-		if (!netdev_include)
-			return -EINVAL;
-		log_info("Parsed Flag --collector.netdev.device-include\tflag=%s",
-			 netdev_include_flag);
-	}
-	if (exc) {
-		netdev_exclude = vregex_compile(netdev_exclude_flag, false, errbuf, errlen);
-		if (!netdev_exclude)
-			return -EINVAL;
-		log_info("Parsed flag --collector.netdev.device-exclude\tflag=%s",
-			 netdev_exclude_flag);
-	}
-	return 0;
-}
-
-static bool netdev_ignored(const char *dev)
-{
-	return (netdev_exclude && vregex_match(netdev_exclude, dev)) ||
-	       (netdev_include && !vregex_match(netdev_include, dev));
+	static const struct devfilter_opts o = {
+		.include_flag = "collector.netdev.device-include",
+		.exclude_flag = "collector.netdev.device-exclude",
+		.conflict = "device-exclude & device-include are mutually exclusive",
+		.log_parsed = true,
+	};
+	return devfilter_setup(&netdev_filter, netdev_include_flag, netdev_exclude_flag, &o, errbuf,
+			       errlen);
 }
 
 static struct netdev_dev *netdev_add(struct netdev_state *st, const char *name, size_t len)
@@ -273,12 +251,10 @@ static int netdev_read_proc(struct netdev_state *st)
 		const char *name = pfile_word(st->pf, l, 0);
 		struct netdev_dev *d = netdev_add(st, name, strlen(name));
 		for (size_t i = 0; i < NETDEV_PROC_COLUMNS; i++) {
-			const char *w = pfile_word(st->pf, l, i + 1), *end;
-			d->v[i] = str2u64(w, &end);
-			if (end == w || *end || end - w > 20)
+			if (parse_go_uint(pfile_word(st->pf, l, i + 1), 10, 64, &d->v[i]))
 				return -EINVAL;
 		}
-		if (netdev_ignored(d->name))
+		if (devfilter_ignored(&netdev_filter, d->name))
 			st->ndevs--;
 	}
 	return 0;
@@ -338,7 +314,7 @@ static void netdev_nl_link(struct netdev_state *st, const struct nlmsghdr *nh)
 		return;
 	char tmp[64];
 	snprintf(tmp, sizeof(tmp), "%.*s", (int)namelen, name);
-	if (netdev_ignored(tmp))
+	if (devfilter_ignored(&netdev_filter, tmp))
 		return;
 	struct netdev_dev *d = netdev_add(st, name, namelen);
 	if (st64) {
@@ -507,7 +483,7 @@ static int netdev_addresses(struct expo_set *out)
 		if (!i->ifa_addr ||
 		    (i->ifa_addr->sa_family != AF_INET && i->ifa_addr->sa_family != AF_INET6))
 			continue;
-		if (netdev_ignored(i->ifa_name))
+		if (devfilter_ignored(&netdev_filter, i->ifa_name))
 			continue;
 		char addr[INET6_ADDRSTRLEN], mask[16];
 		const void *raw =
@@ -547,14 +523,14 @@ static int netdev_collect(void *state, struct expo_set *out)
 	}
 	if (netdev_label_ifalias) {
 		for (size_t d = 0; d < st->ndevs; d++) {
-			char path[PATH_MAX], *a = st->devs[d].ifalias;
-			int n = read_small_file(
-				sys_path(path, "class/net/%s/ifalias", st->devs[d].name), a,
-				sizeof(st->devs[d].ifalias));
-			/* sysfs reads are trimmed of blanks, as procfs's SysReadFile does */
-			while (n > 0 && (a[n - 1] == ' ' || a[n - 1] == '\t' || a[n - 1] == '\n'))
-				a[--n] = '\0';
-			if (n < 0)
+			char path[PATH_MAX], *a = st->devs[d].ifalias, *v;
+			/* one read, trimmed of blanks, as procfs's SysReadFile does */
+			if (read_attr_trimmed(
+				    AT_FDCWD,
+				    sys_path(path, "class/net/%s/ifalias", st->devs[d].name), a,
+				    sizeof(st->devs[d].ifalias), &v) == 0)
+				memmove(a, v, strlen(v) + 1);
+			else
 				a[0] = '\0';
 		}
 	}

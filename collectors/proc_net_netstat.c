@@ -132,12 +132,10 @@ static void netstat_item(struct netstat_state *st, const char *proto, size_t ple
 		st->nitems = st->n;
 }
 
-/* A whole word as a number (Go's ParseFloat accepts the same forms). */
+/* A whole word as a number, as Go's strconv.ParseFloat; 0 or -EINVAL. */
 static int netstat_value(const char *s, double *v)
 {
-	const char *end;
-	*v = str2d(s, &end);
-	return end == s || *end ? -EINVAL : 0;
+	return parse_go_float(s, strlen(s), v) ? -EINVAL : 0;
 }
 
 /* netstat and snmp: pairs of lines, names then values. */

@@ -35,60 +35,6 @@ struct sockstat_state {
 
 static const char *const sockstat_files[2] = {"net/sockstat", "net/sockstat6"};
 
-/*
- * Parse s as Go's strconv.ParseInt(s, 0, 64) does (procfs's ValueParser):
- * optional sign, then a 0x/0o/0b prefix, a leading 0 for octal, or decimal;
- * underscores only between digits.  Returns false on any error.
- */
-static bool sockstat_parse_int(const char *s, int64_t *out)
-{
-	const char *p = s;
-	bool neg = false;
-	if (*p == '+' || *p == '-')
-		neg = *p++ == '-';
-	if (!*p)
-		return false;
-	unsigned base = 10;
-	char saw = '^'; /* what came last: start, a digit, an underscore */
-	if (p[0] == '0') {
-		char c = (char)(p[1] | 0x20);
-		if (p[1] && p[2] && (c == 'b' || c == 'o' || c == 'x')) {
-			base = c == 'b' ? 2 : c == 'o' ? 8 : 16;
-			p += 2;
-		} else {
-			base = 8;
-			p += 1;
-		}
-		saw = '0';
-	}
-	uint64_t v = 0;
-	for (; *p; p++) {
-		if (*p == '_') {
-			if (saw != '0')
-				return false;
-			saw = '_';
-			continue;
-		}
-		unsigned d;
-		if (*p >= '0' && *p <= '9')
-			d = (unsigned)(*p - '0');
-		else if ((*p | 0x20) >= 'a' && (*p | 0x20) <= 'f')
-			d = (unsigned)((*p | 0x20) - 'a' + 10);
-		else
-			return false;
-		if (d >= base || v > (UINT64_MAX - d) / base)
-			return false;
-		v = v * base + d;
-		saw = '0';
-	}
-	if (saw != '0')
-		return false;
-	if (neg ? v > (uint64_t)INT64_MAX + 1 : v > (uint64_t)INT64_MAX)
-		return false;
-	*out = neg ? (int64_t)(0 - v) : (int64_t)v;
-	return true;
-}
-
 /* Check every line of a file as node_exporter's parser does; 0 or -EINVAL. */
 static int sockstat_validate(const struct pfile *pf)
 {
@@ -98,7 +44,7 @@ static int sockstat_validate(const struct pfile *pf)
 			return -EINVAL;
 		for (size_t w = 2; w < nw; w += 2) {
 			int64_t v;
-			if (!sockstat_parse_int(pfile_word(pf, l, w), &v))
+			if (parse_go_int(pfile_word(pf, l, w), 0, 64, &v))
 				return -EINVAL;
 		}
 	}
@@ -154,7 +100,7 @@ static void sockstat_emit(const struct pfile *pf, bool ipv6, struct expo_set *ou
 		for (size_t w = 1; w + 1 < nw; w += 2) {
 			const char *k = pfile_word(pf, l, w);
 			int64_t v = 0;
-			sockstat_parse_int(pfile_word(pf, l, w + 1), &v);
+			(void)parse_go_int(pfile_word(pf, l, w + 1), 0, 64, &v);
 			if (strcmp(k, "inuse") == 0)
 				inuse = v;
 			else if (strcmp(k, "used") == 0)

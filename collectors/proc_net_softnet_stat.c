@@ -36,8 +36,10 @@ static int softnet_line(const struct pfile *pf, size_t l, uint32_t v[SOFTNET_COL
 		/* columns 11 and 12 go together, as in procfs */
 		if (i >= nw || (i >= 11 && nw < 13))
 			continue;
-		if (!cpu_parse_hex32(pfile_word(pf, l, i), &v[i]))
+		uint64_t x;
+		if (parse_go_uint(pfile_word(pf, l, i), 16, 32, &x))
 			return -EINVAL;
+		v[i] = (uint32_t)x;
 	}
 	return 0;
 }

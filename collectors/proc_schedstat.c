@@ -103,7 +103,7 @@ static int schedstat_collect(void *state, struct expo_set *out)
 			if (ok) {
 				memcpy(tmp, num[i], numlen[i]);
 				tmp[numlen[i]] = '\0';
-				ok = cpu_parse_u64(tmp, &v[i]);
+				ok = parse_go_uint(tmp, 10, 64, &v[i]) == 0;
 			}
 		}
 		if (!ok || cpulen >= 32)

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * What the cpu, cpufreq, stat, schedstat, softnet, entropy and filefd
- * collectors share: strict number parsers with Go's strconv semantics (a
- * value node_exporter rejects is rejected here too, so the same files make
- * the same collectors fail), and the parser of /proc/stat used by both the
- * cpu and the stat collector (each keeps its own pfile handle).
+ * What the cpu, cpufreq and stat collectors share: the cpu-list parser,
+ * the listing of the cpu<N> directories, and the parser of /proc/stat used
+ * by both the cpu and the stat collector (each keeps its own pfile handle).
+ * Numbers are parsed with Go's strconv semantics (common/pfile.h), so a
+ * value node_exporter rejects is rejected here too.
  *
  * /proc/stat format (https://www.kernel.org/doc/html/latest/filesystems/proc.html,
  * "1.8 Miscellaneous kernel statistics in /proc/stat"):
@@ -28,7 +28,6 @@
 #ifndef VIGIL_COLLECTORS_PROC_STAT_COMMON_H
 #define VIGIL_COLLECTORS_PROC_STAT_COMMON_H
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
@@ -40,73 +39,6 @@
 #include "collectors/collector.h"
 #include "common/buf.h"
 #include "common/pfile.h"
-
-/* Go's strconv.ParseUint(s, 10, 64): digits only, no sign, no overflow. */
-static inline bool cpu_parse_u64(const char *s, uint64_t *out)
-{
-	uint64_t v = 0;
-	if (!*s)
-		return false;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9')
-			return false;
-		uint64_t d = (uint64_t)(*s - '0');
-		if (v > (UINT64_MAX - d) / 10)
-			return false;
-		v = v * 10 + d;
-	}
-	*out = v;
-	return true;
-}
-
-/* Go's strconv.ParseUint(s, 16, 32), for /proc/net/softnet_stat. */
-static inline bool cpu_parse_hex32(const char *s, uint32_t *out)
-{
-	uint64_t v = 0;
-	if (!*s)
-		return false;
-	for (; *s; s++) {
-		int d;
-		if (*s >= '0' && *s <= '9')
-			d = *s - '0';
-		else if (*s >= 'a' && *s <= 'f')
-			d = *s - 'a' + 10;
-		else if (*s >= 'A' && *s <= 'F')
-			d = *s - 'A' + 10;
-		else
-			return false;
-		v = v * 16 + (uint64_t)d;
-		if (v > UINT32_MAX)
-			return false;
-	}
-	*out = (uint32_t)v;
-	return true;
-}
-
-/* Go's strconv.ParseFloat(s, 64): the whole string, no surrounding blanks. */
-static inline bool cpu_parse_double(const char *s, double *out)
-{
-	if (!*s || *s == ' ' || *s == '\t' || *s == '\n')
-		return false;
-	const char *end;
-	double v = str2d(s, &end);
-	if (end == s || *end)
-		return false;
-	*out = v;
-	return true;
-}
-
-/* Go's strings.TrimSpace in place: returns the first non-blank byte, cuts the tail. */
-static inline char *cpu_trim(char *s)
-{
-	while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r' || *s == '\v' || *s == '\f')
-		s++;
-	size_t n = strlen(s);
-	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\n' || s[n - 1] == '\r' ||
-		     s[n - 1] == '\v' || s[n - 1] == '\f'))
-		s[--n] = '\0';
-	return s;
-}
 
 /*
  * Parse a cpu list as sysfs writes it ("0-3,8,10-11\n"), as procfs's
@@ -147,7 +79,7 @@ static inline int cpu_parse_range(const char *text, uint16_t **list, size_t *n, 
 			uint64_t v;
 			if (*q == '+')
 				q++;
-			if (!cpu_parse_u64(q, &v) || v > (uint64_t)INT32_MAX)
+			if (parse_go_uint(q, 10, 64, &v) || v > (uint64_t)INT32_MAX)
 				return -EINVAL;
 			bounds[i] = (long)v;
 		}
@@ -165,15 +97,11 @@ static inline int cpu_parse_range(const char *text, uint16_t **list, size_t *n, 
 	return 0;
 }
 
-/* The cpu<N> entries of a sysfs directory, as Go's filepath.Glob("cpu[0-9]*") lists them. */
-struct cpu_dirs {
-	char (*names)[32];
-	size_t n, cap;
-};
-
-static inline int cpu_dirs_cmp(const void *a, const void *b)
+/* A cpu<N> entry of a sysfs directory, as Go's filepath.Glob("cpu[0-9]*") matches it. */
+static inline bool cpu_dir_name(const char *name)
 {
-	return strcmp((const char *)a, (const char *)b);
+	return strncmp(name, "cpu", 3) == 0 && name[3] >= '0' && name[3] <= '9' &&
+	       strlen(name) < 32;
 }
 
 /*
@@ -181,65 +109,10 @@ static inline int cpu_dirs_cmp(const void *a, const void *b)
  * Returns 0 (a missing directory is an empty list, as for a glob) or a
  * negative errno.
  */
-static inline int cpu_dirs_list(const char *dir, struct cpu_dirs *dirs)
+static inline int cpu_dirs_list(const char *dir, struct dir_list *dirs)
 {
-	dirs->n = 0;
-	DIR *d = opendir(dir);
-	if (!d)
-		return errno == ENOENT || errno == ENOTDIR ? 0 : -errno;
-	struct dirent *de;
-	while ((de = readdir(d))) {
-		const char *name = de->d_name;
-		if (strncmp(name, "cpu", 3) != 0 || name[3] < '0' || name[3] > '9' ||
-		    strlen(name) >= sizeof(dirs->names[0]))
-			continue;
-		if (dirs->n == dirs->cap) {
-			dirs->cap = dirs->cap ? dirs->cap * 2 : 64;
-			dirs->names = xrealloc(dirs->names, dirs->cap * sizeof(dirs->names[0]));
-		}
-		memcpy(dirs->names[dirs->n++], name, strlen(name) + 1);
-	}
-	closedir(d);
-	if (dirs->n > 1)
-		qsort(dirs->names, dirs->n, sizeof(dirs->names[0]), cpu_dirs_cmp);
-	return 0;
-}
-
-/*
- * Read a sysfs attribute as procfs's SysReadFile does: one read(2) of at
- * most 128 bytes, blanks trimmed.  buf must hold 129 bytes.  Returns 0 or a
- * negative errno.
- */
-static inline int cpu_sys_read(const char *path, char buf[129], char **out)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	ssize_t n;
-	do
-		n = read(fd, buf, 128);
-	while (n < 0 && errno == EINTR);
-	int rc = n < 0 ? -errno : 0;
-	close(fd);
-	if (rc)
-		return rc;
-	buf[n] = '\0';
-	*out = cpu_trim(buf);
-	return 0;
-}
-
-/*
- * Read a file holding one unsigned integer, as procfs's ReadUintFromFile
- * and node_exporter's readUintFromFile do (trimmed, then strict).  Returns
- * 0, a negative errno from open/read, or -EINVAL.
- */
-static inline int cpu_read_uint(const char *path, uint64_t *out)
-{
-	char buf[64];
-	int n = read_small_file(path, buf, sizeof(buf));
-	if (n < 0)
-		return n;
-	return cpu_parse_u64(cpu_trim(buf), out) ? 0 : -EINVAL;
+	int rc = dir_list_read(dirs, dir, cpu_dir_name);
+	return rc == -ENOENT || rc == -ENOTDIR ? 0 : rc;
 }
 
 /* Columns of a cpu line, in this order. */
@@ -285,21 +158,17 @@ static inline int proc_stat_cpu_line(const struct pfile *pf, size_t l, struct pr
 	double v[PROC_STAT_NFIELDS] = {0};
 	size_t nw = pfile_words(pf, l);
 	for (size_t i = 1; i < nw && i <= PROC_STAT_NFIELDS; i++) {
-		if (!cpu_parse_double(pfile_word(pf, l, i), &v[i - 1]))
+		const char *w = pfile_word(pf, l, i);
+		if (parse_go_float(w, strlen(w), &v[i - 1]))
 			return -EINVAL;
 		v[i - 1] /= PROC_STAT_USER_HZ;
 	}
 	if (!key[3])
 		return 0; /* the total line; node_exporter does not export it */
 	/* strconv.ParseInt(key[3:], 10, 64) */
-	const char *p = key + 3;
-	bool neg = *p == '-';
-	if (*p == '-' || *p == '+')
-		p++;
-	uint64_t id;
-	if (!cpu_parse_u64(p, &id) || id > (uint64_t)INT64_MAX + neg)
+	int64_t sid;
+	if (parse_go_int(key + 3, 10, 64, &sid))
 		return -EINVAL;
-	int64_t sid = neg ? (int64_t)(0 - id) : (int64_t)id;
 	if (sid == -1 || !want_cpus)
 		return 0; /* "cpu-1" is the total line to procfs */
 	if (out->ncpus == out->capcpus) {
@@ -352,24 +221,25 @@ static inline int proc_stat_parse(const struct pfile *pf, struct proc_stat_info 
 					break;
 		}
 		if (i < ARRAY_SIZE(scalars)) {
-			if (!cpu_parse_u64(pfile_word(pf, l, 1), scalars[i].dst))
+			if (parse_go_uint(pfile_word(pf, l, 1), 10, 64, scalars[i].dst))
 				return -EINVAL;
 			next = i + 1;
 		} else if (strcmp(key, "intr") == 0) {
-			if (!cpu_parse_u64(pfile_word(pf, l, 1), &out->intr))
+			if (parse_go_uint(pfile_word(pf, l, 1), 10, 64, &out->intr))
 				return -EINVAL;
 			for (size_t w = 2; w < nw; w++) {
 				uint64_t ignored;
-				if (!cpu_parse_u64(pfile_word(pf, l, w), &ignored))
+				if (parse_go_uint(pfile_word(pf, l, w), 10, 64, &ignored))
 					return -EINVAL;
 			}
 		} else if (strcmp(key, "softirq") == 0) {
 			uint64_t total;
 			if (nw < 2 + PROC_STAT_NSOFTIRQ ||
-			    !cpu_parse_u64(pfile_word(pf, l, 1), &total))
+			    parse_go_uint(pfile_word(pf, l, 1), 10, 64, &total))
 				return -EINVAL;
 			for (size_t w = 0; w < PROC_STAT_NSOFTIRQ; w++)
-				if (!cpu_parse_u64(pfile_word(pf, l, w + 2), &out->softirq[w]))
+				if (parse_go_uint(pfile_word(pf, l, w + 2), 10, 64,
+						  &out->softirq[w]))
 					return -EINVAL;
 		}
 	}

@@ -98,7 +98,7 @@ struct cpu_state {
 	size_t capguarded;
 	struct cpuinfo_cpu *infos;
 	size_t ninfos, capinfos;
-	struct cpu_dirs dirs;
+	struct dir_list dirs;
 	struct cpu_throttle *pkgs, *cores;
 	size_t npkgs, ncores, cappkgs, capcores;
 };
@@ -216,7 +216,7 @@ static bool cpuinfo_check_only(const char *key, const char *val)
 		if (strcmp(key, uints[i]) == 0)
 			return cpu_parse_uint0(val, &u);
 	if (strcmp(key, "bogomips") == 0)
-		return cpu_parse_double(val, &d);
+		return parse_go_float(val, strlen(val), &d) == 0;
 	return true;
 }
 
@@ -248,7 +248,7 @@ static bool cpuinfo_split(char *line, char **key, char **val)
 		return false;
 	*sep = '\0';
 	*val = sep + 2;
-	*key = cpu_trim(line);
+	*key = trim_space(line);
 	return true;
 }
 
@@ -325,7 +325,7 @@ static int cpuinfo_parse_x86(struct cpu_state *st, size_t l)
 			} else if (strcmp(key, "cache size") == 0) {
 				c->cachesize = val;
 			} else if (strcmp(key, "cpu MHz") == 0) {
-				if (!cpu_parse_double(val, &c->mhz))
+				if (parse_go_float(val, strlen(val), &c->mhz))
 					return -EINVAL;
 			} else if (!cpuinfo_check_only(key, val)) {
 				return -EINVAL;
@@ -407,7 +407,7 @@ static int cpuinfo_parse_arm(struct cpu_state *st, size_t l)
 				c = cpuinfo_new(st, 0);
 				*c = common;
 			}
-			if (!cpu_parse_double(val, &bogomips))
+			if (parse_go_float(val, strlen(val), &bogomips))
 				return -EINVAL;
 		} else if (strcmp(key, "Features") == 0) {
 			features = val;
@@ -638,22 +638,22 @@ static void cpu_update_throttle(struct cpu_state *st, struct expo_set *out)
 	char path[PATH_MAX];
 	st->npkgs = st->ncores = 0;
 	for (size_t i = 0; i < st->dirs.n; i++) {
-		const char *cpu = st->dirs.names[i];
+		const char *cpu = st->dirs.v[i];
 		uint64_t pkg, core, count;
-		if (cpu_read_uint(sys_path(path,
+		if (read_u64_file(sys_path(path,
 					   "devices/system/cpu/%s/topology/physical_package_id",
 					   cpu),
 				  &pkg)) {
 			log_debug("CPU is missing physical_package_id\tcpu=%s", cpu);
 			continue;
 		}
-		if (cpu_read_uint(sys_path(path, "devices/system/cpu/%s/topology/core_id", cpu),
+		if (read_u64_file(sys_path(path, "devices/system/cpu/%s/topology/core_id", cpu),
 				  &core)) {
 			log_debug("CPU is missing core_id\tcpu=%s", cpu);
 			continue;
 		}
 		if (!cpu_throttle_find(st->cores, st->ncores, pkg, core)) {
-			if (cpu_read_uint(sys_path(path,
+			if (read_u64_file(sys_path(path,
 						   "devices/system/cpu/%s/thermal_throttle/"
 						   "core_throttle_count",
 						   cpu),
@@ -664,7 +664,7 @@ static void cpu_update_throttle(struct cpu_state *st, struct expo_set *out)
 				log_debug("CPU is missing core_throttle_count\tcpu=%s", cpu);
 		}
 		if (!cpu_throttle_find(st->pkgs, st->npkgs, pkg, 0)) {
-			if (cpu_read_uint(sys_path(path,
+			if (read_u64_file(sys_path(path,
 						   "devices/system/cpu/%s/thermal_throttle/"
 						   "package_throttle_count",
 						   cpu),
@@ -699,19 +699,21 @@ static void cpu_update_throttle(struct cpu_state *st, struct expo_set *out)
 
 static void cpu_update_online(struct cpu_state *st, struct expo_set *out)
 {
-	char path[PATH_MAX], buf[129], *val = NULL;
+	char path[PATH_MAX], buf[SYSFS_ATTR_SIZE], *val = NULL;
 	if (!st->dirs.n)
 		return;
 	/* no-op when the first cpu has no online file (no hotplug support) */
-	if (cpu_sys_read(sys_path(path, "devices/system/cpu/%s/online", st->dirs.names[0]), buf,
-			 &val) == -ENOENT)
+	if (read_attr_trimmed(AT_FDCWD,
+			      sys_path(path, "devices/system/cpu/%s/online", st->dirs.v[0]), buf,
+			      sizeof(buf), &val) == -ENOENT)
 		return;
 	struct expo_family *f = expo_family(
 		out, "node_cpu_online", "CPUs that are online and being scheduled.", EXPO_GAUGE);
 	for (size_t i = 0; i < st->dirs.n; i++) {
-		const char *cpu = st->dirs.names[i];
-		bool on = cpu_sys_read(sys_path(path, "devices/system/cpu/%s/online", cpu), buf,
-				       &val) == 0 &&
+		const char *cpu = st->dirs.v[i];
+		bool on = read_attr_trimmed(AT_FDCWD,
+					    sys_path(path, "devices/system/cpu/%s/online", cpu),
+					    buf, sizeof(buf), &val) == 0 &&
 			  strcmp(val, "1") == 0;
 		expo_addl(f, on ? 1 : 0, "cpu", cpu + 3, NULL);
 	}
@@ -752,7 +754,7 @@ static void cpu_cleanup(void *state)
 	proc_stat_info_free(&st->info);
 	free(st->guarded);
 	free(st->infos);
-	free(st->dirs.names);
+	dir_list_free(&st->dirs);
 	free(st->pkgs);
 	free(st->cores);
 }

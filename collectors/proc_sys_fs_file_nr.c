@@ -47,7 +47,7 @@ static int filefd_collect(void *state, struct expo_set *out)
 		n += len;
 	}
 	text[n] = '\0';
-	char *p = cpu_trim(text);
+	char *p = trim_space(text);
 
 	char *fields[3];
 	size_t nf = 0;
@@ -66,7 +66,8 @@ static int filefd_collect(void *state, struct expo_set *out)
 		*tab = '\0';
 
 	double allocated, maximum;
-	if (!cpu_parse_double(fields[0], &allocated) || !cpu_parse_double(fields[2], &maximum))
+	if (parse_go_float(fields[0], strlen(fields[0]), &allocated) ||
+	    parse_go_float(fields[2], strlen(fields[2]), &maximum))
 		return -EINVAL;
 	expo_add(expo_family(out, "node_filefd_allocated", "File descriptor statistics: allocated.",
 			     EXPO_GAUGE),

@@ -43,7 +43,7 @@ static int entropy_read_uint(struct pfile *pf, uint64_t *out)
 		if (nw == 1)
 			word = pfile_word(pf, l, 0);
 	}
-	return word && cpu_parse_u64(word, out) ? 0 : -EINVAL;
+	return word && parse_go_uint(word, 10, 64, out) == 0 ? 0 : -EINVAL;
 }
 
 static int entropy_collect(void *state, struct expo_set *out)

@@ -47,48 +47,15 @@ static const struct {
 	 "Number of conntrack table lookups which had to be restarted due to hashtable resizes."},
 };
 
-/* A whole word of hexadecimal digits, as strconv.ParseUint(s, 16, 64). */
-static int conntrack_hex(const char *s, uint64_t *out)
-{
-	uint64_t v = 0;
-	if (!*s)
-		return -EINVAL;
-	for (; *s; s++) {
-		unsigned d;
-		char c = (char)(*s | 0x20);
-		if (*s >= '0' && *s <= '9')
-			d = (unsigned)(*s - '0');
-		else if (c >= 'a' && c <= 'f')
-			d = (unsigned)(c - 'a' + 10);
-		else
-			return -EINVAL;
-		if (v >> 60)
-			return -ERANGE;
-		v = v << 4 | d;
-	}
-	*out = v;
-	return 0;
-}
-
 /* A file of one decimal (surrounding blanks allowed), as readUintFromFile. */
 static int conntrack_read_uint(const char *rel, double *out)
 {
-	char path[PATH_MAX], tmp[64];
-	int n = read_small_file(proc_path(path, "%s", rel), tmp, sizeof(tmp));
-	if (n < 0)
-		return n;
-	char *p = tmp, *e = tmp + n;
-	while (p < e && (*p == ' ' || *p == '\t' || *p == '\n'))
-		p++;
-	while (e > p && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' || e[-1] == '\r'))
-		*--e = '\0';
-	const char *end;
-	uint64_t v = str2u64(p, &end);
-	if (end == p || *end || end - p > 20 ||
-	    (end - p == 20 && strcmp(p, "18446744073709551615") > 0))
-		return -EINVAL;
-	*out = (double)v;
-	return 0;
+	char path[PATH_MAX];
+	uint64_t v;
+	int rc = read_u64_file(proc_path(path, "%s", rel), &v);
+	if (rc == 0)
+		*out = (double)v;
+	return rc;
 }
 
 /* A missing file means no data (node_exporter's ErrNoData): success 0. */
@@ -132,7 +99,7 @@ static int conntrack_collect(void *state, struct expo_set *out)
 		if (nw < 16 || nw > 17)
 			return -EINVAL;
 		for (size_t w = 0; w < nw; w++) {
-			rc = conntrack_hex(pfile_word(st->stat, l, w), &f[w]);
+			rc = parse_go_uint(pfile_word(st->stat, l, w), 16, 64, &f[w]);
 			if (rc)
 				return rc;
 		}

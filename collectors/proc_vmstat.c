@@ -24,8 +24,6 @@
 #include "common/strutil.h"
 
 #define VMSTAT_DEFAULT_FIELDS "^(oom_kill|pgpg|pswp|pg.*fault).*"
-/* names longer than this are matched every time instead of cached */
-#define VMSTAT_KEY_MAX 48
 
 static char *vmstat_fields;
 static struct vregex *vmstat_re;
@@ -35,15 +33,9 @@ static const struct flag_def vmstat_flags[] = {
 	 "Regexp of fields to return for vmstat collector.", NULL, NULL},
 };
 
-struct vmstat_key {
-	char name[VMSTAT_KEY_MAX];
-	bool want;
-};
-
 struct vmstat_state {
 	struct pfile *pf;
-	struct vmstat_key *keys; /* verdict per line index, from earlier scrapes */
-	size_t nkeys;
+	struct line_verdicts wanted; /* per line index, from earlier scrapes */
 };
 
 static int vmstat_setup(char *errbuf, size_t errlen)
@@ -57,19 +49,11 @@ static int vmstat_setup(char *errbuf, size_t errlen)
 /* Whether line l called name is wanted, from the cache when it still holds that name. */
 static bool vmstat_wanted(struct vmstat_state *st, size_t l, const char *name)
 {
-	if (l < st->nkeys && strcmp(st->keys[l].name, name) == 0)
-		return st->keys[l].want;
-	bool want = vregex_match(vmstat_re, name);
-	if (strlen(name) >= VMSTAT_KEY_MAX)
-		return want;
-	if (l >= st->nkeys) {
-		size_t n = l + 64;
-		st->keys = xrealloc(st->keys, n * sizeof(*st->keys));
-		memset(st->keys + st->nkeys, 0, (n - st->nkeys) * sizeof(*st->keys));
-		st->nkeys = n;
+	int want = line_verdict_get(&st->wanted, l, name);
+	if (want < 0) {
+		want = vregex_match(vmstat_re, name);
+		line_verdict_put(&st->wanted, l, name, want);
 	}
-	strcpy(st->keys[l].name, name);
-	st->keys[l].want = want;
 	return want;
 }
 
@@ -93,9 +77,9 @@ static int vmstat_collect(void *state, struct expo_set *out)
 		if (nw == 0)
 			continue;
 		const char *name = pfile_word(st->pf, l, 0);
-		const char *num = pfile_word(st->pf, l, 1), *end;
-		double v = str2d(num, &end);
-		if (nw < 2 || end == num || *end)
+		const char *num = pfile_word(st->pf, l, 1);
+		double v;
+		if (nw < 2 || parse_go_float(num, strlen(num), &v))
 			return log_err(-EINVAL, "vmstat: bad line %zu in %s", l + 1,
 				       pfile_path(st->pf));
 		if (!vmstat_wanted(st, l, name))
@@ -112,7 +96,7 @@ static void vmstat_cleanup(void *state)
 {
 	struct vmstat_state *st = state;
 	pfile_close(st->pf);
-	free(st->keys);
+	line_verdicts_free(&st->wanted);
 }
 
 const struct collector collector_vmstat = {

@@ -31,15 +31,15 @@
 #include <unistd.h>
 
 #include "collectors/collector.h"
+#include "collectors/devfilter.h"
 #include "collectors/hostpath.h"
 #include "common/buf.h"
-#include "common/expo_parse.h"
 #include "common/log.h"
 #include "common/pfile.h"
-#include "common/strutil.h"
+#include "common/utf8.h"
 
 static char *opt_chip_include, *opt_chip_exclude, *opt_sensor_include, *opt_sensor_exclude;
-static struct vregex *re_chip_include, *re_chip_exclude, *re_sensor_include, *re_sensor_exclude;
+static struct devfilter chip_filter, sensor_filter;
 
 static const struct flag_def hwmon_flags[] = {
 	{"collector.hwmon.chip-include", FLAG_STRING, &opt_chip_include, NULL,
@@ -73,6 +73,7 @@ struct hwmon_state {
 	size_t nattrs, capattrs;
 	struct hwmon_chip *chips;
 	size_t nchips, capchips;
+	struct dir_list entries; /* of class/hwmon */
 };
 
 static const char *const sensor_types[] = {
@@ -80,52 +81,28 @@ static const char *const sensor_types[] = {
 	"temp", "curr",	       "power",		  "energy", "humidity", "intrusion", "freq",
 };
 
-static int compile_opt(const char *flag, const char *pattern, struct vregex **re, char *errbuf,
-		       size_t errlen)
-{
-	char err[256];
-	if (!pattern || !*pattern)
-		return 0;
-	*re = vregex_compile(pattern, false, err, sizeof(err));
-	if (!*re) {
-		snprintf(errbuf, errlen, "--%s: %s", flag, err);
-		return -EINVAL;
-	}
-	return 0;
-}
-
 static int hwmon_setup(char *errbuf, size_t errlen)
 {
-	if (opt_chip_include && *opt_chip_include && opt_chip_exclude && *opt_chip_exclude) {
-		snprintf(errbuf, errlen,
-			 "--collector.hwmon.chip-include and --collector.hwmon.chip-exclude are "
-			 "mutually exclusive");
-		return -EINVAL;
-	}
-	if (opt_sensor_include && *opt_sensor_include && opt_sensor_exclude &&
-	    *opt_sensor_exclude) {
-		snprintf(errbuf, errlen,
-			 "--collector.hwmon.sensor-include and --collector.hwmon.sensor-exclude "
-			 "are mutually exclusive");
-		return -EINVAL;
-	}
-	int rc = compile_opt(hwmon_flags[0].name, opt_chip_include, &re_chip_include, errbuf,
-			     errlen);
-	if (!rc)
-		rc = compile_opt(hwmon_flags[1].name, opt_chip_exclude, &re_chip_exclude, errbuf,
+	static const struct devfilter_opts chip = {
+		.include_flag = "collector.hwmon.chip-include",
+		.exclude_flag = "collector.hwmon.chip-exclude",
+		.conflict = "--collector.hwmon.chip-include and --collector.hwmon.chip-exclude are "
+			    "mutually exclusive",
+		.prefix_errors = true,
+	};
+	static const struct devfilter_opts sensor = {
+		.include_flag = "collector.hwmon.sensor-include",
+		.exclude_flag = "collector.hwmon.sensor-exclude",
+		.conflict = "--collector.hwmon.sensor-include and --collector.hwmon.sensor-exclude "
+			    "are mutually exclusive",
+		.prefix_errors = true,
+	};
+	int rc = devfilter_setup(&chip_filter, opt_chip_include, opt_chip_exclude, &chip, errbuf,
 				 errlen);
-	if (!rc)
-		rc = compile_opt(hwmon_flags[2].name, opt_sensor_include, &re_sensor_include,
-				 errbuf, errlen);
-	if (!rc)
-		rc = compile_opt(hwmon_flags[3].name, opt_sensor_exclude, &re_sensor_exclude,
-				 errbuf, errlen);
+	if (rc == 0)
+		rc = devfilter_setup(&sensor_filter, opt_sensor_include, opt_sensor_exclude,
+				     &sensor, errbuf, errlen);
 	return rc;
-}
-
-static bool filtered(const struct vregex *include, const struct vregex *exclude, const char *s)
-{
-	return (exclude && vregex_match(exclude, s)) || (include && !vregex_match(include, s));
 }
 
 /*
@@ -153,35 +130,6 @@ static void clean_name(const char *in, size_t len, char *out, size_t size)
 		n--;
 	memmove(out, out + s, n - s);
 	out[n - s] = '\0';
-}
-
-/* dir + "/" + name into out (PATH_MAX); false when it does not fit. */
-static bool join(char *out, const char *dir, const char *name)
-{
-	size_t dl = strlen(dir), nl = strlen(name);
-	if (dl + 1 + nl >= PATH_MAX) {
-		out[0] = '\0'; /* opens and stats of "" fail cleanly */
-		return false;
-	}
-	memcpy(out, dir, dl);
-	out[dl] = '/';
-	memcpy(out + dl + 1, name, nl + 1);
-	return true;
-}
-
-/* Read at most size-1 bytes with one read(2) (broken drivers return EAGAIN forever). */
-static int read_once(const char *path, char *buf, size_t size)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	ssize_t n = read(fd, buf, size - 1);
-	int err = errno;
-	close(fd);
-	if (n < 0)
-		return -err;
-	buf[n] = '\0';
-	return (int)n;
 }
 
 /*
@@ -255,9 +203,9 @@ static int collect_sensor_data(struct hwmon_state *st, const char *dir)
 		if (!known || strlen(prop) >= sizeof(st->attrs[0].prop))
 			continue;
 		char path[PATH_MAX], raw[132], sensor[48];
-		if (!join(path, dir, e->d_name))
+		if (path_join(path, dir, e->d_name))
 			continue;
-		if (read_once(path, raw, 129) < 0)
+		if (read_attr_once(AT_FDCWD, path, raw, SYSFS_ATTR_SIZE) < 0)
 			continue;
 		/* strings.Trim(raw, "\n") */
 		char *v = raw;
@@ -288,48 +236,9 @@ static const char *find_prop(const struct hwmon_attr *g, size_t n, const char *p
 	return NULL;
 }
 
-/* Go's strings.ToValidUTF8(s, "\uFFFD") into out. */
-static void valid_utf8(const char *s, char *out, size_t size)
-{
-	size_t n = 0, len = strlen(s);
-	bool in_bad = false;
-	for (size_t i = 0; i < len && n + 4 < size;) {
-		unsigned char c = (unsigned char)s[i];
-		size_t k = c < 0x80		? 1
-			   : (c & 0xe0) == 0xc0 ? 2
-			   : (c & 0xf0) == 0xe0 ? 3
-			   : (c & 0xf8) == 0xf0 ? 4
-						: 0;
-		bool ok = k > 0 && i + k <= len;
-		for (size_t j = 1; ok && j < k; j++)
-			ok = ((unsigned char)s[i + j] & 0xc0) == 0x80;
-		if (ok && k > 1) {
-			uint32_t cp = c & (0x7f >> k);
-			for (size_t j = 1; j < k; j++)
-				cp = (cp << 6) | ((unsigned char)s[i + j] & 0x3f);
-			static const uint32_t min[] = {0, 0, 0x80, 0x800, 0x10000};
-			ok = cp >= min[k] && cp <= 0x10ffff && !(cp >= 0xd800 && cp <= 0xdfff);
-		}
-		if (ok) {
-			memcpy(out + n, s + i, k);
-			n += k;
-			i += k;
-			in_bad = false;
-		} else {
-			if (!in_bad) {
-				memcpy(out + n, "\xef\xbf\xbd", 3);
-				n += 3;
-			}
-			in_bad = true;
-			i++;
-		}
-	}
-	out[n] = '\0';
-}
-
 static bool parse_value(const char *s, double *v)
 {
-	return expo_parse_float(s, strlen(s), v) == 0;
+	return parse_go_float(s, strlen(s), v) == 0;
 }
 
 static void emit(struct expo_set *out, const char *name, const char *help, enum expo_type t,
@@ -345,13 +254,13 @@ static void emit_sensor(struct expo_set *out, const char *chip, const struct hwm
 	const char *sensor = g[0].sensor, *type = g[0].type;
 	char name[256], help[320], filt[700];
 	snprintf(filt, sizeof(filt), "%s;%s", chip, sensor);
-	if (filtered(re_sensor_include, re_sensor_exclude, filt))
+	if (devfilter_ignored(&sensor_filter, filt))
 		return;
 
 	const char *label = find_prop(g, n, "label");
 	if (label) {
 		char lv[512];
-		valid_utf8(label, lv, sizeof(lv));
+		utf8_sanitize(label, lv, sizeof(lv));
 		expo_addl(expo_family(out, "node_hwmon_sensor_label",
 				      "Label for given chip and sensor", EXPO_GAUGE),
 			  1, "chip", chip, "label", lv, "sensor", sensor, NULL);
@@ -472,7 +381,7 @@ static int update_chip(struct hwmon_state *st, struct expo_set *out, const struc
 		return rc;
 	char dev[PATH_MAX];
 	struct stat sb;
-	join(dev, c->dir, "device");
+	path_join(dev, c->dir, "device");
 	if (stat(dev, &sb) == 0) {
 		rc = collect_sensor_data(st, dev);
 		if (rc < 0)
@@ -480,7 +389,7 @@ static int update_chip(struct hwmon_state *st, struct expo_set *out, const struc
 	}
 
 	char path[PATH_MAX], raw[256], chip_name[256];
-	join(path, c->dir, "name");
+	path_join(path, c->dir, "name");
 	int n = read_small_file(path, raw, sizeof(raw));
 	if (n >= 0) {
 		/* os.ReadFile keeps the newline; cleaning trims the '_' it becomes */
@@ -507,7 +416,7 @@ static int update_chip(struct hwmon_state *st, struct expo_set *out, const struc
 static int chip_base_name(const char *dir, char *out, size_t size)
 {
 	char dev[PATH_MAX], real[PATH_MAX];
-	join(dev, dir, "device");
+	path_join(dev, dir, "device");
 	if (realpath(dev, real)) {
 		char *slash = strrchr(real, '/');
 		const char *devname = slash ? slash + 1 : real;
@@ -529,7 +438,7 @@ static int chip_base_name(const char *dir, char *out, size_t size)
 		}
 	}
 	char path[PATH_MAX], raw[256];
-	join(path, dir, "name");
+	path_join(path, dir, "name");
 	int n = read_small_file(path, raw, sizeof(raw));
 	if (n > 0) {
 		clean_name(raw, (size_t)n, out, size);
@@ -544,9 +453,9 @@ static int chip_base_name(const char *dir, char *out, size_t size)
 	return *out ? 0 : -EINVAL;
 }
 
-static int cmp_str(const void *a, const void *b)
+static bool not_hidden(const char *name)
 {
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
+	return name[0] != '.';
 }
 
 static int hwmon_collect(void *state, struct expo_set *out)
@@ -554,35 +463,18 @@ static int hwmon_collect(void *state, struct expo_set *out)
 	struct hwmon_state *st = state;
 	char root[PATH_MAX];
 	sys_path(root, "class/hwmon");
-	DIR *d = opendir(root);
-	if (!d) {
-		if (errno == ENOENT)
-			log_debug("hwmon: metrics are not available for this system");
-		return -errno;
-	}
 	/* directory entries, sorted as Go's os.ReadDir returns them */
-	struct buf names = BUF_INIT;
-	size_t nnames = 0;
-	struct dirent *e;
-	while ((e = readdir(d))) {
-		if (e->d_name[0] == '.')
-			continue;
-		buf_append(&names, e->d_name, strlen(e->d_name) + 1);
-		nnames++;
+	int rc = dir_list_read(&st->entries, root, not_hidden);
+	if (rc < 0) {
+		if (rc == -ENOENT)
+			log_debug("hwmon: metrics are not available for this system");
+		return rc;
 	}
-	closedir(d);
-	const char **sorted = xcalloc(nnames ? nnames : 1, sizeof(*sorted));
-	for (size_t i = 0, off = 0; i < nnames; i++) {
-		sorted[i] = names.data + off;
-		off += strlen(sorted[i]) + 1;
-	}
-	qsort(sorted, nnames, sizeof(*sorted), cmp_str);
-
 	st->nchips = 0;
-	for (size_t i = 0; i < nnames; i++) {
+	for (size_t i = 0; i < st->entries.n; i++) {
 		char dir[PATH_MAX];
 		struct stat sb;
-		if (!join(dir, root, sorted[i]))
+		if (path_join(dir, root, st->entries.v[i]))
 			continue;
 		if (stat(dir, &sb) < 0 || !S_ISDIR(sb.st_mode))
 			continue;
@@ -597,23 +489,13 @@ static int hwmon_collect(void *state, struct expo_set *out)
 			continue;
 		}
 		char path[PATH_MAX], raw[256];
-		join(path, dir, "name");
+		path_join(path, dir, "name");
 		int n = read_small_file(path, raw, sizeof(raw));
 		c->name_file[0] = '\0';
-		if (n >= 0) {
-			char *s = raw;
-			while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
-				s++;
-			size_t l = strlen(s);
-			while (l && (s[l - 1] == ' ' || s[l - 1] == '\t' || s[l - 1] == '\n' ||
-				     s[l - 1] == '\r'))
-				s[--l] = '\0';
-			snprintf(c->name_file, sizeof(c->name_file), "%s", s);
-		}
+		if (n >= 0)
+			snprintf(c->name_file, sizeof(c->name_file), "%s", trim_space(raw));
 		st->nchips++;
 	}
-	free(sorted);
-	buf_free(&names);
 
 	int last = 0;
 	for (size_t i = 0; i < st->nchips; i++) {
@@ -638,11 +520,11 @@ static int hwmon_collect(void *state, struct expo_set *out)
 		} else {
 			snprintf(c->label, sizeof(c->label), "%s", c->base);
 		}
-		if (filtered(re_chip_include, re_chip_exclude, c->label)) {
+		if (devfilter_ignored(&chip_filter, c->label)) {
 			log_debug("hwmon: ignoring chip\tchip=%s", c->label);
 			continue;
 		}
-		int rc = update_chip(st, out, c);
+		rc = update_chip(st, out, c);
 		if (rc < 0)
 			last = rc;
 	}
@@ -654,6 +536,7 @@ static void hwmon_cleanup(void *state)
 	struct hwmon_state *st = state;
 	free(st->attrs);
 	free(st->chips);
+	dir_list_free(&st->entries);
 }
 
 const struct collector collector_hwmon = {

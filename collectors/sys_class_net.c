@@ -38,6 +38,7 @@
 #include "collectors/hostpath.h"
 #include "common/buf.h"
 #include "common/log.h"
+#include "common/pfile.h"
 #include "common/strutil.h"
 
 static char *netclass_ignored_flag;
@@ -135,92 +136,20 @@ static int netclass_setup(char *errbuf, size_t errlen)
 	return netclass_ignored ? 0 : -EINVAL;
 }
 
-/* Go's strconv.ParseInt(s, 0, 64); false on any error. */
-static bool netclass_parse_int(const char *s, int64_t *out)
-{
-	const char *p = s;
-	bool neg = false;
-	if (*p == '+' || *p == '-')
-		neg = *p++ == '-';
-	if (!*p)
-		return false;
-	unsigned base = 10;
-	char saw = '^'; /* what came last: start, a digit, an underscore */
-	if (p[0] == '0') {
-		char c = (char)(p[1] | 0x20);
-		if (p[1] && p[2] && (c == 'b' || c == 'o' || c == 'x')) {
-			base = c == 'b' ? 2 : c == 'o' ? 8 : 16;
-			p += 2;
-		} else {
-			base = 8;
-			p += 1;
-		}
-		saw = '0';
-	}
-	uint64_t v = 0;
-	for (; *p; p++) {
-		if (*p == '_') {
-			if (saw != '0')
-				return false;
-			saw = '_';
-			continue;
-		}
-		unsigned d;
-		if (*p >= '0' && *p <= '9')
-			d = (unsigned)(*p - '0');
-		else if ((*p | 0x20) >= 'a' && (*p | 0x20) <= 'f')
-			d = (unsigned)((*p | 0x20) - 'a' + 10);
-		else
-			return false;
-		if (d >= base || v > (UINT64_MAX - d) / base)
-			return false;
-		v = v * base + d;
-		saw = '0';
-	}
-	if (saw != '0')
-		return false;
-	if (neg ? v > (uint64_t)INT64_MAX + 1 : v > (uint64_t)INT64_MAX)
-		return false;
-	*out = neg ? (int64_t)(0 - v) : (int64_t)v;
-	return true;
-}
-
-static bool netclass_space(char c)
-{
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
-}
-
 /*
- * Read attribute name of the device directory dfd into out (trimmed).
- * Returns 1 when read, 0 when absent or unreadable in an ignorable way, or
- * a negative errno.
+ * Read attribute name of the device directory dfd into out (NC_VALUE_MAX +
+ * 1 bytes, trimmed).  Returns 1 when read, 0 when absent or unreadable in
+ * an ignorable way, or a negative errno.
  */
 static int netclass_attr(int dfd, const char *name, char *out)
 {
-	int fd = openat(dfd, name, O_RDONLY | O_CLOEXEC);
-	ssize_t n = -1;
-	if (fd >= 0) {
-		do
-			n = read(fd, out, NC_VALUE_MAX);
-		while (n < 0 && errno == EINTR);
-		int saved = errno;
-		close(fd);
-		errno = saved;
-	}
-	if (n < 0) {
-		int e = errno;
-		if (e == ENOENT || e == EACCES || e == EPERM || e == EINVAL || e == EOPNOTSUPP)
-			return 0;
-		return -e;
-	}
-	size_t len = (size_t)n;
-	while (len && netclass_space(out[len - 1]))
-		len--;
-	size_t start = 0;
-	while (start < len && netclass_space(out[start]))
-		start++;
-	memmove(out, out + start, len - start);
-	out[len - start] = '\0';
+	char *v;
+	int rc = read_attr_trimmed(dfd, name, out, NC_VALUE_MAX + 1, &v);
+	if (rc == -ENOENT || rc == -EACCES || rc == -EPERM || rc == -EINVAL || rc == -EOPNOTSUPP)
+		return 0;
+	if (rc < 0)
+		return rc;
+	memmove(out, v, strlen(v) + 1);
 	return 1;
 }
 
@@ -245,7 +174,7 @@ static int netclass_read_iface(struct netclass_iface *ifc, int classfd)
 		if (rc == 0)
 			continue;
 		ifc->have |= 1u << i;
-		if (!netclass_parse_int(tmp, &ifc->val[i]))
+		if (parse_go_int(tmp, 0, 64, &ifc->val[i]))
 			ifc->val[i] = 0; /* procfs's ValueParser yields 0 on a parse error */
 	}
 	rc = 0;

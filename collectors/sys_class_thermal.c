@@ -21,30 +21,6 @@
 #include "common/log.h"
 #include "common/pfile.h"
 
-/* Read dir/file, whitespace-trimmed at the end. */
-static int read_attr(const char *dir, const char *file, char *buf, size_t size)
-{
-	char path[PATH_MAX];
-	snprintf(path, sizeof(path), "%s/%s", dir, file);
-	int n = read_small_file(path, buf, size);
-	if (n < 0)
-		return n;
-	while (n > 0 && (buf[n - 1] == ' ' || buf[n - 1] == '\n' || buf[n - 1] == '\t'))
-		buf[--n] = '\0';
-	return 0;
-}
-
-/* Parse a whole string as a signed decimal int64 (Go's strconv.ParseInt). */
-static int parse_i64_all(const char *s, int64_t *out)
-{
-	const char *end;
-	const char *d = (*s == '-' || *s == '+') ? s + 1 : s;
-	if (*d < '0' || *d > '9')
-		return -EINVAL;
-	*out = str2i64(s, &end);
-	return *end ? -EINVAL : 0;
-}
-
 static int zones_collect(struct expo_set *out)
 {
 	char pattern[PATH_MAX];
@@ -59,20 +35,20 @@ static int zones_collect(struct expo_set *out)
 	rc = 0;
 	for (size_t i = 0; i < g.gl_pathc; i++) {
 		const char *dir = g.gl_pathv[i];
-		char type[256], policy[256], temp[64];
+		char type[256], policy[256], temp[64], *tv = NULL, *pv, *sv = NULL;
 		int64_t t = 0;
-		rc = read_attr(dir, "type", type, sizeof(type));
+		rc = read_dir_attr(dir, "type", type, sizeof(type), &tv);
 		if (rc == 0)
-			rc = read_attr(dir, "policy", policy, sizeof(policy));
+			rc = read_dir_attr(dir, "policy", policy, sizeof(policy), &pv);
 		if (rc == 0) {
-			rc = read_attr(dir, "temp", temp, sizeof(temp));
+			rc = read_dir_attr(dir, "temp", temp, sizeof(temp), &sv);
 			/* a sensor that is off or not ready: skip the zone */
 			if (rc == -ENODATA || rc == -EINVAL || rc == -EAGAIN) {
 				rc = 0;
 				continue;
 			}
 		}
-		if (rc == 0 && parse_i64_all(temp, &t) < 0)
+		if (rc == 0 && parse_go_int(sv, 10, 64, &t) < 0)
 			rc = -EBADMSG;
 		if (rc < 0) {
 			log_debug("thermal_zone: reading %s failed", dir);
@@ -80,7 +56,7 @@ static int zones_collect(struct expo_set *out)
 		}
 		const char *zone = strrchr(dir, '/');
 		zone = zone ? zone + 1 + strlen("thermal_zone") : dir;
-		expo_addl(f, (double)t / 1000.0, "zone", zone, "type", type, NULL);
+		expo_addl(f, (double)t / 1000.0, "zone", zone, "type", tv, NULL);
 	}
 out:
 	globfree(&g);
@@ -105,17 +81,17 @@ static int cooling_collect(struct expo_set *out)
 	rc = 0;
 	for (size_t i = 0; i < g.gl_pathc; i++) {
 		const char *dir = g.gl_pathv[i];
-		char type[256], maxs[64], curs[64];
+		char type[256], maxs[64], curs[64], *tv = NULL, *mv = NULL, *cv = NULL;
 		int64_t vmax = 0, vcur = 0;
-		rc = read_attr(dir, "type", type, sizeof(type));
+		rc = read_dir_attr(dir, "type", type, sizeof(type), &tv);
 		if (rc == 0)
-			rc = read_attr(dir, "max_state", maxs, sizeof(maxs));
-		if (rc == 0 && parse_i64_all(maxs, &vmax) < 0)
+			rc = read_dir_attr(dir, "max_state", maxs, sizeof(maxs), &mv);
+		if (rc == 0 && parse_go_int(mv, 10, 64, &vmax) < 0)
 			rc = -EBADMSG;
 		if (rc == 0)
-			rc = read_attr(dir, "cur_state", curs, sizeof(curs));
+			rc = read_dir_attr(dir, "cur_state", curs, sizeof(curs), &cv);
 		/* cur_state may be -1 (intel powerclamp) */
-		if (rc == 0 && parse_i64_all(curs, &vcur) < 0)
+		if (rc == 0 && parse_go_int(cv, 10, 64, &vcur) < 0)
 			rc = -EBADMSG;
 		if (rc < 0) {
 			log_debug("thermal_zone: reading %s failed", dir);
@@ -123,8 +99,8 @@ static int cooling_collect(struct expo_set *out)
 		}
 		const char *name = strrchr(dir, '/');
 		name = name ? name + 1 + strlen("cooling_device") : dir;
-		expo_addl(cur, (double)vcur, "name", name, "type", type, NULL);
-		expo_addl(max, (double)vmax, "name", name, "type", type, NULL);
+		expo_addl(cur, (double)vcur, "name", name, "type", tv, NULL);
+		expo_addl(max, (double)vmax, "name", name, "type", tv, NULL);
 	}
 out:
 	globfree(&g);

@@ -74,12 +74,12 @@ struct cpufreq_cpu {
 	const char *name;
 	uint64_t freq[FREQ_NFILES];
 	bool have[FREQ_NFILES];
-	char governors[129], governor[129];
+	char governors[SYSFS_ATTR_SIZE], governor[SYSFS_ATTR_SIZE];
 	char *governors_p, *governor_p;
 };
 
 struct cpufreq_state {
-	struct cpu_dirs dirs;
+	struct dir_list dirs;
 	uint16_t *offline;
 	size_t noffline, capoffline;
 	struct cpufreq_cpu *cpus; /* grows, never shrinks */
@@ -100,7 +100,7 @@ static int cpufreq_read_cpu(const char *cpu, struct cpufreq_cpu *c)
 	char path[PATH_MAX];
 	for (size_t i = 0; i < FREQ_NFILES; i++) {
 		c->have[i] = false;
-		int rc = cpu_read_uint(
+		int rc = read_u64_file(
 			sys_path(path, "devices/system/cpu/%s/cpufreq/%s", cpu, freq_files[i].file),
 			&c->freq[i]);
 		if (rc == -ENOENT || rc == -EACCES || rc == -EPERM)
@@ -110,10 +110,12 @@ static int cpufreq_read_cpu(const char *cpu, struct cpufreq_cpu *c)
 		c->have[i] = true;
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(str_files); i++) {
-		char tmp[129], *val = NULL, *dst = i == 0 ? c->governors : i == 2 ? c->governor : tmp;
-		int rc = cpu_sys_read(
+		char tmp[SYSFS_ATTR_SIZE], *val = NULL;
+		char *dst = i == 0 ? c->governors : i == 2 ? c->governor : tmp;
+		int rc = read_attr_trimmed(
+			AT_FDCWD,
 			sys_path(path, "devices/system/cpu/%s/cpufreq/%s", cpu, str_files[i]), dst,
-			&val);
+			SYSFS_ATTR_SIZE, &val);
 		if (rc)
 			return log_err(rc, "cpufreq: %s", path);
 		if (i == 0)
@@ -167,7 +169,7 @@ static int cpufreq_collect(void *state, struct expo_set *out)
 	if (rc >= 0) {
 		char copy[4096];
 		snprintf(copy, sizeof(copy), "%s", buf);
-		if (*cpu_trim(copy) &&
+		if (*trim_space(copy) &&
 		    cpu_parse_range(buf, &st->offline, &st->noffline, &st->capoffline))
 			return log_err(-EINVAL, "cpufreq: bad cpu list in %s", path);
 	}
@@ -175,10 +177,10 @@ static int cpufreq_collect(void *state, struct expo_set *out)
 	/* first read every cpu, as procfs does, so a failure exports nothing */
 	st->ncpus = 0;
 	for (size_t i = 0; i < st->dirs.n; i++) {
-		const char *name = st->dirs.names[i];
+		const char *name = st->dirs.v[i];
 		if (st->noffline) {
 			uint64_t num;
-			if (!cpu_parse_u64(name + 3, &num))
+			if (parse_go_uint(name + 3, 10, 64, &num))
 				return -EINVAL;
 			bool off = false;
 			for (size_t k = 0; k < st->noffline && !off; k++)
@@ -212,7 +214,7 @@ static int cpufreq_collect(void *state, struct expo_set *out)
 static void cpufreq_cleanup(void *state)
 {
 	struct cpufreq_state *st = state;
-	free(st->dirs.names);
+	dir_list_free(&st->dirs);
 	free(st->offline);
 	free(st->cpus);
 }

@@ -28,8 +28,8 @@
  * original.  Buffers, groups and tables live in the per-thread state and
  * are reused, so a steady-state scrape allocates little beyond readdir.
  */
-#include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <glob.h>
 #include <math.h>
 #include <stdio.h>
@@ -94,6 +94,7 @@ struct tf_point {
 struct textfile_state {
 	struct expo_parser *parser;
 	struct buf text, copy, path_scratch;
+	struct dir_list files; /* *.prom of the directory being read */
 	struct tf_name *names;
 	size_t nnames, capnames;
 	uint32_t *name_slots;
@@ -648,9 +649,10 @@ static bool process_file(struct textfile_state *st, const char *path)
 	return true;
 }
 
-static int cmp_cstr(const void *a, const void *b)
+static bool is_prom(const char *name)
 {
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
+	size_t l = strlen(name);
+	return l >= 5 && strcmp(name + l - 5, ".prom") == 0;
 }
 
 /* The *.prom files of one directory, in name order. */
@@ -659,36 +661,17 @@ static void process_dir(struct textfile_state *st, const char *dir)
 	/* the empty default: node_exporter's os.ReadDir("") fails quietly */
 	if (!*dir)
 		return;
-	DIR *d = opendir(dir);
-	if (!d) {
+	int rc = dir_list_read(&st->files, dir, is_prom);
+	if (rc < 0) {
 		st->errored = true;
-		log_err(-errno, "failed to read textfile collector directory\tpath=%s", dir);
+		log_err(rc, "failed to read textfile collector directory\tpath=%s", dir);
 		return;
 	}
-	struct buf names = BUF_INIT;
-	size_t n = 0;
-	struct dirent *e;
-	while ((e = readdir(d))) {
-		size_t l = strlen(e->d_name);
-		if (l < 5 || strcmp(e->d_name + l - 5, ".prom") != 0)
-			continue;
-		buf_append(&names, e->d_name, l + 1);
-		n++;
-	}
-	closedir(d);
-	const char **sorted = xcalloc(n ? n : 1, sizeof(*sorted));
-	for (size_t i = 0, off = 0; i < n; i++) {
-		sorted[i] = names.data + off;
-		off += strlen(sorted[i]) + 1;
-	}
-	qsort(sorted, n, sizeof(*sorted), cmp_cstr);
-	for (size_t i = 0; i < n; i++) {
-		path_join_clean(dir, sorted[i], &st->path_scratch);
+	for (size_t i = 0; i < st->files.n; i++) {
+		path_join_clean(dir, st->files.v[i], &st->path_scratch);
 		if (!process_file(st, st->path_scratch.data))
 			st->errored = true;
 	}
-	free(sorted);
-	buf_free(&names);
 }
 
 static int textfile_init(void *state)
@@ -769,6 +752,7 @@ static void textfile_cleanup(void *state)
 	buf_free(&st->text);
 	buf_free(&st->copy);
 	buf_free(&st->path_scratch);
+	dir_list_free(&st->files);
 	expo_parser_free(st->parser);
 }
 

@@ -10,7 +10,6 @@
  * Documentation:
  * https://www.kernel.org/doc/Documentation/ABI/testing/sysfs-devices-system-clocksource
  */
-#include <ctype.h>
 #include <errno.h>
 #include <glob.h>
 #include <stdio.h>
@@ -21,23 +20,6 @@
 #include "collectors/hostpath.h"
 #include "common/log.h"
 #include "common/pfile.h"
-
-/* Read a sysfs attribute with surrounding whitespace removed (Go's SysReadFile + TrimSpace). */
-static int read_trimmed(const char *dir, const char *file, char *buf, size_t size, char **start)
-{
-	char path[PATH_MAX];
-	snprintf(path, sizeof(path), "%s/%s", dir, file);
-	int n = read_small_file(path, buf, size);
-	if (n < 0)
-		return n;
-	while (n > 0 && isspace((unsigned char)buf[n - 1]))
-		buf[--n] = '\0';
-	char *s = buf;
-	while (isspace((unsigned char)*s))
-		s++;
-	*start = s;
-	return 0;
-}
 
 static int clocksources_collect(struct expo_set *out)
 {
@@ -58,10 +40,10 @@ static int clocksources_collect(struct expo_set *out)
 	rc = 0;
 	for (size_t i = 0; i < g.gl_pathc; i++) {
 		char abuf[1024], cbuf[256], *a, *c, dev[24];
-		rc = read_trimmed(g.gl_pathv[i], "available_clocksource", abuf, sizeof(abuf), &a);
+		rc = read_dir_attr(g.gl_pathv[i], "available_clocksource", abuf, sizeof(abuf), &a);
 		if (rc == 0)
-			rc = read_trimmed(g.gl_pathv[i], "current_clocksource", cbuf, sizeof(cbuf),
-					  &c);
+			rc = read_dir_attr(g.gl_pathv[i], "current_clocksource", cbuf, sizeof(cbuf),
+					   &c);
 		if (rc < 0) {
 			log_debug("time: reading clocksource %s failed", g.gl_pathv[i]);
 			goto out;

@@ -19,6 +19,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/pfile.h"
+#include "common/utf8.h"
+
 struct pfam {
 	struct expo_parse_family pub;
 	size_t namelen;
@@ -173,155 +176,9 @@ static int parse_error(struct pstate *ps, const char *pos, const char *fmt, ...)
 	return -EINVAL;
 }
 
-/* Go's utf8.Valid. */
-static bool utf8_valid(const unsigned char *s, size_t len)
-{
-	size_t i = 0;
-	while (i < len) {
-		unsigned char c = s[i];
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		size_t n;
-		uint32_t cp, min;
-		if ((c & 0xe0) == 0xc0) {
-			n = 2, cp = c & 0x1f, min = 0x80;
-		} else if ((c & 0xf0) == 0xe0) {
-			n = 3, cp = c & 0x0f, min = 0x800;
-		} else if ((c & 0xf8) == 0xf0) {
-			n = 4, cp = c & 0x07, min = 0x10000;
-		} else {
-			return false;
-		}
-		if (i + n > len)
-			return false;
-		for (size_t k = 1; k < n; k++) {
-			if ((s[i + k] & 0xc0) != 0x80)
-				return false;
-			cp = (cp << 6) | (s[i + k] & 0x3f);
-		}
-		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-			return false;
-		i += n;
-	}
-	return true;
-}
-
-static bool prefix_nocase(const char *s, size_t len, const char *word)
-{
-	size_t wl = strlen(word);
-	if (len != wl)
-		return false;
-	for (size_t i = 0; i < wl; i++) {
-		char c = s[i];
-		if (c >= 'A' && c <= 'Z')
-			c = (char)(c - 'A' + 'a');
-		if (c != word[i])
-			return false;
-	}
-	return true;
-}
-
 int expo_parse_float(const char *s, size_t len, double *out)
 {
-	size_t i = 0;
-	bool neg = false;
-	if (len == 0)
-		return -EINVAL;
-	if (s[0] == '+' || s[0] == '-') {
-		neg = s[0] == '-';
-		i = 1;
-	}
-	if (prefix_nocase(s + i, len - i, "inf") || prefix_nocase(s + i, len - i, "infinity")) {
-		*out = neg ? -INFINITY : INFINITY;
-		return 0;
-	}
-	if (i == 0 && prefix_nocase(s, len, "nan")) {
-		*out = NAN;
-		return 0;
-	}
-	/* digits [. digits] [e [+-] digits], at least one mantissa digit */
-	size_t digits = 0;
-	while (i < len && s[i] >= '0' && s[i] <= '9')
-		i++, digits++;
-	if (i < len && s[i] == '.') {
-		i++;
-		while (i < len && s[i] >= '0' && s[i] <= '9')
-			i++, digits++;
-	}
-	if (!digits)
-		return -EINVAL;
-	if (i < len && (s[i] == 'e' || s[i] == 'E')) {
-		i++;
-		if (i < len && (s[i] == '+' || s[i] == '-'))
-			i++;
-		size_t ed = 0;
-		while (i < len && s[i] >= '0' && s[i] <= '9')
-			i++, ed++;
-		if (!ed)
-			return -EINVAL;
-	}
-	if (i != len)
-		return -EINVAL;
-
-	/* Fast path (Clinger): at most 15 digits and no exponent, so the digits
-	 * and 10^k are exact doubles and one division rounds correctly. */
-	{
-		size_t j = (s[0] == '+' || s[0] == '-') ? 1 : 0;
-		uint64_t m = 0;
-		int nd = 0, frac = -1;
-		for (; j < len && nd <= 15; j++) {
-			if (s[j] >= '0' && s[j] <= '9') {
-				m = m * 10 + (uint64_t)(s[j] - '0');
-				nd++;
-				if (frac >= 0)
-					frac++;
-			} else if (s[j] == '.' && frac < 0) {
-				frac = 0;
-			} else {
-				break;
-			}
-		}
-		if (j == len && nd <= 15) {
-			static const double pow10[] = {1e0,  1e1,  1e2,	 1e3, 1e4,  1e5,
-						       1e6,  1e7,  1e8,	 1e9, 1e10, 1e11,
-						       1e12, 1e13, 1e14, 1e15};
-			double v = (double)m;
-			if (frac > 0)
-				v /= pow10[frac];
-			*out = neg ? -v : v;
-			return 0;
-		}
-	}
-
-	char tmp[128];
-	const char *num = s;
-	char *heap = NULL;
-	if (len < sizeof(tmp)) {
-		memcpy(tmp, s, len);
-		tmp[len] = '\0';
-		num = tmp;
-	} else {
-		heap = malloc(len + 1);
-		if (!heap)
-			return -ENOMEM;
-		memcpy(heap, s, len);
-		heap[len] = '\0';
-		num = heap;
-	}
-	char *end;
-	errno = 0;
-	double v = strtod(num, &end);
-	int rc = 0;
-	if (end != num + len)
-		rc = -EINVAL;
-	else if (errno == ERANGE && isinf(v))
-		rc = -ERANGE; /* Go: overflow is an error, underflow is not */
-	free(heap);
-	if (rc == 0)
-		*out = v;
-	return rc;
+	return parse_go_float(s, len, out);
 }
 
 /* strconv.ParseInt(s, 10, 64) */
@@ -506,7 +363,7 @@ static int parse_type_word(const char *s, size_t len, enum expo_type *t)
 		{"summary", EXPO_SUMMARY}, {"histogram", EXPO_HISTOGRAM},
 	};
 	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
-		if (prefix_nocase(s, len, types[i].word)) {
+		if (ascii_eq_nocase(s, len, types[i].word)) {
 			*t = types[i].type;
 			return 0;
 		}
@@ -715,7 +572,7 @@ static int parse_sample(struct pstate *ps, char *s)
 			if (rc < 0)
 				return rc;
 			size_t vl = strlen(lv);
-			if (!utf8_valid((const unsigned char *)lv, vl)) {
+			if (!utf8_valid(lv, vl)) {
 				go_quote(q, sizeof(q), lv, vl);
 				return parse_error(ps, s, "invalid label value %s", q);
 			}

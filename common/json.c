@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "common/expo.h"
+#include "common/utf8.h"
 
 void json_init(struct json *j, struct buf *out)
 {
@@ -55,38 +56,6 @@ void json_end(struct json *j)
 	j->depth--;
 }
 
-/* Length of the valid UTF-8 sequence at s (at most n bytes), 0 if invalid. */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-	size_t len;
-	uint32_t cp;
-	if (s[0] < 0x80)
-		return 1;
-	if ((s[0] & 0xe0) == 0xc0) {
-		len = 2;
-		cp = s[0] & 0x1f;
-	} else if ((s[0] & 0xf0) == 0xe0) {
-		len = 3;
-		cp = s[0] & 0x0f;
-	} else if ((s[0] & 0xf8) == 0xf0) {
-		len = 4;
-		cp = s[0] & 0x07;
-	} else {
-		return 0;
-	}
-	if (len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	static const uint32_t min[] = { 0, 0, 0x80, 0x800, 0x10000 };
-	if (cp < min[len] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
-}
-
 void json_put_string(struct buf *b, const char *str, size_t n)
 {
 	const unsigned char *s = (const unsigned char *)str;
@@ -113,7 +82,7 @@ void json_put_string(struct buf *b, const char *str, size_t n)
 			snprintf(tmp, sizeof(tmp), "\\u%04x", c);
 			esc = tmp;
 		} else if (c >= 0x80) {
-			len = utf8_len(s + i, n - i);
+			len = utf8_seq_len(s + i, n - i);
 			if (!len) {
 				esc = "\xef\xbf\xbd";
 				len = 1;

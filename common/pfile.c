@@ -2,7 +2,10 @@
 #include "common/pfile.h"
 
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -245,11 +248,7 @@ int read_u64_file(const char *path, uint64_t *out)
 	int n = read_small_file(path, tmp, sizeof(tmp));
 	if (n < 0)
 		return n;
-	const char *p = tmp, *end;
-	while (*p == ' ' || *p == '\t')
-		p++;
-	*out = str2u64(p, &end);
-	return end == p ? -EINVAL : 0;
+	return parse_go_uint(trim_space(tmp), 10, 64, out) ? -EINVAL : 0;
 }
 
 int read_i64_file(const char *path, int64_t *out)
@@ -258,11 +257,7 @@ int read_i64_file(const char *path, int64_t *out)
 	int n = read_small_file(path, tmp, sizeof(tmp));
 	if (n < 0)
 		return n;
-	const char *p = tmp, *end;
-	while (*p == ' ' || *p == '\t')
-		p++;
-	*out = str2i64(p, &end);
-	return end == p || (end == p + 1 && (*p == '-' || *p == '+')) ? -EINVAL : 0;
+	return parse_go_int(trim_space(tmp), 10, 64, out) ? -EINVAL : 0;
 }
 
 int read_file_buf(const char *path, struct buf *out)
@@ -288,4 +283,329 @@ int read_file_buf(const char *path, struct buf *out)
 	out->data[out->len] = '\0';
 	close(fd);
 	return 0;
+}
+
+int read_attr_once(int dfd, const char *path, char *buf, size_t size)
+{
+	int fd = openat(dfd, path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ssize_t n;
+	do
+		n = read(fd, buf, size - 1);
+	while (n < 0 && errno == EINTR);
+	int rc = n < 0 ? -errno : (int)n;
+	close(fd);
+	buf[rc < 0 ? 0 : rc] = '\0';
+	return rc;
+}
+
+static bool is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
+
+char *trim_space(char *s)
+{
+	while (is_space(*s))
+		s++;
+	size_t n = strlen(s);
+	while (n && is_space(s[n - 1]))
+		s[--n] = '\0';
+	return s;
+}
+
+int read_attr_trimmed(int dfd, const char *path, char *buf, size_t size, char **out)
+{
+	int n = read_attr_once(dfd, path, buf, size);
+	if (n < 0)
+		return n;
+	*out = trim_space(buf);
+	return 0;
+}
+
+int path_join(char *out, const char *dir, const char *name)
+{
+	size_t dl = strlen(dir), nl = strlen(name);
+	if (dl + 1 + nl >= PATH_MAX) {
+		out[0] = '\0';
+		return -ENAMETOOLONG;
+	}
+	memcpy(out, dir, dl);
+	out[dl] = '/';
+	memcpy(out + dl + 1, name, nl + 1);
+	return 0;
+}
+
+static int cmp_cstr(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+int dir_list_read(struct dir_list *l, const char *dir, bool (*keep)(const char *name))
+{
+	buf_reset(&l->names);
+	l->n = 0;
+	DIR *d = opendir(dir);
+	if (!d)
+		return -errno;
+	size_t n = 0;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		const char *name = e->d_name;
+		if ((name[0] == '.' && (!name[1] || (name[1] == '.' && !name[2]))) ||
+		    (keep && !keep(name)))
+			continue;
+		buf_append(&l->names, name, strlen(name) + 1);
+		n++;
+	}
+	closedir(d);
+	if (n > l->cap) {
+		l->cap = n;
+		l->v = xrealloc(l->v, n * sizeof(*l->v));
+	}
+	for (size_t i = 0, off = 0; i < n; i++) {
+		l->v[i] = l->names.data + off;
+		off += strlen(l->v[i]) + 1;
+	}
+	l->n = n;
+	if (n > 1)
+		qsort(l->v, n, sizeof(*l->v), cmp_cstr);
+	return 0;
+}
+
+void dir_list_free(struct dir_list *l)
+{
+	buf_free(&l->names);
+	free(l->v);
+	l->v = NULL;
+	l->n = l->cap = 0;
+}
+
+int line_verdict_get(const struct line_verdicts *c, size_t l, const char *name)
+{
+	if (l < c->n && strcmp(c->v[l].name, name) == 0)
+		return c->v[l].yes;
+	return -1;
+}
+
+void line_verdict_put(struct line_verdicts *c, size_t l, const char *name, bool yes)
+{
+	size_t len = strlen(name);
+	if (len >= LINE_VERDICT_NAME)
+		return;
+	if (l >= c->n) {
+		size_t n = l + 64;
+		c->v = xrealloc(c->v, n * sizeof(*c->v));
+		memset(c->v + c->n, 0, (n - c->n) * sizeof(*c->v));
+		c->n = n;
+	}
+	memcpy(c->v[l].name, name, len + 1);
+	c->v[l].yes = yes;
+}
+
+void line_verdicts_free(struct line_verdicts *c)
+{
+	free(c->v);
+	c->v = NULL;
+	c->n = 0;
+}
+
+int read_dir_attr(const char *dir, const char *name, char *buf, size_t size, char **out)
+{
+	char path[PATH_MAX];
+	int rc = path_join(path, dir, name);
+	return rc ? rc : read_attr_trimmed(AT_FDCWD, path, buf, size, out);
+}
+
+/*
+ * The digits of strconv.ParseUint: p in base (0: Go's prefixes and '_'
+ * separators), at most max.  0, -EINVAL or -ERANGE.
+ */
+static int go_digits(const char *p, int base, uint64_t max, uint64_t *out)
+{
+	if (!*p)
+		return -EINVAL;
+	bool base0 = base == 0;
+	char saw = '^'; /* what came last: start, a digit (or prefix), an underscore */
+	if (base0) {
+		base = 10;
+		if (p[0] == '0') {
+			char c = (char)(p[1] | 0x20);
+			if (p[1] && p[2] && (c == 'b' || c == 'o' || c == 'x')) {
+				base = c == 'b' ? 2 : c == 'o' ? 8 : 16;
+				p += 2;
+			} else {
+				base = 8;
+				p += 1;
+			}
+			saw = '0';
+		}
+	} else if (base < 2 || base > 36) {
+		return -EINVAL;
+	}
+	uint64_t v = 0;
+	for (; *p; p++) {
+		if (*p == '_' && base0) {
+			if (saw != '0')
+				return -EINVAL;
+			saw = '_';
+			continue;
+		}
+		unsigned d;
+		char lc = (char)(*p | 0x20);
+		if (*p >= '0' && *p <= '9')
+			d = (unsigned)(*p - '0');
+		else if (lc >= 'a' && lc <= 'z')
+			d = (unsigned)(lc - 'a' + 10);
+		else
+			return -EINVAL;
+		if (d >= (unsigned)base)
+			return -EINVAL;
+		if (v > (max - d) / (unsigned)base)
+			return -ERANGE;
+		v = v * (unsigned)base + d;
+		saw = '0';
+	}
+	if (saw == '_')
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+int parse_go_uint(const char *s, int base, int bits, uint64_t *out)
+{
+	uint64_t max = bits >= 64 ? UINT64_MAX : ((uint64_t)1 << bits) - 1;
+	return go_digits(s, base, max, out);
+}
+
+int parse_go_int(const char *s, int base, int bits, int64_t *out)
+{
+	bool neg = false;
+	if (*s == '+' || *s == '-')
+		neg = *s++ == '-';
+	uint64_t v;
+	int rc = go_digits(s, base, UINT64_MAX, &v);
+	if (rc)
+		return rc;
+	uint64_t cutoff = (uint64_t)1 << ((bits >= 64 ? 64 : bits) - 1);
+	if (neg ? v > cutoff : v >= cutoff)
+		return -ERANGE;
+	*out = neg ? (int64_t)(0 - v) : (int64_t)v;
+	return 0;
+}
+
+bool ascii_eq_nocase(const char *s, size_t len, const char *word)
+{
+	if (len != strlen(word))
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		char c = s[i];
+		if (c >= 'A' && c <= 'Z')
+			c = (char)(c - 'A' + 'a');
+		if (c != word[i])
+			return false;
+	}
+	return true;
+}
+
+int parse_go_float(const char *s, size_t len, double *out)
+{
+	size_t i = 0;
+	bool neg = false;
+	if (len == 0)
+		return -EINVAL;
+	if (s[0] == '+' || s[0] == '-') {
+		neg = s[0] == '-';
+		i = 1;
+	}
+	if (ascii_eq_nocase(s + i, len - i, "inf") || ascii_eq_nocase(s + i, len - i, "infinity")) {
+		*out = neg ? -INFINITY : INFINITY;
+		return 0;
+	}
+	if (i == 0 && ascii_eq_nocase(s, len, "nan")) {
+		*out = NAN;
+		return 0;
+	}
+	/* digits [. digits] [e [+-] digits], at least one mantissa digit */
+	size_t digits = 0;
+	while (i < len && s[i] >= '0' && s[i] <= '9')
+		i++, digits++;
+	if (i < len && s[i] == '.') {
+		i++;
+		while (i < len && s[i] >= '0' && s[i] <= '9')
+			i++, digits++;
+	}
+	if (!digits)
+		return -EINVAL;
+	if (i < len && (s[i] == 'e' || s[i] == 'E')) {
+		i++;
+		if (i < len && (s[i] == '+' || s[i] == '-'))
+			i++;
+		size_t ed = 0;
+		while (i < len && s[i] >= '0' && s[i] <= '9')
+			i++, ed++;
+		if (!ed)
+			return -EINVAL;
+	}
+	if (i != len)
+		return -EINVAL;
+
+	/* Fast path (Clinger): at most 15 digits and no exponent, so the digits
+	 * and 10^k are exact doubles and one division rounds correctly. */
+	{
+		size_t j = (s[0] == '+' || s[0] == '-') ? 1 : 0;
+		uint64_t m = 0;
+		int nd = 0, frac = -1;
+		for (; j < len && nd <= 15; j++) {
+			if (s[j] >= '0' && s[j] <= '9') {
+				m = m * 10 + (uint64_t)(s[j] - '0');
+				nd++;
+				if (frac >= 0)
+					frac++;
+			} else if (s[j] == '.' && frac < 0) {
+				frac = 0;
+			} else {
+				break;
+			}
+		}
+		if (j == len && nd <= 15) {
+			static const double pow10[] = {1e0,  1e1,  1e2,	 1e3, 1e4,  1e5,
+						       1e6,  1e7,  1e8,	 1e9, 1e10, 1e11,
+						       1e12, 1e13, 1e14, 1e15};
+			double v = (double)m;
+			if (frac > 0)
+				v /= pow10[frac];
+			*out = neg ? -v : v;
+			return 0;
+		}
+	}
+
+	char tmp[128];
+	const char *num = s;
+	char *heap = NULL;
+	if (len < sizeof(tmp)) {
+		memcpy(tmp, s, len);
+		tmp[len] = '\0';
+		num = tmp;
+	} else {
+		heap = malloc(len + 1);
+		if (!heap)
+			return -ENOMEM;
+		memcpy(heap, s, len);
+		heap[len] = '\0';
+		num = heap;
+	}
+	char *end;
+	errno = 0;
+	double v = strtod(num, &end);
+	int rc = 0;
+	if (end != num + len)
+		rc = -EINVAL;
+	else if (errno == ERANGE && isinf(v))
+		rc = -ERANGE; /* Go: overflow is an error, underflow is not */
+	free(heap);
+	if (rc == 0)
+		*out = v;
+	return rc;
 }

@@ -11,31 +11,24 @@
 #include "collectors/hostpath.h"
 #include "common/buf.h"
 #include "common/expo.h"
+#include "harness.h"
 
 extern const struct collector collector_os;
 
-static char root[256];
 static void *state;
 
+/* Write <tree>/rel with text and the given mtime. */
 static void put(const char *rel, const char *text, long mtime)
 {
-	char cmd[1200], path[1024];
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	snprintf(cmd, sizeof(cmd), "mkdir -p \"$(dirname '%s')\"", path);
-	cr_assert_eq(system(cmd), 0);
-	FILE *f = fopen(path, "w");
-	cr_assert(f);
-	fputs(text, f);
-	fclose(f);
+	char path[PATH_MAX];
+	harness_put(rel, text);
 	struct timeval tv[2] = {{mtime, 0}, {mtime, 0}};
-	cr_assert_eq(utimes(path, tv), 0);
+	cr_assert_eq(utimes(harness_path(path, rel), tv), 0);
 }
 
 static void setup(void)
 {
-	snprintf(root, sizeof(root), "/tmp/vigil-os-XXXXXX");
-	cr_assert(mkdtemp(root));
-	host_roots.rootfs = root;
+	harness_tree_new("os", HARNESS_ROOTFS);
 	state = calloc(1, collector_os.state_size);
 }
 
@@ -43,21 +36,7 @@ static void teardown(void)
 {
 	collector_os.cleanup(state);
 	free(state);
-	char cmd[512];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
-	if (system(cmd) != 0)
-		cr_log_warn("cannot remove %s", root);
-}
-
-static char *scrape(int *rc)
-{
-	struct expo_set *set = expo_set_new();
-	*rc = collector_os.collect(state, set);
-	struct buf out = BUF_INIT;
-	expo_set_render(set, &out);
-	buf_puts(&out, "");
-	expo_set_free(set);
-	return buf_detach(&out, NULL);
+	harness_tree_free();
 }
 
 TestSuite(os, .init = setup, .fini = teardown);
@@ -71,7 +50,7 @@ Test(os, quoting_comments_and_fallback)
 	    "SUPPORT_END=2025-05-31\nUNKNOWN_KEY=x\n",
 	    1000);
 	int rc;
-	char *t = scrape(&rc);
+	char *t = harness_scrape_text(&collector_os, state, &rc);
 	cr_assert_eq(rc, 0);
 	cr_assert_str_eq(
 		t,
@@ -96,7 +75,7 @@ Test(os, quoting_comments_and_fallback)
 
 	/* /etc/os-release wins; no VERSION_ID: no node_os_version */
 	put("etc/os-release", "NAME=Arch\nID=arch\nBUILD_ID=rolling\n", 1000);
-	t = scrape(&rc);
+	t = harness_scrape_text(&collector_os, state, &rc);
 	cr_assert_eq(rc, 0);
 	cr_assert(strstr(t, "build_id=\"rolling\""));
 	cr_assert(strstr(t, "name=\"Arch\""));
@@ -108,16 +87,16 @@ Test(os, reread_only_when_mtime_changes)
 {
 	put("etc/os-release", "NAME=one\nVERSION_ID=1.2.3\n", 1000);
 	int rc;
-	char *t = scrape(&rc);
+	char *t = harness_scrape_text(&collector_os, state, &rc);
 	cr_assert(strstr(t, "node_os_version{id=\"\",id_like=\"\",name=\"one\"} 1.2\n"), "%s", t);
 	free(t);
 	/* new content, same mtime: the cached parse is served */
 	put("etc/os-release", "NAME=two\nVERSION_ID=7\n", 1000);
-	t = scrape(&rc);
+	t = harness_scrape_text(&collector_os, state, &rc);
 	cr_assert(strstr(t, "name=\"one\""));
 	free(t);
 	put("etc/os-release", "NAME=two\nVERSION_ID=7\n", 2000);
-	t = scrape(&rc);
+	t = harness_scrape_text(&collector_os, state, &rc);
 	cr_assert(strstr(t, "node_os_version{id=\"\",id_like=\"\",name=\"two\"} 7\n"), "%s", t);
 	free(t);
 }
@@ -125,24 +104,24 @@ Test(os, reread_only_when_mtime_changes)
 Test(os, garbage_and_missing)
 {
 	int rc;
-	char *t = scrape(&rc);
+	char *t = harness_scrape_text(&collector_os, state, &rc);
 	cr_assert_eq(rc, -ENOENT);
 	free(t);
 	put("etc/os-release", "NAME=\"unterminated\nID=x\n", 1000);
-	t = scrape(&rc);
+	t = harness_scrape_text(&collector_os, state, &rc);
 	cr_assert_eq(rc, -EINVAL);
 	free(t);
 	put("etc/os-release", "this is not an assignment\n", 2000);
-	t = scrape(&rc);
+	t = harness_scrape_text(&collector_os, state, &rc);
 	cr_assert_eq(rc, -EINVAL);
 	free(t);
 	put("etc/os-release", "NAME=ok\nSUPPORT_END=soon\n", 3000);
-	t = scrape(&rc);
+	t = harness_scrape_text(&collector_os, state, &rc);
 	cr_assert_eq(rc, -EINVAL);
 	free(t);
 	/* valid again */
 	put("etc/os-release", "NAME=ok\n", 4000);
-	t = scrape(&rc);
+	t = harness_scrape_text(&collector_os, state, &rc);
 	cr_assert_eq(rc, 0);
 	free(t);
 }

@@ -25,59 +25,26 @@
 #include "collectors/proc_mounts_statfs.h"
 #include "common/buf.h"
 #include "common/expo.h"
+#include "harness.h"
 
 extern const struct collector collector_filesystem;
 
-static char root[64];
-static char procdir[128];
-
-static void mkdirs(const char *rel)
-{
-	char path[512];
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	for (char *p = path + strlen(root) + 1; *p; p++) {
-		if (*p == '/') {
-			*p = '\0';
-			mkdir(path, 0755);
-			*p = '/';
-		}
-	}
-	mkdir(path, 0755);
-}
-
-static void put(const char *rel, const char *content)
-{
-	char path[512];
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	FILE *f = fopen(path, "w");
-	cr_assert(f, "create %s", path);
-	fputs(content, f);
-	fclose(f);
-}
+static char procdir[PATH_MAX];
 
 static void setup_tree(void)
 {
-	snprintf(root, sizeof(root), "/tmp/vigil-fs-XXXXXX");
-	cr_assert(mkdtemp(root));
-	mkdirs("proc/1");
-	mkdirs("proc/self");
-	mkdirs("host/data");
-	mkdirs("host/ro");
-	mkdirs("host/with space");
-	mkdirs("host/hung");
-	snprintf(procdir, sizeof(procdir), "%s/proc", root);
-	host_roots.procfs = procdir;
+	harness_tree_new("fs", 0);
+	harness_mkdirs("proc/1");
+	harness_mkdirs("proc/self");
+	harness_mkdirs("host/data");
+	harness_mkdirs("host/ro");
+	harness_mkdirs("host/with space");
+	harness_mkdirs("host/hung");
+	host_roots.procfs = harness_path(procdir, "proc");
 	host_roots.rootfs = "/";
 }
 
-static void teardown_tree(void)
-{
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
-	cr_assert_eq(system(cmd), 0);
-}
-
-/* The mounts file: every mount point under <root>/host. */
+/* The mounts file: every mount point under <tree>/host. */
 static void put_mounts(const char *file, const char *lines)
 {
 	struct buf b = BUF_INIT;
@@ -87,13 +54,13 @@ static void put_mounts(const char *file, const char *lines)
 		/* "@" stands for the tree root */
 		for (size_t i = 0; i < n; i++) {
 			if (p[i] == '@')
-				buf_puts(&b, root);
+				buf_puts(&b, harness_root);
 			else
 				buf_putc(&b, p[i]);
 		}
 		p += n;
 	}
-	put(file, b.data ? b.data : "");
+	harness_put(file, b.data ? b.data : "");
 	buf_free(&b);
 }
 
@@ -102,18 +69,6 @@ static double now(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int scrape(void *st, struct buf *out)
-{
-	struct expo_set *set = expo_set_new();
-	int rc = collector_filesystem.collect(st, set);
-	buf_reset(out);
-	expo_set_render(set, out);
-	if (!out->data)
-		buf_puts(out, "");
-	expo_set_free(set);
-	return rc;
 }
 
 static bool has(const struct buf *out, const char *fmt, ...)
@@ -132,7 +87,7 @@ static void do_setup(void)
 	cr_assert_eq(collector_filesystem.setup(err, sizeof(err)), 0, "%s", err);
 }
 
-TestSuite(filesystem, .init = setup_tree, .fini = teardown_tree, .timeout = 60);
+TestSuite(filesystem, .init = setup_tree, .fini = harness_tree_free, .timeout = 60);
 
 Test(filesystem, real_statfs)
 {
@@ -146,11 +101,11 @@ Test(filesystem, real_statfs)
 				    "nfs:/x @/host/gone nfs4 rw 0 0\n");
 	void *st = calloc(1, collector_filesystem.state_size);
 	struct buf out = BUF_INIT;
-	cr_assert_eq(scrape(st, &out), 0);
+	cr_assert_eq(harness_scrape(&collector_filesystem, st, &out), 0);
 
 	struct statfs sfs;
-	char path[256];
-	snprintf(path, sizeof(path), "%s/host/data", root);
+	char path[PATH_MAX];
+	harness_path(path, "host/data");
 	cr_assert_eq(statfs(path, &sfs), 0);
 	cr_assert(has(&out, "# HELP node_filesystem_size_bytes Filesystem size in bytes.\n"
 			    "# TYPE node_filesystem_size_bytes gauge\n"));
@@ -159,20 +114,20 @@ Test(filesystem, real_statfs)
 	cr_assert(has(&out,
 		      "node_filesystem_size_bytes{device=\"/dev/sda1\",fstype=\"ext4\","
 		      "mountpoint=\"%s/host/data\"} %s\n",
-		      root, size),
+		      harness_root, size),
 		  "%s", out.data);
 	cr_assert(has(&out,
 		      "node_filesystem_device_error{device=\"/dev/sda1\",fstype=\"ext4\","
 		      "mountpoint=\"%s/host/data\"} 0\n",
-		      root));
+		      harness_root));
 	cr_assert(has(&out,
 		      "node_filesystem_readonly{device=\"/dev/sda1\",fstype=\"ext4\","
 		      "mountpoint=\"%s/host/data\"} 0\n",
-		      root));
+		      harness_root));
 	cr_assert(has(&out,
 		      "node_filesystem_readonly{device=\"/dev/sda2\",fstype=\"xfs\","
 		      "mountpoint=\"%s/host/ro\"} 1\n",
-		      root));
+		      harness_root));
 	cr_assert(has(&out, "node_filesystem_files{device=\"/dev/sda2\""));
 	cr_assert(has(&out, "node_filesystem_files_free{device=\"/dev/sda2\""));
 	cr_assert(has(&out, "node_filesystem_avail_bytes{device=\"/dev/sda2\""));
@@ -184,7 +139,7 @@ Test(filesystem, real_statfs)
 	cr_assert(has(&out,
 		      "node_filesystem_readonly{device=\"/dev/sda3\",fstype=\"ext4\","
 		      "mountpoint=\"%s/host/with space\"} 0\n",
-		      root));
+		      harness_root));
 	/* excluded mount point and type */
 	cr_assert_null(strstr(out.data, "mountpoint=\"/proc\""));
 	cr_assert_null(strstr(out.data, "cgroup2"));
@@ -192,7 +147,7 @@ Test(filesystem, real_statfs)
 	cr_assert(has(&out,
 		      "node_filesystem_device_error{device=\"nfs:/x\",fstype=\"nfs4\","
 		      "mountpoint=\"%s/host/gone\"} 1\n",
-		      root));
+		      harness_root));
 	cr_assert_null(strstr(out.data, "node_filesystem_size_bytes{device=\"nfs:/x\""));
 	collector_filesystem.cleanup(st);
 	free(st);
@@ -201,15 +156,14 @@ Test(filesystem, real_statfs)
 
 Test(filesystem, rootfs_prefix_is_stripped)
 {
-	static char rootfs[128];
-	snprintf(rootfs, sizeof(rootfs), "%s/host", root);
-	host_roots.rootfs = rootfs;
+	static char rootfs[PATH_MAX];
+	host_roots.rootfs = harness_path(rootfs, "host");
 	do_setup();
 	put_mounts("proc/1/mounts", "/dev/sda1 @/host/data ext4 rw 0 0\n"
 				    "/dev/root @/host ext4 rw 0 0\n");
 	void *st = calloc(1, collector_filesystem.state_size);
 	struct buf out = BUF_INIT;
-	cr_assert_eq(scrape(st, &out), 0);
+	cr_assert_eq(harness_scrape(&collector_filesystem, st, &out), 0);
 	cr_assert(has(&out, "node_filesystem_device_error{device=\"/dev/sda1\",fstype=\"ext4\","
 			    "mountpoint=\"/data\"} 0\n"),
 		  "%s", out.data);
@@ -227,22 +181,22 @@ Test(filesystem, fallback_and_errors)
 	void *st = calloc(1, collector_filesystem.state_size);
 	struct buf out = BUF_INIT;
 	/* neither 1/mounts nor self/mounts */
-	cr_assert_eq(scrape(st, &out), -ENOENT);
+	cr_assert_eq(harness_scrape(&collector_filesystem, st, &out), -ENOENT);
 	collector_filesystem.cleanup(st);
 	memset(st, 0, collector_filesystem.state_size);
 
 	put_mounts("proc/self/mounts", "/dev/sda1 @/host/data ext4 rw 0 0\n");
-	cr_assert_eq(scrape(st, &out), 0);
+	cr_assert_eq(harness_scrape(&collector_filesystem, st, &out), 0);
 	cr_assert(has(&out, "device=\"/dev/sda1\""));
 	collector_filesystem.cleanup(st);
 	memset(st, 0, collector_filesystem.state_size);
 
 	/* a truncated line fails the collector, as node_exporter */
 	put_mounts("proc/1/mounts", "/dev/sda1 @/host/data ext4 rw 0 0\n/dev/sdb1 /x\n");
-	cr_assert_eq(scrape(st, &out), -EINVAL);
+	cr_assert_eq(harness_scrape(&collector_filesystem, st, &out), -EINVAL);
 	/* garbage with enough fields is just a mount that fails statfs */
 	put_mounts("proc/1/mounts", "\x01\x02 \xff\xfe zz yy\n");
-	cr_assert_eq(scrape(st, &out), 0);
+	cr_assert_eq(harness_scrape(&collector_filesystem, st, &out), 0);
 	cr_assert(has(&out, "node_filesystem_device_error{"), "%s", out.data);
 	collector_filesystem.cleanup(st);
 	free(st);
@@ -266,7 +220,7 @@ Test(filesystem, bad_regex_is_setup_error)
 				    "/dev/sda2 @/host/ro xfs ro 0 0\n");
 	void *st = calloc(1, collector_filesystem.state_size);
 	struct buf out = BUF_INIT;
-	cr_assert_eq(scrape(st, &out), 0);
+	cr_assert_eq(harness_scrape(&collector_filesystem, st, &out), 0);
 	cr_assert_null(strstr(out.data, "ext4"));
 	cr_assert(has(&out, "fstype=\"xfs\""));
 	collector_filesystem.cleanup(st);
@@ -322,13 +276,13 @@ Test(filesystem, hung_mount_does_not_hang_the_scrape)
 	struct buf out = BUF_INIT;
 
 	double t0 = now();
-	cr_assert_eq(scrape(st, &out), 0);
+	cr_assert_eq(harness_scrape(&collector_filesystem, st, &out), 0);
 	double took = now() - t0;
 	cr_assert(took >= 0.25 && took < 1.5, "first scrape took %.3fs", took);
 	cr_assert(has(&out,
 		      "node_filesystem_device_error{device=\"srv:/export\",fstype=\"nfs4\","
 		      "mountpoint=\"%s/host/hung\"} 1\n",
-		      root),
+		      harness_root),
 		  "%s", out.data);
 	cr_assert_null(strstr(out.data, "node_filesystem_size_bytes{device=\"srv:/export\""));
 	/* the mounts before and after the hung one are served */
@@ -341,13 +295,13 @@ Test(filesystem, hung_mount_does_not_hang_the_scrape)
 	/* the stuck mount is skipped at once: no waiting, no new blocked call */
 	for (int i = 0; i < 5; i++) {
 		t0 = now();
-		cr_assert_eq(scrape(st, &out), 0);
+		cr_assert_eq(harness_scrape(&collector_filesystem, st, &out), 0);
 		took = now() - t0;
 		cr_assert(took < 0.2, "scrape of a stuck mount took %.3fs", took);
 		cr_assert(has(&out,
 			      "node_filesystem_device_error{device=\"srv:/export\","
 			      "fstype=\"nfs4\",mountpoint=\"%s/host/hung\"} 1\n",
-			      root));
+			      harness_root));
 		cr_assert(has(&out, "node_filesystem_size_bytes{device=\"/dev/sda1\""));
 	}
 	pthread_mutex_lock(&hung_mu);
@@ -359,11 +313,11 @@ Test(filesystem, hung_mount_does_not_hang_the_scrape)
 	release_hung();
 	wait_for(mounts_statfs_stuck, 0);
 	wait_for(mounts_statfs_workers, 1);
-	cr_assert_eq(scrape(st, &out), 0);
+	cr_assert_eq(harness_scrape(&collector_filesystem, st, &out), 0);
 	cr_assert(has(&out,
 		      "node_filesystem_device_error{device=\"srv:/export\",fstype=\"nfs4\","
 		      "mountpoint=\"%s/host/hung\"} 0\n",
-		      root));
+		      harness_root));
 	cr_assert(has(&out, "node_filesystem_size_bytes{device=\"srv:/export\""));
 
 	collector_filesystem.cleanup(st);
@@ -383,7 +337,7 @@ static void *scrape_thread(void *arg)
 {
 	struct scraper *s = arg;
 	double t0 = now();
-	s->rc = scrape(s->st, &s->out);
+	s->rc = harness_scrape(&collector_filesystem, s->st, &s->out);
 	s->took = now() - t0;
 	return NULL;
 }
@@ -408,7 +362,7 @@ Test(filesystem, concurrent_scrapes_share_one_blocked_call)
 		cr_assert(has(&s[i].out,
 			      "node_filesystem_device_error{device=\"srv:/export\","
 			      "fstype=\"nfs4\",mountpoint=\"%s/host/hung\"} 1\n",
-			      root));
+			      harness_root));
 		cr_assert(has(&s[i].out, "node_filesystem_size_bytes{device=\"/dev/sda2\""));
 	}
 	/* one call in flight for the hung mount, whatever the number of scrapes */
@@ -433,7 +387,7 @@ Test(filesystem, two_hung_mounts_time_out_one_after_the_other)
 	mounts_statfs_fn = fake_statfs;
 	mounts_statfs_set_timeout(0.2);
 	do_setup();
-	mkdirs("host/hung2");
+	harness_mkdirs("host/hung2");
 	put_mounts("proc/1/mounts", "srv:/a @/host/hung nfs4 rw 0 0\n"
 				    "/dev/sda1 @/host/data ext4 rw 0 0\n"
 				    "srv:/b @/host/hung2 nfs4 rw 0 0\n"
@@ -441,7 +395,7 @@ Test(filesystem, two_hung_mounts_time_out_one_after_the_other)
 	void *st = calloc(1, collector_filesystem.state_size);
 	struct buf out = BUF_INIT;
 	double t0 = now();
-	cr_assert_eq(scrape(st, &out), 0);
+	cr_assert_eq(harness_scrape(&collector_filesystem, st, &out), 0);
 	double took = now() - t0;
 	cr_assert(took >= 0.35 && took < 1.5, "scrape took %.3fs", took);
 	cr_assert(has(&out, "node_filesystem_device_error{device=\"srv:/a\""));
@@ -453,14 +407,14 @@ Test(filesystem, two_hung_mounts_time_out_one_after_the_other)
 	cr_assert_eq(mounts_statfs_workers(), 3);
 	/* both are skipped from now on */
 	t0 = now();
-	cr_assert_eq(scrape(st, &out), 0);
+	cr_assert_eq(harness_scrape(&collector_filesystem, st, &out), 0);
 	cr_assert(now() - t0 < 0.15);
 	cr_assert_eq(mounts_statfs_workers(), 3);
 
 	release_hung();
 	wait_for(mounts_statfs_stuck, 0);
 	wait_for(mounts_statfs_workers, 1);
-	cr_assert_eq(scrape(st, &out), 0);
+	cr_assert_eq(harness_scrape(&collector_filesystem, st, &out), 0);
 	cr_assert(has(&out, "node_filesystem_size_bytes{device=\"srv:/a\""));
 	cr_assert(has(&out, "node_filesystem_size_bytes{device=\"srv:/b\""));
 	collector_filesystem.cleanup(st);

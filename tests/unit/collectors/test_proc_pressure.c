@@ -15,62 +15,22 @@
 #include "collectors/hostpath.h"
 #include "common/buf.h"
 #include "common/expo.h"
+#include "harness.h"
 
 extern const struct collector collector_pressure;
 
-static char root[64];
-
-static void put(const char *rel, const char *content)
-{
-	char path[512];
-	snprintf(path, sizeof(path), "%s/pressure", root);
-	mkdir(path, 0755);
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	FILE *f = fopen(path, "w");
-	cr_assert(f, "create %s", path);
-	fputs(content, f);
-	fclose(f);
-}
-
-static void setup_tree(void)
-{
-	snprintf(root, sizeof(root), "/tmp/vigil-psi-XXXXXX");
-	cr_assert(mkdtemp(root));
-	host_roots.procfs = root;
-}
-
-static void teardown_tree(void)
-{
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
-	cr_assert_eq(system(cmd), 0);
-}
-
-static int scrape_once(struct buf *out)
-{
-	void *st = calloc(1, collector_pressure.state_size);
-	struct expo_set *set = expo_set_new();
-	int rc = collector_pressure.collect(st, set);
-	buf_reset(out);
-	expo_set_render(set, out);
-	expo_set_free(set);
-	collector_pressure.cleanup(st);
-	free(st);
-	return rc;
-}
-
-TestSuite(pressure, .init = setup_tree, .fini = teardown_tree);
+HARNESS_SUITE(pressure, "psi", HARNESS_PROCFS);
 
 #define LINE(kind, total) kind " avg10=0.18 avg60=0.34 avg300=0.10 total=" total "\n"
 
 Test(pressure, all_resources)
 {
-	put("pressure/cpu", LINE("some", "14036781") LINE("full", "0"));
-	put("pressure/io", LINE("some", "159886802") LINE("full", "159229614"));
-	put("pressure/memory", LINE("some", "0") LINE("full", "18446744073709551615"));
-	put("pressure/irq", "full avg10=0.00 avg60=0.00 avg300=0.00 total=8494");
+	harness_put("pressure/cpu", LINE("some", "14036781") LINE("full", "0"));
+	harness_put("pressure/io", LINE("some", "159886802") LINE("full", "159229614"));
+	harness_put("pressure/memory", LINE("some", "0") LINE("full", "18446744073709551615"));
+	harness_put("pressure/irq", "full avg10=0.00 avg60=0.00 avg300=0.00 total=8494");
 	struct buf out = BUF_INIT;
-	cr_assert_eq(scrape_once(&out), 0);
+	cr_assert_eq(harness_scrape(&collector_pressure, NULL, &out), 0);
 	cr_assert(
 		strstr(out.data,
 		       "# HELP node_pressure_cpu_waiting_seconds_total Total time in seconds that "
@@ -90,11 +50,11 @@ Test(pressure, all_resources)
 
 Test(pressure, no_irq_is_fine)
 {
-	put("pressure/cpu", LINE("some", "1000000"));
-	put("pressure/io", LINE("some", "1") LINE("full", "2"));
-	put("pressure/memory", LINE("some", "3") LINE("full", "4"));
+	harness_put("pressure/cpu", LINE("some", "1000000"));
+	harness_put("pressure/io", LINE("some", "1") LINE("full", "2"));
+	harness_put("pressure/memory", LINE("some", "3") LINE("full", "4"));
 	struct buf out = BUF_INIT;
-	cr_assert_eq(scrape_once(&out), 0);
+	cr_assert_eq(harness_scrape(&collector_pressure, NULL, &out), 0);
 	cr_assert(strstr(out.data, "node_pressure_cpu_waiting_seconds_total 1\n"));
 	cr_assert_null(strstr(out.data, "irq"));
 	buf_free(&out);
@@ -103,32 +63,32 @@ Test(pressure, no_irq_is_fine)
 Test(pressure, absent_is_no_data)
 {
 	struct buf out = BUF_INIT;
-	cr_assert_eq(scrape_once(&out), -ENODATA);
+	cr_assert_eq(harness_scrape(&collector_pressure, NULL, &out), -ENODATA);
 	cr_assert(!out.data || !strstr(out.data, "node_pressure"));
 	buf_free(&out);
 }
 
 Test(pressure, missing_full_line_is_no_data)
 {
-	put("pressure/cpu", LINE("some", "1"));
-	put("pressure/io", LINE("some", "1"));
+	harness_put("pressure/cpu", LINE("some", "1"));
+	harness_put("pressure/io", LINE("some", "1"));
 	struct buf out = BUF_INIT;
-	cr_assert_eq(scrape_once(&out), -ENODATA);
+	cr_assert_eq(harness_scrape(&collector_pressure, NULL, &out), -ENODATA);
 	buf_free(&out);
 }
 
 Test(pressure, malformed_fails)
 {
-	put("pressure/cpu", "some avg10=0.00 avg60=0.00 avg300=0.00 total=12x\n");
+	harness_put("pressure/cpu", "some avg10=0.00 avg60=0.00 avg300=0.00 total=12x\n");
 	struct buf out = BUF_INIT;
-	cr_assert_eq(scrape_once(&out), -EINVAL);
-	put("pressure/cpu", "some avg10=0.00 avg60=0.00\n");
-	cr_assert_eq(scrape_once(&out), -EINVAL);
-	put("pressure/cpu", "");
-	cr_assert_eq(scrape_once(&out), -ENODATA);
+	cr_assert_eq(harness_scrape(&collector_pressure, NULL, &out), -EINVAL);
+	harness_put("pressure/cpu", "some avg10=0.00 avg60=0.00\n");
+	cr_assert_eq(harness_scrape(&collector_pressure, NULL, &out), -EINVAL);
+	harness_put("pressure/cpu", "");
+	cr_assert_eq(harness_scrape(&collector_pressure, NULL, &out), -ENODATA);
 	/* an unknown prefix is ignored, as procfs does */
-	put("pressure/cpu", "other stuff\n" LINE("some", "5000000"));
-	cr_assert_eq(scrape_once(&out), 0);
+	harness_put("pressure/cpu", "other stuff\n" LINE("some", "5000000"));
+	cr_assert_eq(harness_scrape(&collector_pressure, NULL, &out), 0);
 	cr_assert(strstr(out.data, "node_pressure_cpu_waiting_seconds_total 5\n"));
 	buf_free(&out);
 }

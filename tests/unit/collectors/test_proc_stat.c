@@ -17,102 +17,9 @@
 #include "collectors/proc_stat_common.h"
 #include "common/buf.h"
 #include "common/expo.h"
+#include "harness.h"
 
 extern const struct collector collector_stat;
-
-static char root[64];
-
-/* Write root/rel (creating its directories) with content. */
-static __attribute__((unused)) void put(const char *rel, const char *content)
-{
-	char path[512];
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	for (char *p = path + strlen(root) + 1; *p; p++) {
-		if (*p == '/') {
-			*p = '\0';
-			mkdir(path, 0755);
-			*p = '/';
-		}
-	}
-	FILE *f = fopen(path, "w");
-	cr_assert(f, "create %s", path);
-	fputs(content, f);
-	fclose(f);
-}
-
-static __attribute__((unused)) void rm(const char *rel)
-{
-	char path[512];
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	unlink(path);
-}
-
-static __attribute__((unused)) void setup_tree(void)
-{
-	snprintf(root, sizeof(root), "/tmp/vigil-cpu-XXXXXX");
-	cr_assert(mkdtemp(root));
-	host_roots.procfs = root;
-	host_roots.sysfs = root;
-}
-
-static __attribute__((unused)) void teardown_tree(void)
-{
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
-	cr_assert_eq(system(cmd), 0);
-}
-
-static __attribute__((unused)) int set_flag(const char *name, const char *value)
-{
-	struct flag_table t = {collector_stat.name, collector_stat.flags, collector_stat.nflags};
-	char err[256];
-	return flags_set(&t, 1, name, value, err, sizeof(err));
-}
-
-/* One scrape on a fresh zeroed state (init, collect, cleanup); returns collect's code. */
-static __attribute__((unused)) int scrape_once(struct buf *out)
-{
-	void *st = calloc(1, collector_stat.state_size ? collector_stat.state_size : 1);
-	struct expo_set *set = expo_set_new();
-	int rc = collector_stat.init ? collector_stat.init(st) : 0;
-	if (rc == 0)
-		rc = collector_stat.collect(st, set);
-	buf_reset(out);
-	expo_set_render(set, out);
-	if (!out->data)
-		buf_puts(out, "");
-	if (collector_stat.cleanup)
-		collector_stat.cleanup(st);
-	expo_set_free(set);
-	free(st);
-	return rc;
-}
-
-/* Collect on a long-lived state st. */
-static __attribute__((unused)) int scrape_state(void *st, struct buf *out)
-{
-	struct expo_set *set = expo_set_new();
-	int rc = collector_stat.collect(st, set);
-	buf_reset(out);
-	expo_set_render(set, out);
-	if (!out->data)
-		buf_puts(out, "");
-	expo_set_free(set);
-	return rc;
-}
-
-static __attribute__((unused)) bool has(const struct buf *out, const char *line)
-{
-	char want[1024];
-	snprintf(want, sizeof(want), "\n%s\n", line);
-	if (strncmp(out->data, want + 1, strlen(want + 1)) == 0)
-		return true;
-	return strstr(out->data, want) != NULL;
-}
-
-#define assert_has(out, line) cr_assert(has(out, line), "missing %s in:\n%s", line, (out)->data)
-#define assert_lacks(out, s)                                                                       \
-	cr_assert_null(strstr((out)->data, s), "unexpected %s in:\n%s", s, (out)->data)
 
 #define STAT_HAPPY                                                                                 \
 	"cpu  100 0 50 1000 0 0 0 0 0 0\n"                                                         \
@@ -125,14 +32,14 @@ static __attribute__((unused)) bool has(const struct buf *out, const char *line)
 	"procs_blocked 1\n"                                                                        \
 	"softirq 5057579 250191 1481983 1647 211099 186066 0 1783454 622196 12499 508444\n"
 
-TestSuite(proc_stat, .init = setup_tree, .fini = teardown_tree);
+HARNESS_SUITE(proc_stat, "cpu", HARNESS_PROCFS | HARNESS_SYSFS);
 
 Test(proc_stat, happy)
 {
 	struct buf out = BUF_INIT;
-	put("stat", STAT_HAPPY);
-	cr_assert_eq(set_flag("collector.stat.softirq", "false"), 0);
-	cr_assert_eq(scrape_once(&out), 0);
+	harness_put("stat", STAT_HAPPY);
+	cr_assert_eq(harness_set_flag(&collector_stat, "collector.stat.softirq", "false"), 0);
+	cr_assert_eq(harness_scrape(&collector_stat, NULL, &out), 0);
 	assert_has(&out, "# HELP node_boot_time_seconds Node boot time, in unixtime.");
 	assert_has(&out, "# TYPE node_boot_time_seconds gauge");
 	assert_has(&out, "node_boot_time_seconds 1.418183276e+09");
@@ -150,21 +57,21 @@ Test(proc_stat, happy)
 Test(proc_stat, softirq_flag)
 {
 	struct buf out = BUF_INIT;
-	put("stat", STAT_HAPPY);
-	cr_assert_eq(set_flag("collector.stat.softirq", "true"), 0);
-	cr_assert_eq(scrape_once(&out), 0);
+	harness_put("stat", STAT_HAPPY);
+	cr_assert_eq(harness_set_flag(&collector_stat, "collector.stat.softirq", "true"), 0);
+	cr_assert_eq(harness_scrape(&collector_stat, NULL, &out), 0);
 	assert_has(&out, "# TYPE node_softirqs_total counter");
 	assert_has(&out, "node_softirqs_total{vector=\"hi\"} 250191");
 	assert_has(&out, "node_softirqs_total{vector=\"block_iopoll\"} 0");
 	assert_has(&out, "node_softirqs_total{vector=\"rcu\"} 508444");
-	cr_assert_eq(set_flag("collector.stat.softirq", "false"), 0);
+	cr_assert_eq(harness_set_flag(&collector_stat, "collector.stat.softirq", "false"), 0);
 	buf_free(&out);
 }
 
 Test(proc_stat, missing_file)
 {
 	struct buf out = BUF_INIT;
-	cr_assert_eq(scrape_once(&out), -ENOENT);
+	cr_assert_eq(harness_scrape(&collector_stat, NULL, &out), -ENOENT);
 	cr_assert_str_empty(out.data);
 	buf_free(&out);
 }
@@ -182,8 +89,9 @@ Test(proc_stat, garbage_values)
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		char text[1024];
 		snprintf(text, sizeof(text), "%s%s", STAT_HAPPY, bad[i]);
-		put("stat", text);
-		cr_assert_eq(scrape_once(&out), -EINVAL, "accepted %s", bad[i]);
+		harness_put("stat", text);
+		cr_assert_eq(harness_scrape(&collector_stat, NULL, &out), -EINVAL, "accepted %s",
+			     bad[i]);
 		cr_assert_str_empty(out.data);
 	}
 	buf_free(&out);
@@ -194,8 +102,8 @@ Test(proc_stat, garbage_values)
 Test(proc_stat, truncated_and_huge)
 {
 	struct buf out = BUF_INIT;
-	put("stat", "btime\n\nweird 1 2\nctxt 18446744073709551615\nprocesses 7\ncpu\n");
-	cr_assert_eq(scrape_once(&out), 0);
+	harness_put("stat", "btime\n\nweird 1 2\nctxt 18446744073709551615\nprocesses 7\ncpu\n");
+	cr_assert_eq(harness_scrape(&collector_stat, NULL, &out), 0);
 	assert_has(&out, "node_boot_time_seconds 0");
 	assert_has(&out, "node_context_switches_total 1.8446744073709552e+19");
 	assert_has(&out, "node_forks_total 7");
@@ -206,8 +114,8 @@ Test(proc_stat, truncated_and_huge)
 Test(proc_stat, reordered)
 {
 	struct buf out = BUF_INIT;
-	put("stat", "procs_blocked 3\nbtime 5\nctxt 6\nprocs_running 4\nprocesses 9\n");
-	cr_assert_eq(scrape_once(&out), 0);
+	harness_put("stat", "procs_blocked 3\nbtime 5\nctxt 6\nprocs_running 4\nprocesses 9\n");
+	cr_assert_eq(harness_scrape(&collector_stat, NULL, &out), 0);
 	assert_has(&out, "node_procs_blocked 3");
 	assert_has(&out, "node_boot_time_seconds 5");
 	assert_has(&out, "node_context_switches_total 6");

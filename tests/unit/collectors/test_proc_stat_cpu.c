@@ -19,102 +19,14 @@
 #include "collectors/proc_stat_common.h"
 #include "common/buf.h"
 #include "common/expo.h"
+#include "harness.h"
 
 extern const struct collector collector_cpu;
 
-static char root[64];
-
-/* Write root/rel (creating its directories) with content. */
-static __attribute__((unused)) void put(const char *rel, const char *content)
+static void setup_tree(void)
 {
-	char path[512];
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	for (char *p = path + strlen(root) + 1; *p; p++) {
-		if (*p == '/') {
-			*p = '\0';
-			mkdir(path, 0755);
-			*p = '/';
-		}
-	}
-	FILE *f = fopen(path, "w");
-	cr_assert(f, "create %s", path);
-	fputs(content, f);
-	fclose(f);
+	harness_tree_new("cpu", HARNESS_PROCFS | HARNESS_SYSFS);
 }
-
-static __attribute__((unused)) void rm(const char *rel)
-{
-	char path[512];
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	unlink(path);
-}
-
-static __attribute__((unused)) void setup_tree(void)
-{
-	snprintf(root, sizeof(root), "/tmp/vigil-cpu-XXXXXX");
-	cr_assert(mkdtemp(root));
-	host_roots.procfs = root;
-	host_roots.sysfs = root;
-}
-
-static __attribute__((unused)) void teardown_tree(void)
-{
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
-	cr_assert_eq(system(cmd), 0);
-}
-
-static __attribute__((unused)) int set_flag(const char *name, const char *value)
-{
-	struct flag_table t = {collector_cpu.name, collector_cpu.flags, collector_cpu.nflags};
-	char err[256];
-	return flags_set(&t, 1, name, value, err, sizeof(err));
-}
-
-/* One scrape on a fresh zeroed state (init, collect, cleanup); returns collect's code. */
-static __attribute__((unused)) int scrape_once(struct buf *out)
-{
-	void *st = calloc(1, collector_cpu.state_size ? collector_cpu.state_size : 1);
-	struct expo_set *set = expo_set_new();
-	int rc = collector_cpu.init ? collector_cpu.init(st) : 0;
-	if (rc == 0)
-		rc = collector_cpu.collect(st, set);
-	buf_reset(out);
-	expo_set_render(set, out);
-	if (!out->data)
-		buf_puts(out, "");
-	if (collector_cpu.cleanup)
-		collector_cpu.cleanup(st);
-	expo_set_free(set);
-	free(st);
-	return rc;
-}
-
-/* Collect on a long-lived state st. */
-static __attribute__((unused)) int scrape_state(void *st, struct buf *out)
-{
-	struct expo_set *set = expo_set_new();
-	int rc = collector_cpu.collect(st, set);
-	buf_reset(out);
-	expo_set_render(set, out);
-	if (!out->data)
-		buf_puts(out, "");
-	expo_set_free(set);
-	return rc;
-}
-
-static __attribute__((unused)) bool has(const struct buf *out, const char *line)
-{
-	char want[1024];
-	snprintf(want, sizeof(want), "\n%s\n", line);
-	if (strncmp(out->data, want + 1, strlen(want + 1)) == 0)
-		return true;
-	return strstr(out->data, want) != NULL;
-}
-
-#define assert_has(out, line) cr_assert(has(out, line), "missing %s in:\n%s", line, (out)->data)
-#define assert_lacks(out, s)                                                                       \
-	cr_assert_null(strstr((out)->data, s), "unexpected %s in:\n%s", s, (out)->data)
 
 #define CPUINFO_HAPPY                                                                              \
 	"processor\t: 0\n"                                                                         \
@@ -145,10 +57,11 @@ static __attribute__((unused)) bool has(const struct buf *out, const char *line)
 
 static void cpu_setup_flags(const char *info, const char *flags, const char *bugs)
 {
-	cr_assert_eq(set_flag("collector.cpu.info", info), 0);
-	cr_assert_eq(set_flag("collector.cpu.info.flags-include", flags), 0);
-	cr_assert_eq(set_flag("collector.cpu.info.bugs-include", bugs), 0);
-	cr_assert_eq(set_flag("collector.cpu.guest", "true"), 0);
+	cr_assert_eq(harness_set_flag(&collector_cpu, "collector.cpu.info", info), 0);
+	cr_assert_eq(harness_set_flag(&collector_cpu, "collector.cpu.info.flags-include", flags),
+		     0);
+	cr_assert_eq(harness_set_flag(&collector_cpu, "collector.cpu.info.bugs-include", bugs), 0);
+	cr_assert_eq(harness_set_flag(&collector_cpu, "collector.cpu.guest", "true"), 0);
 	char err[512];
 	cr_assert_eq(collector_cpu.setup(err, sizeof(err)), 0, "%s", err);
 }
@@ -161,17 +74,17 @@ static void cpu_init_tree(void)
 	cpu_setup_flags("false", "", "");
 }
 
-TestSuite(proc_stat_cpu, .init = cpu_init_tree, .fini = teardown_tree);
+TestSuite(proc_stat_cpu, .init = cpu_init_tree, .fini = harness_tree_free);
 
 Test(proc_stat_cpu, seconds_and_guest)
 {
 	struct buf out = BUF_INIT;
 	/* cpu2 has only four columns: the rest are 0; ids keep their gaps */
-	put("stat", "cpu  1 2 3 4 5 6 7 8 9 10\n"
-		    "cpu0 100 200 300 400 500 600 700 800 900 1000\n"
-		    "cpu2 1 2 3 4\n"
-		    "intr 1\nctxt 2\nbtime 3\n");
-	cr_assert_eq(scrape_once(&out), 0);
+	harness_put("stat", "cpu  1 2 3 4 5 6 7 8 9 10\n"
+			    "cpu0 100 200 300 400 500 600 700 800 900 1000\n"
+			    "cpu2 1 2 3 4\n"
+			    "intr 1\nctxt 2\nbtime 3\n");
+	cr_assert_eq(harness_scrape(&collector_cpu, NULL, &out), 0);
 	assert_has(&out, "# HELP node_cpu_seconds_total Seconds the CPUs spent in each mode.");
 	assert_has(&out, "# TYPE node_cpu_seconds_total counter");
 	assert_has(&out, "node_cpu_seconds_total{cpu=\"0\",mode=\"user\"} 1");
@@ -190,8 +103,8 @@ Test(proc_stat_cpu, seconds_and_guest)
 	assert_lacks(&out, "node_cpu_info");
 	assert_lacks(&out, "node_cpu_online");
 
-	cr_assert_eq(set_flag("collector.cpu.guest", "false"), 0);
-	cr_assert_eq(scrape_once(&out), 0);
+	cr_assert_eq(harness_set_flag(&collector_cpu, "collector.cpu.guest", "false"), 0);
+	cr_assert_eq(harness_scrape(&collector_cpu, NULL, &out), 0);
 	assert_lacks(&out, "node_cpu_guest_seconds_total");
 	buf_free(&out);
 }
@@ -200,32 +113,32 @@ Test(proc_stat_cpu, seconds_and_guest)
 Test(proc_stat_cpu, backwards_guard)
 {
 	struct buf out = BUF_INIT;
-	put("stat", "cpu0 1000 0 500 100000 0 0 0 0 0 0\ncpu1 10 0 0 100000 0 0 0 0 0 0\n");
-	cr_assert_eq(scrape_once(&out), 0);
+	harness_put("stat", "cpu0 1000 0 500 100000 0 0 0 0 0 0\ncpu1 10 0 0 100000 0 0 0 0 0 0\n");
+	cr_assert_eq(harness_scrape(&collector_cpu, NULL, &out), 0);
 	assert_has(&out, "node_cpu_seconds_total{cpu=\"0\",mode=\"user\"} 10");
 
 	/* user drops a little: held at 10; system rises */
-	put("stat", "cpu0 990 0 600 100100 0 0 0 0 0 0\ncpu1 10 0 0 100000 0 0 0 0 0 0\n");
-	cr_assert_eq(scrape_once(&out), 0);
+	harness_put("stat", "cpu0 990 0 600 100100 0 0 0 0 0 0\ncpu1 10 0 0 100000 0 0 0 0 0 0\n");
+	cr_assert_eq(harness_scrape(&collector_cpu, NULL, &out), 0);
 	assert_has(&out, "node_cpu_seconds_total{cpu=\"0\",mode=\"user\"} 10");
 	assert_has(&out, "node_cpu_seconds_total{cpu=\"0\",mode=\"system\"} 6");
 	assert_has(&out, "node_cpu_seconds_total{cpu=\"0\",mode=\"idle\"} 1001");
 
 	/* idle drops by 2 s: held; by 1001 s (hotplug): everything starts over */
-	put("stat", "cpu0 990 0 600 99900 0 0 0 0 0 0\ncpu1 10 0 0 100000 0 0 0 0 0 0\n");
-	cr_assert_eq(scrape_once(&out), 0);
+	harness_put("stat", "cpu0 990 0 600 99900 0 0 0 0 0 0\ncpu1 10 0 0 100000 0 0 0 0 0 0\n");
+	cr_assert_eq(harness_scrape(&collector_cpu, NULL, &out), 0);
 	assert_has(&out, "node_cpu_seconds_total{cpu=\"0\",mode=\"idle\"} 1001");
-	put("stat", "cpu0 5 0 6 0 0 0 0 0 0 0\ncpu1 10 0 0 100000 0 0 0 0 0 0\n");
-	cr_assert_eq(scrape_once(&out), 0);
+	harness_put("stat", "cpu0 5 0 6 0 0 0 0 0 0 0\ncpu1 10 0 0 100000 0 0 0 0 0 0\n");
+	cr_assert_eq(harness_scrape(&collector_cpu, NULL, &out), 0);
 	assert_has(&out, "node_cpu_seconds_total{cpu=\"0\",mode=\"user\"} 0.05");
 	assert_has(&out, "node_cpu_seconds_total{cpu=\"0\",mode=\"idle\"} 0");
 
 	/* cpu1 goes away and comes back with lower counters: it was forgotten */
-	put("stat", "cpu0 5 0 6 0 0 0 0 0 0 0\n");
-	cr_assert_eq(scrape_once(&out), 0);
+	harness_put("stat", "cpu0 5 0 6 0 0 0 0 0 0 0\n");
+	cr_assert_eq(harness_scrape(&collector_cpu, NULL, &out), 0);
 	assert_lacks(&out, "cpu=\"1\"");
-	put("stat", "cpu0 5 0 6 0 0 0 0 0 0 0\ncpu1 1 0 0 100 0 0 0 0 0 0\n");
-	cr_assert_eq(scrape_once(&out), 0);
+	harness_put("stat", "cpu0 5 0 6 0 0 0 0 0 0 0\ncpu1 1 0 0 100 0 0 0 0 0 0\n");
+	cr_assert_eq(harness_scrape(&collector_cpu, NULL, &out), 0);
 	assert_has(&out, "node_cpu_seconds_total{cpu=\"1\",mode=\"user\"} 0.01");
 	buf_free(&out);
 }
@@ -235,10 +148,10 @@ Test(proc_stat_cpu, guard_shared_between_states)
 {
 	struct buf out = BUF_INIT;
 	void *a = calloc(1, collector_cpu.state_size), *b = calloc(1, collector_cpu.state_size);
-	put("stat", "cpu0 500 0 0 100 0 0 0 0 0 0\n");
-	cr_assert_eq(scrape_state(a, &out), 0);
-	put("stat", "cpu0 400 0 0 100 0 0 0 0 0 0\n");
-	cr_assert_eq(scrape_state(b, &out), 0);
+	harness_put("stat", "cpu0 500 0 0 100 0 0 0 0 0 0\n");
+	cr_assert_eq(harness_scrape(&collector_cpu, a, &out), 0);
+	harness_put("stat", "cpu0 400 0 0 100 0 0 0 0 0 0\n");
+	cr_assert_eq(harness_scrape(&collector_cpu, b, &out), 0);
 	assert_has(&out, "node_cpu_seconds_total{cpu=\"0\",mode=\"user\"} 5");
 	collector_cpu.cleanup(a);
 	collector_cpu.cleanup(b);
@@ -250,22 +163,22 @@ Test(proc_stat_cpu, guard_shared_between_states)
 Test(proc_stat_cpu, missing_and_garbage_stat)
 {
 	struct buf out = BUF_INIT;
-	cr_assert_eq(scrape_once(&out), -ENOENT);
-	put("stat", "cpu0 1 2 3\nbtime nope\n");
-	cr_assert_eq(scrape_once(&out), -EINVAL);
+	cr_assert_eq(harness_scrape(&collector_cpu, NULL, &out), -ENOENT);
+	harness_put("stat", "cpu0 1 2 3\nbtime nope\n");
+	cr_assert_eq(harness_scrape(&collector_cpu, NULL, &out), -EINVAL);
 	assert_lacks(&out, "node_cpu_seconds_total");
-	put("stat", "cpu0 1 2 x\n");
-	cr_assert_eq(scrape_once(&out), -EINVAL);
+	harness_put("stat", "cpu0 1 2 x\n");
+	cr_assert_eq(harness_scrape(&collector_cpu, NULL, &out), -EINVAL);
 	buf_free(&out);
 }
 
 Test(proc_stat_cpu, cpuinfo)
 {
 	struct buf out = BUF_INIT;
-	put("stat", "cpu0 1 2 3 4\n");
-	put("cpuinfo", CPUINFO_HAPPY);
+	harness_put("stat", "cpu0 1 2 3 4\n");
+	harness_put("cpuinfo", CPUINFO_HAPPY);
 	cpu_setup_flags("true", "^(aes|avx.?|constant_tsc)$", "^(cpu_meltdown|spectre_.*|mds)$");
-	cr_assert_eq(scrape_once(&out), 0);
+	cr_assert_eq(harness_scrape(&collector_cpu, NULL, &out), 0);
 	assert_has(&out, "# HELP node_cpu_info CPU information from /proc/cpuinfo.");
 	assert_has(&out,
 		   "node_cpu_info{cachesize=\"8192 KB\",core=\"0\",cpu=\"0\",family=\"6\","
@@ -285,7 +198,7 @@ Test(proc_stat_cpu, cpuinfo)
 	/* only with the cpufreq collector on */
 	assert_lacks(&out, "node_cpu_frequency_hertz");
 	cpufreq_collector_enabled = true;
-	cr_assert_eq(scrape_once(&out), 0);
+	cr_assert_eq(harness_scrape(&collector_cpu, NULL, &out), 0);
 	assert_has(&out,
 		   "node_cpu_frequency_hertz{core=\"0\",cpu=\"0\",package=\"0\"} 7.99998e+08");
 	assert_has(&out, "node_cpu_frequency_hertz{core=\"1\",cpu=\"1\",package=\"0\"} 1.2e+09");
@@ -296,15 +209,17 @@ Test(proc_stat_cpu, cpuinfo)
 Test(proc_stat_cpu, include_flags)
 {
 	struct buf out = BUF_INIT;
-	put("stat", "cpu0 1 2 3 4\n");
-	put("cpuinfo", CPUINFO_HAPPY);
+	harness_put("stat", "cpu0 1 2 3 4\n");
+	harness_put("cpuinfo", CPUINFO_HAPPY);
 	cpu_setup_flags("false", "", "spectre");
-	cr_assert_eq(scrape_once(&out), 0);
+	cr_assert_eq(harness_scrape(&collector_cpu, NULL, &out), 0);
 	assert_has(&out, "node_cpu_bug_info{bug=\"spectre_v1\"} 1");
 	assert_lacks(&out, "node_cpu_flag_info");
 	cr_assert_not_null(strstr(out.data, "\nnode_cpu_info{"), "%s", out.data);
 
-	cr_assert_eq(set_flag("collector.cpu.info.flags-include", "(unclosed"), 0);
+	cr_assert_eq(
+		harness_set_flag(&collector_cpu, "collector.cpu.info.flags-include", "(unclosed"),
+		0);
 	char err[512];
 	cr_assert_lt(collector_cpu.setup(err, sizeof(err)), 0);
 	cr_assert_not_null(strstr(err, "must be regular expressions"), "%s", err);
@@ -327,19 +242,19 @@ Test(proc_stat_cpu, cpuinfo_garbage)
 		"processor\t: 0\nprocessor\t: 4294967296\n",
 	};
 	struct buf out = BUF_INIT;
-	put("stat", "cpu0 1 2 3 4\n");
+	harness_put("stat", "cpu0 1 2 3 4\n");
 	cpu_setup_flags("true", "", "");
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		put("cpuinfo", bad[i]);
-		cr_assert_lt(scrape_once(&out), 0, "accepted %s", bad[i]);
+		harness_put("cpuinfo", bad[i]);
+		cr_assert_lt(harness_scrape(&collector_cpu, NULL, &out), 0, "accepted %s", bad[i]);
 		assert_lacks(&out, "node_cpu_seconds_total");
 	}
-	rm("cpuinfo");
-	cr_assert_eq(scrape_once(&out), -ENOENT);
+	harness_rm("cpuinfo");
+	cr_assert_eq(harness_scrape(&collector_cpu, NULL, &out), -ENOENT);
 	/* truncated lines, hex/octal processor numbers and CRLF are fine */
-	put("cpuinfo",
-	    "\n  \nprocessor\t: 0x10\r\nflags\ncore id\t: 3\r\nprocessor\t: 010\nmodel\n");
-	cr_assert_eq(scrape_once(&out), 0);
+	harness_put("cpuinfo",
+		    "\n  \nprocessor\t: 0x10\r\nflags\ncore id\t: 3\r\nprocessor\t: 010\nmodel\n");
+	cr_assert_eq(harness_scrape(&collector_cpu, NULL, &out), 0);
 	assert_has(&out, "node_cpu_info{cachesize=\"\",core=\"3\",cpu=\"16\",family=\"\","
 			 "microcode=\"\",model=\"\",model_name=\"\",package=\"\",stepping=\"\","
 			 "vendor=\"\"} 1");
@@ -353,10 +268,10 @@ Test(proc_stat_cpu, cpuinfo_garbage)
 Test(proc_stat_cpu, isolated)
 {
 	struct buf out = BUF_INIT;
-	put("stat", "cpu0 1 2 3 4\n");
-	put("devices/system/cpu/isolated", "1,3-5,9\n");
+	harness_put("stat", "cpu0 1 2 3 4\n");
+	harness_put("devices/system/cpu/isolated", "1,3-5,9\n");
 	cpu_setup_flags("false", "", "");
-	cr_assert_eq(scrape_once(&out), 0);
+	cr_assert_eq(harness_scrape(&collector_cpu, NULL, &out), 0);
 	assert_has(&out, "# HELP node_cpu_isolated Whether each core is isolated, information from "
 			 "/sys/devices/system/cpu/isolated.");
 	assert_has(&out, "node_cpu_isolated{cpu=\"1\"} 1");
@@ -364,20 +279,20 @@ Test(proc_stat_cpu, isolated)
 	assert_has(&out, "node_cpu_isolated{cpu=\"9\"} 1");
 	assert_lacks(&out, "node_cpu_isolated{cpu=\"2\"}");
 
-	put("devices/system/cpu/isolated", "\n");
+	harness_put("devices/system/cpu/isolated", "\n");
 	cpu_setup_flags("false", "", "");
-	cr_assert_eq(scrape_once(&out), 0);
+	cr_assert_eq(harness_scrape(&collector_cpu, NULL, &out), 0);
 	assert_lacks(&out, "node_cpu_isolated");
 
 	/* node_exporter refuses to start on a malformed list */
 	static const char *const bad[] = {"1-x\n", "-1\n", "1-2-3\n", "0-99999999\n", "a\n"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		put("devices/system/cpu/isolated", bad[i]);
+		harness_put("devices/system/cpu/isolated", bad[i]);
 		char err[512];
 		cr_assert_lt(collector_cpu.setup(err, sizeof(err)), 0, "accepted %s", bad[i]);
 		cr_assert_not_null(strstr(err, "isolated"), "%s", err);
 	}
-	rm("devices/system/cpu/isolated");
+	harness_rm("devices/system/cpu/isolated");
 	cpu_setup_flags("false", "", "");
 	buf_free(&out);
 }
@@ -385,27 +300,27 @@ Test(proc_stat_cpu, isolated)
 Test(proc_stat_cpu, throttles_and_online)
 {
 	struct buf out = BUF_INIT;
-	put("stat", "cpu0 1 2 3 4\n");
+	harness_put("stat", "cpu0 1 2 3 4\n");
 	/* cpu0 and cpu1 share core 0 of package 0; cpu2 is package 1; cpu3 lacks topology */
-	put("devices/system/cpu/cpu0/topology/physical_package_id", "0\n");
-	put("devices/system/cpu/cpu0/topology/core_id", "0\n");
-	put("devices/system/cpu/cpu0/thermal_throttle/core_throttle_count", "5\n");
-	put("devices/system/cpu/cpu0/thermal_throttle/package_throttle_count", "30\n");
-	put("devices/system/cpu/cpu1/topology/physical_package_id", "0\n");
-	put("devices/system/cpu/cpu1/topology/core_id", "0\n");
-	put("devices/system/cpu/cpu1/thermal_throttle/core_throttle_count", "99\n");
-	put("devices/system/cpu/cpu10/topology/physical_package_id", "1\n");
-	put("devices/system/cpu/cpu10/topology/core_id", "7\n");
-	put("devices/system/cpu/cpu10/thermal_throttle/core_throttle_count", "garbage\n");
-	put("devices/system/cpu/cpu2/topology/physical_package_id", "1\n");
-	put("devices/system/cpu/cpu2/topology/core_id", "7\n");
-	put("devices/system/cpu/cpu2/thermal_throttle/core_throttle_count",
-	    " 18446744073709551615 \n");
-	put("devices/system/cpu/cpu2/thermal_throttle/package_throttle_count", "6\n");
-	put("devices/system/cpu/cpu3/topology/core_id", "1\n");
-	put("devices/system/cpu/cpu3/thermal_throttle/core_throttle_count", "1\n");
-	put("devices/system/cpu/cpufreq/ignored", "");
-	cr_assert_eq(scrape_once(&out), 0);
+	harness_put("devices/system/cpu/cpu0/topology/physical_package_id", "0\n");
+	harness_put("devices/system/cpu/cpu0/topology/core_id", "0\n");
+	harness_put("devices/system/cpu/cpu0/thermal_throttle/core_throttle_count", "5\n");
+	harness_put("devices/system/cpu/cpu0/thermal_throttle/package_throttle_count", "30\n");
+	harness_put("devices/system/cpu/cpu1/topology/physical_package_id", "0\n");
+	harness_put("devices/system/cpu/cpu1/topology/core_id", "0\n");
+	harness_put("devices/system/cpu/cpu1/thermal_throttle/core_throttle_count", "99\n");
+	harness_put("devices/system/cpu/cpu10/topology/physical_package_id", "1\n");
+	harness_put("devices/system/cpu/cpu10/topology/core_id", "7\n");
+	harness_put("devices/system/cpu/cpu10/thermal_throttle/core_throttle_count", "garbage\n");
+	harness_put("devices/system/cpu/cpu2/topology/physical_package_id", "1\n");
+	harness_put("devices/system/cpu/cpu2/topology/core_id", "7\n");
+	harness_put("devices/system/cpu/cpu2/thermal_throttle/core_throttle_count",
+		    " 18446744073709551615 \n");
+	harness_put("devices/system/cpu/cpu2/thermal_throttle/package_throttle_count", "6\n");
+	harness_put("devices/system/cpu/cpu3/topology/core_id", "1\n");
+	harness_put("devices/system/cpu/cpu3/thermal_throttle/core_throttle_count", "1\n");
+	harness_put("devices/system/cpu/cpufreq/ignored", "");
+	cr_assert_eq(harness_scrape(&collector_cpu, NULL, &out), 0);
 	assert_has(&out, "node_cpu_core_throttles_total{core=\"0\",package=\"0\"} 5");
 	assert_has(
 		&out,
@@ -416,10 +331,10 @@ Test(proc_stat_cpu, throttles_and_online)
 	/* cpu0 (first in glob order) has no online file: no node_cpu_online at all */
 	assert_lacks(&out, "node_cpu_online");
 
-	put("devices/system/cpu/cpu0/online", "1\n");
-	put("devices/system/cpu/cpu1/online", "0\n");
-	put("devices/system/cpu/cpu2/online", "garbage\n");
-	cr_assert_eq(scrape_once(&out), 0);
+	harness_put("devices/system/cpu/cpu0/online", "1\n");
+	harness_put("devices/system/cpu/cpu1/online", "0\n");
+	harness_put("devices/system/cpu/cpu2/online", "garbage\n");
+	cr_assert_eq(harness_scrape(&collector_cpu, NULL, &out), 0);
 	assert_has(&out, "# HELP node_cpu_online CPUs that are online and being scheduled.");
 	assert_has(&out, "node_cpu_online{cpu=\"0\"} 1");
 	assert_has(&out, "node_cpu_online{cpu=\"1\"} 0");
@@ -436,8 +351,9 @@ static void *cpu_scrape_thread(void *arg)
 	void *st = calloc(1, collector_cpu.state_size);
 	long bad = 0;
 	for (int i = 0; i < 200; i++) {
-		if (scrape_state(st, &out) != 0 ||
-		    !has(&out, "node_cpu_seconds_total{cpu=\"3\",mode=\"user\"} 5"))
+		if (harness_scrape(&collector_cpu, st, &out) != 0 ||
+		    !harness_has_line(out.data,
+				      "node_cpu_seconds_total{cpu=\"3\",mode=\"user\"} 5"))
 			bad++;
 	}
 	collector_cpu.cleanup(st);
@@ -449,7 +365,7 @@ static void *cpu_scrape_thread(void *arg)
 /* Concurrent scrapes (one state per thread, as the agent runs them) share the guard safely. */
 Test(proc_stat_cpu, concurrent_scrapes)
 {
-	put("stat", "cpu0 1 2 3 4\ncpu1 1 2 3 4\ncpu2 1 2 3 4\ncpu3 500 2 3 4\n");
+	harness_put("stat", "cpu0 1 2 3 4\ncpu1 1 2 3 4\ncpu2 1 2 3 4\ncpu3 500 2 3 4\n");
 	pthread_t t[4];
 	for (int i = 0; i < 4; i++)
 		cr_assert_eq(pthread_create(&t[i], NULL, cpu_scrape_thread, NULL), 0);
@@ -464,14 +380,14 @@ Test(proc_stat_cpu, concurrent_scrapes)
 Test(proc_stat_cpu, cpuinfo_arm)
 {
 	struct buf out = BUF_INIT;
-	put("stat", "cpu0 1 2 3 4\n");
-	put("cpuinfo",
-	    "processor\t: 0\nBogoMIPS\t: 48.00\nFeatures\t: fp asimd aes crc32\n"
-	    "CPU implementer\t: 0x41\n\n"
-	    "processor\t: 1\nBogoMIPS\t: 48.00\nFeatures\t: fp asimd aes crc32 atomics\n");
+	harness_put("stat", "cpu0 1 2 3 4\n");
+	harness_put("cpuinfo",
+		    "processor\t: 0\nBogoMIPS\t: 48.00\nFeatures\t: fp asimd aes crc32\n"
+		    "CPU implementer\t: 0x41\n\n"
+		    "processor\t: 1\nBogoMIPS\t: 48.00\nFeatures\t: fp asimd aes crc32 atomics\n");
 	cpu_cpuinfo_layout_arm(true);
 	cpu_setup_flags("true", "^(aes|atomics)$", "");
-	cr_assert_eq(scrape_once(&out), 0);
+	cr_assert_eq(harness_scrape(&collector_cpu, NULL, &out), 0);
 	assert_has(&out, "node_cpu_info{cachesize=\"\",core=\"\",cpu=\"0\",family=\"\","
 			 "microcode=\"\",model=\"\",model_name=\"\",package=\"\",stepping=\"\","
 			 "vendor=\"\"} 1");
@@ -483,9 +399,9 @@ Test(proc_stat_cpu, cpuinfo_arm)
 	assert_has(&out, "node_cpu_flag_info{flag=\"atomics\"} 1");
 
 	/* old 32-bit layout: "Processor : <model>" then a single block */
-	put("cpuinfo", "Processor\t: ARMv7 Processor rev 4 (v7l)\nBogoMIPS\t: 38.40\n"
-		       "Features\t: half thumb aes\nHardware\t: BCM2709\n");
-	cr_assert_eq(scrape_once(&out), 0);
+	harness_put("cpuinfo", "Processor\t: ARMv7 Processor rev 4 (v7l)\nBogoMIPS\t: 38.40\n"
+			       "Features\t: half thumb aes\nHardware\t: BCM2709\n");
+	cr_assert_eq(harness_scrape(&collector_cpu, NULL, &out), 0);
 	assert_has(&out, "node_cpu_info{cachesize=\"\",core=\"\",cpu=\"0\",family=\"\","
 			 "microcode=\"\",model=\"\",model_name=\"ARMv7 Processor rev 4 (v7l)\","
 			 "package=\"\",stepping=\"\",vendor=\"\"} 1");
@@ -499,8 +415,8 @@ Test(proc_stat_cpu, cpuinfo_arm)
 		"cpu\t: 0\n",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		put("cpuinfo", bad[i]);
-		cr_assert_lt(scrape_once(&out), 0, "accepted %s", bad[i]);
+		harness_put("cpuinfo", bad[i]);
+		cr_assert_lt(harness_scrape(&collector_cpu, NULL, &out), 0, "accepted %s", bad[i]);
 	}
 	cpu_cpuinfo_layout_arm(false);
 	cpu_setup_flags("false", "", "");

@@ -15,65 +15,22 @@
 #include "collectors/hostpath.h"
 #include "common/buf.h"
 #include "common/expo.h"
+#include "harness.h"
 
 extern const struct collector collector_vmstat;
 
-static char root[64];
-
-static void put(const char *rel, const char *content)
-{
-	char path[512];
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	FILE *f = fopen(path, "w");
-	cr_assert(f, "create %s", path);
-	fputs(content, f);
-	fclose(f);
-}
-
-static void setup_tree(void)
-{
-	snprintf(root, sizeof(root), "/tmp/vigil-vmstat-XXXXXX");
-	cr_assert(mkdtemp(root));
-	host_roots.procfs = root;
-}
-
-static void teardown_tree(void)
-{
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
-	cr_assert_eq(system(cmd), 0);
-}
-
-static int set_flag(const char *name, const char *value)
-{
-	struct flag_table t = {"vmstat", collector_vmstat.flags, collector_vmstat.nflags};
-	char err[256];
-	return flags_set(&t, 1, name, value, err, sizeof(err));
-}
-
-/* Run one collect on state st and render into out; returns collect's code. */
-static int scrape(void *st, struct buf *out)
-{
-	struct expo_set *set = expo_set_new();
-	int rc = collector_vmstat.collect(st, set);
-	buf_reset(out);
-	expo_set_render(set, out);
-	expo_set_free(set);
-	return rc;
-}
-
-TestSuite(vmstat, .init = setup_tree, .fini = teardown_tree);
+HARNESS_SUITE(vmstat, "vmstat", HARNESS_PROCFS);
 
 Test(vmstat, default_fields)
 {
 	char err[256];
 	cr_assert_eq(collector_vmstat.setup(err, sizeof(err)), 0);
-	put("vmstat",
-	    "nr_free_pages 1234\npgpgin 100\npgpgout 200\npswpin 0\npswpout 0\n"
-	    "pgfault 18446744073709551615\npgmajfault 42\noom_kill 3\nthp_fault_alloc 9\n");
+	harness_put("vmstat",
+		    "nr_free_pages 1234\npgpgin 100\npgpgout 200\npswpin 0\npswpout 0\n"
+		    "pgfault 18446744073709551615\npgmajfault 42\noom_kill 3\nthp_fault_alloc 9\n");
 	void *st = calloc(1, collector_vmstat.state_size);
 	struct buf out = BUF_INIT;
-	cr_assert_eq(scrape(st, &out), 0);
+	cr_assert_eq(harness_scrape(&collector_vmstat, st, &out), 0);
 	cr_assert(strstr(out.data,
 			 "# HELP node_vmstat_pgpgin /proc/vmstat information field pgpgin.\n"
 			 "# TYPE node_vmstat_pgpgin untyped\nnode_vmstat_pgpgin 100\n"));
@@ -84,8 +41,8 @@ Test(vmstat, default_fields)
 	cr_assert_null(strstr(out.data, "thp_fault_alloc"));
 
 	/* the kernel's list changes (another kernel, a test): the cache must follow */
-	put("vmstat", "oom_kill 4\nnr_free_pages 1\npgmajfault 43\n");
-	cr_assert_eq(scrape(st, &out), 0);
+	harness_put("vmstat", "oom_kill 4\nnr_free_pages 1\npgmajfault 43\n");
+	cr_assert_eq(harness_scrape(&collector_vmstat, st, &out), 0);
 	cr_assert(strstr(out.data, "node_vmstat_oom_kill 4\n"));
 	cr_assert(strstr(out.data, "node_vmstat_pgmajfault 43\n"));
 	cr_assert_null(strstr(out.data, "nr_free_pages"));
@@ -98,19 +55,20 @@ Test(vmstat, default_fields)
 Test(vmstat, custom_fields_and_bad_regex)
 {
 	char err[256];
-	cr_assert_eq(set_flag("collector.vmstat.fields", "^nr_"), 0);
+	cr_assert_eq(harness_set_flag(&collector_vmstat, "collector.vmstat.fields", "^nr_"), 0);
 	cr_assert_eq(collector_vmstat.setup(err, sizeof(err)), 0);
-	put("vmstat", "nr_free_pages 1234\npgfault 5\n");
+	harness_put("vmstat", "nr_free_pages 1234\npgfault 5\n");
 	void *st = calloc(1, collector_vmstat.state_size);
 	struct buf out = BUF_INIT;
-	cr_assert_eq(scrape(st, &out), 0);
+	cr_assert_eq(harness_scrape(&collector_vmstat, st, &out), 0);
 	cr_assert(strstr(out.data, "node_vmstat_nr_free_pages 1234\n"));
 	cr_assert_null(strstr(out.data, "pgfault"));
 	collector_vmstat.cleanup(st);
 	free(st);
 	buf_free(&out);
 
-	cr_assert_eq(set_flag("collector.vmstat.fields", "(unclosed"), 0);
+	cr_assert_eq(harness_set_flag(&collector_vmstat, "collector.vmstat.fields", "(unclosed"),
+		     0);
 	cr_assert_lt(collector_vmstat.setup(err, sizeof(err)), 0);
 }
 
@@ -121,14 +79,14 @@ Test(vmstat, garbage_fails_like_node_exporter)
 	void *st = calloc(1, collector_vmstat.state_size);
 	struct buf out = BUF_INIT;
 	/* a bad value fails even on a field that is not exported */
-	put("vmstat", "pgfault 5\nnr_free_pages abc\n");
-	cr_assert_eq(scrape(st, &out), -EINVAL);
+	harness_put("vmstat", "pgfault 5\nnr_free_pages abc\n");
+	cr_assert_eq(harness_scrape(&collector_vmstat, st, &out), -EINVAL);
 	/* a truncated line (no value) */
-	put("vmstat", "pgfault 5\npgmajfault\n");
-	cr_assert_eq(scrape(st, &out), -EINVAL);
+	harness_put("vmstat", "pgfault 5\npgmajfault\n");
+	cr_assert_eq(harness_scrape(&collector_vmstat, st, &out), -EINVAL);
 	/* blank lines are harmless */
-	put("vmstat", "\npgfault 5\n\n");
-	cr_assert_eq(scrape(st, &out), 0);
+	harness_put("vmstat", "\npgfault 5\n\n");
+	cr_assert_eq(harness_scrape(&collector_vmstat, st, &out), 0);
 	cr_assert(strstr(out.data, "node_vmstat_pgfault 5\n"));
 	collector_vmstat.cleanup(st);
 	free(st);
@@ -141,7 +99,7 @@ Test(vmstat, missing_file)
 	cr_assert_eq(collector_vmstat.setup(err, sizeof(err)), 0);
 	void *st = calloc(1, collector_vmstat.state_size);
 	struct buf out = BUF_INIT;
-	cr_assert_eq(scrape(st, &out), -ENOENT);
+	cr_assert_eq(harness_scrape(&collector_vmstat, st, &out), -ENOENT);
 	collector_vmstat.cleanup(st);
 	free(st);
 	buf_free(&out);

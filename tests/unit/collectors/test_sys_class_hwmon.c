@@ -16,63 +16,9 @@
 #include "collectors/hostpath.h"
 #include "common/buf.h"
 #include "common/expo.h"
+#include "harness.h"
 
 extern const struct collector collector_hwmon;
-
-static char root[256];
-
-static void mkdirs(const char *rel)
-{
-	char cmd[1024];
-	snprintf(cmd, sizeof(cmd), "mkdir -p '%s/%s'", root, rel);
-	cr_assert_eq(system(cmd), 0);
-}
-
-static void put(const char *rel, const char *text)
-{
-	char path[1024];
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	FILE *f = fopen(path, "w");
-	cr_assert(f, "cannot write %s", path);
-	fputs(text, f);
-	fclose(f);
-}
-
-static void link_to(const char *target, const char *rel)
-{
-	char path[1024];
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	cr_assert_eq(symlink(target, path), 0, "symlink %s", path);
-}
-
-static void setup(void)
-{
-	snprintf(root, sizeof(root), "/tmp/vigil-hwmon-XXXXXX");
-	cr_assert(mkdtemp(root));
-	host_roots.sysfs = root;
-}
-
-static void teardown(void)
-{
-	char cmd[512];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
-	if (system(cmd) != 0)
-		cr_log_warn("cannot remove %s", root);
-}
-
-static char *scrape(int *rc)
-{
-	void *state = calloc(1, collector_hwmon.state_size);
-	struct expo_set *set = expo_set_new();
-	*rc = collector_hwmon.collect(state, set);
-	struct buf out = BUF_INIT;
-	expo_set_render(set, &out);
-	buf_puts(&out, "");
-	collector_hwmon.cleanup(state);
-	free(state);
-	expo_set_free(set);
-	return buf_detach(&out, NULL);
-}
 
 #define HAS(text, line) cr_assert(strstr(text, line "\n"), "missing line %s in:\n%s", line, text)
 #define HASNT(text, s)	cr_assert(!strstr(text, s), "unexpected %s in:\n%s", s, text)
@@ -80,19 +26,19 @@ static char *scrape(int *rc)
 /* A platform device with two hwmon nodes (they collide), plus a bare one. */
 static void build_tree(void)
 {
-	mkdirs("devices/platform/coretemp.0/hwmon/hwmon0/power");
-	mkdirs("devices/platform/coretemp.0/hwmon/hwmon1");
-	mkdirs("devices/virtual/hwmon/hwmon2");
-	mkdirs("class/hwmon");
-	link_to("../../devices/platform/coretemp.0/hwmon/hwmon0", "class/hwmon/hwmon0");
-	link_to("../../devices/platform/coretemp.0/hwmon/hwmon1", "class/hwmon/hwmon1");
-	link_to("../../devices/virtual/hwmon/hwmon2", "class/hwmon/hwmon2");
-	link_to("../../../coretemp.0", "devices/platform/coretemp.0/hwmon/hwmon0/device");
-	link_to("../../../coretemp.0", "devices/platform/coretemp.0/hwmon/hwmon1/device");
+	harness_mkdirs("devices/platform/coretemp.0/hwmon/hwmon0/power");
+	harness_mkdirs("devices/platform/coretemp.0/hwmon/hwmon1");
+	harness_mkdirs("devices/virtual/hwmon/hwmon2");
+	harness_mkdirs("class/hwmon");
+	harness_link("../../devices/platform/coretemp.0/hwmon/hwmon0", "class/hwmon/hwmon0");
+	harness_link("../../devices/platform/coretemp.0/hwmon/hwmon1", "class/hwmon/hwmon1");
+	harness_link("../../devices/virtual/hwmon/hwmon2", "class/hwmon/hwmon2");
+	harness_link("../../../coretemp.0", "devices/platform/coretemp.0/hwmon/hwmon0/device");
+	harness_link("../../../coretemp.0", "devices/platform/coretemp.0/hwmon/hwmon1/device");
 
 	const char *h0 = "devices/platform/coretemp.0/hwmon/hwmon0/";
 	char p[256];
-#define H0(f, v) (snprintf(p, sizeof(p), "%s%s", h0, f), put(p, v))
+#define H0(f, v) (snprintf(p, sizeof(p), "%s%s", h0, f), harness_put(p, v))
 	H0("name", "coretemp\n");
 	H0("temp1_input", "55000\n");
 	H0("temp1_label", "Core 0\n");
@@ -115,21 +61,21 @@ static void build_tree(void)
 	H0("pwm1_auto_point1_pwm", "64\n");
 	H0("temp_foo", "1\n"); /* type "temp_foo": ignored */
 	H0("uevent", "x\n");
-	put("devices/platform/coretemp.0/hwmon/hwmon1/name", "coretemp\n");
-	put("devices/platform/coretemp.0/hwmon/hwmon1/temp1_input", "-5000\n");
-	put("devices/virtual/hwmon/hwmon2/name", "ACPI Thermal\n");
-	put("devices/virtual/hwmon/hwmon2/temp1_input", "30000\n");
-	put("devices/virtual/hwmon/hwmon2/temp1_label", "bad \xff label\n");
+	harness_put("devices/platform/coretemp.0/hwmon/hwmon1/name", "coretemp\n");
+	harness_put("devices/platform/coretemp.0/hwmon/hwmon1/temp1_input", "-5000\n");
+	harness_put("devices/virtual/hwmon/hwmon2/name", "ACPI Thermal\n");
+	harness_put("devices/virtual/hwmon/hwmon2/temp1_input", "30000\n");
+	harness_put("devices/virtual/hwmon/hwmon2/temp1_label", "bad \xff label\n");
 #undef H0
 }
 
-TestSuite(hwmon, .init = setup, .fini = teardown);
+HARNESS_SUITE(hwmon, "hwmon", HARNESS_SYSFS);
 
 Test(hwmon, names_units_and_garbage)
 {
 	build_tree();
 	int rc;
-	char *t = scrape(&rc);
+	char *t = harness_scrape_text(&collector_hwmon, NULL, &rc);
 	cr_assert_eq(rc, 0, "rc %d\n%s", rc, t);
 	/* two nodes of one device: disambiguated with the hwmonN name (the
 	 * name files are equal) */
@@ -186,7 +132,7 @@ Test(hwmon, chip_filter)
 		0, "%s", err);
 	cr_assert_eq(collector_hwmon.setup(err, sizeof(err)), 0, "%s", err);
 	int rc;
-	char *t = scrape(&rc);
+	char *t = harness_scrape_text(&collector_hwmon, NULL, &rc);
 	cr_assert_eq(rc, 0);
 	HASNT(t, "platform_coretemp");
 	HAS(t, "node_hwmon_temp_celsius{chip=\"acpi_thermal\",sensor=\"temp1\"} 30");
@@ -203,7 +149,7 @@ Test(hwmon, chip_filter)
 Test(hwmon, missing_class_is_no_data)
 {
 	int rc;
-	char *t = scrape(&rc);
+	char *t = harness_scrape_text(&collector_hwmon, NULL, &rc);
 	cr_assert_eq(rc, -ENOENT);
 	cr_assert_str_eq(t, "");
 	free(t);
@@ -211,13 +157,13 @@ Test(hwmon, missing_class_is_no_data)
 
 Test(hwmon, entries_that_are_not_directories_are_skipped)
 {
-	mkdirs("class/hwmon/hwmon0");
-	put("class/hwmon/hwmon0/name", "chip\n");
-	put("class/hwmon/hwmon0/temp1_input", "1000\n");
-	put("class/hwmon/hwmon1", "not a directory\n");
-	link_to("/nonexistent/target", "class/hwmon/hwmon2");
+	harness_mkdirs("class/hwmon/hwmon0");
+	harness_put("class/hwmon/hwmon0/name", "chip\n");
+	harness_put("class/hwmon/hwmon0/temp1_input", "1000\n");
+	harness_put("class/hwmon/hwmon1", "not a directory\n");
+	harness_link("/nonexistent/target", "class/hwmon/hwmon2");
 	int rc;
-	char *t = scrape(&rc);
+	char *t = harness_scrape_text(&collector_hwmon, NULL, &rc);
 	cr_assert_eq(rc, 0);
 	HAS(t, "node_hwmon_temp_celsius{chip=\"chip\",sensor=\"temp1\"} 1");
 	HASNT(t, "hwmon1");

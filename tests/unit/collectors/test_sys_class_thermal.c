@@ -9,64 +9,25 @@
 #include "collectors/hostpath.h"
 #include "common/buf.h"
 #include "common/expo.h"
+#include "harness.h"
 
 extern const struct collector collector_thermal_zone;
 
-static char root[256];
-
-static void put(const char *rel, const char *text)
-{
-	char cmd[1200], path[1024];
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	snprintf(cmd, sizeof(cmd), "mkdir -p \"$(dirname '%s')\"", path);
-	cr_assert_eq(system(cmd), 0);
-	FILE *f = fopen(path, "w");
-	cr_assert(f);
-	fputs(text, f);
-	fclose(f);
-}
-
-static void setup(void)
-{
-	snprintf(root, sizeof(root), "/tmp/vigil-thermal-XXXXXX");
-	cr_assert(mkdtemp(root));
-	host_roots.sysfs = root;
-}
-
-static void teardown(void)
-{
-	char cmd[512];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
-	if (system(cmd) != 0)
-		cr_log_warn("cannot remove %s", root);
-}
-
-static char *scrape(int *rc)
-{
-	struct expo_set *set = expo_set_new();
-	*rc = collector_thermal_zone.collect(NULL, set);
-	struct buf out = BUF_INIT;
-	expo_set_render(set, &out);
-	buf_puts(&out, "");
-	expo_set_free(set);
-	return buf_detach(&out, NULL);
-}
-
-TestSuite(thermal, .init = setup, .fini = teardown);
+HARNESS_SUITE(thermal, "thermal", HARNESS_SYSFS);
 
 Test(thermal, zones_and_cooling_devices)
 {
-	put("class/thermal/thermal_zone0/type", "x86_pkg_temp\n");
-	put("class/thermal/thermal_zone0/policy", "step_wise\n");
-	put("class/thermal/thermal_zone0/temp", "-12376\n");
-	put("class/thermal/thermal_zone10/type", "acpitz\n");
-	put("class/thermal/thermal_zone10/policy", "step_wise\n");
-	put("class/thermal/thermal_zone10/temp", "9223372036854775807\n");
-	put("class/thermal/cooling_device0/type", "intel_powerclamp\n");
-	put("class/thermal/cooling_device0/cur_state", "-1\n");
-	put("class/thermal/cooling_device0/max_state", "50\n");
+	harness_put("class/thermal/thermal_zone0/type", "x86_pkg_temp\n");
+	harness_put("class/thermal/thermal_zone0/policy", "step_wise\n");
+	harness_put("class/thermal/thermal_zone0/temp", "-12376\n");
+	harness_put("class/thermal/thermal_zone10/type", "acpitz\n");
+	harness_put("class/thermal/thermal_zone10/policy", "step_wise\n");
+	harness_put("class/thermal/thermal_zone10/temp", "9223372036854775807\n");
+	harness_put("class/thermal/cooling_device0/type", "intel_powerclamp\n");
+	harness_put("class/thermal/cooling_device0/cur_state", "-1\n");
+	harness_put("class/thermal/cooling_device0/max_state", "50\n");
 	int rc;
-	char *t = scrape(&rc);
+	char *t = harness_scrape_text(&collector_thermal_zone, NULL, &rc);
 	cr_assert_eq(rc, 0);
 	cr_assert_str_eq(
 		t, "# HELP node_cooling_device_cur_state Current throttle state of the cooling "
@@ -87,7 +48,7 @@ Test(thermal, zones_and_cooling_devices)
 Test(thermal, nothing_there_is_success)
 {
 	int rc;
-	char *t = scrape(&rc);
+	char *t = harness_scrape_text(&collector_thermal_zone, NULL, &rc);
 	cr_assert_eq(rc, 0);
 	cr_assert_str_eq(t, "");
 	free(t);
@@ -95,22 +56,22 @@ Test(thermal, nothing_there_is_success)
 
 Test(thermal, garbage_and_missing_attributes_fail)
 {
-	put("class/thermal/thermal_zone0/type", "a\n");
-	put("class/thermal/thermal_zone0/policy", "b\n");
-	put("class/thermal/thermal_zone0/temp", "12a\n");
+	harness_put("class/thermal/thermal_zone0/type", "a\n");
+	harness_put("class/thermal/thermal_zone0/policy", "b\n");
+	harness_put("class/thermal/thermal_zone0/temp", "12a\n");
 	int rc;
-	char *t = scrape(&rc);
+	char *t = harness_scrape_text(&collector_thermal_zone, NULL, &rc);
 	cr_assert_eq(rc, -EBADMSG);
 	free(t);
-	put("class/thermal/thermal_zone0/temp", "1000\n");
-	put("class/thermal/cooling_device0/type", "fan\n");
-	put("class/thermal/cooling_device0/max_state", "3\n");
-	t = scrape(&rc);
+	harness_put("class/thermal/thermal_zone0/temp", "1000\n");
+	harness_put("class/thermal/cooling_device0/type", "fan\n");
+	harness_put("class/thermal/cooling_device0/max_state", "3\n");
+	t = harness_scrape_text(&collector_thermal_zone, NULL, &rc);
 	cr_assert_eq(rc, -ENOENT, "cur_state missing: rc %d", rc);
 	cr_assert(strstr(t, "node_thermal_zone_temp{type=\"a\",zone=\"0\"} 1\n"));
 	free(t);
-	put("class/thermal/cooling_device0/cur_state", "\n");
-	t = scrape(&rc);
+	harness_put("class/thermal/cooling_device0/cur_state", "\n");
+	t = harness_scrape_text(&collector_thermal_zone, NULL, &rc);
 	cr_assert_eq(rc, -EBADMSG);
 	free(t);
 }

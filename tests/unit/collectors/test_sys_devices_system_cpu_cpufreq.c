@@ -17,103 +17,14 @@
 #include "collectors/proc_stat_common.h"
 #include "common/buf.h"
 #include "common/expo.h"
+#include "harness.h"
 
 extern const struct collector collector_cpufreq;
 
-static char root[64];
-
-/* Write root/rel (creating its directories) with content. */
-static __attribute__((unused)) void put(const char *rel, const char *content)
+static void setup_tree(void)
 {
-	char path[512];
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	for (char *p = path + strlen(root) + 1; *p; p++) {
-		if (*p == '/') {
-			*p = '\0';
-			mkdir(path, 0755);
-			*p = '/';
-		}
-	}
-	FILE *f = fopen(path, "w");
-	cr_assert(f, "create %s", path);
-	fputs(content, f);
-	fclose(f);
+	harness_tree_new("cpu", HARNESS_PROCFS | HARNESS_SYSFS);
 }
-
-static __attribute__((unused)) void rm(const char *rel)
-{
-	char path[512];
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	unlink(path);
-}
-
-static __attribute__((unused)) void setup_tree(void)
-{
-	snprintf(root, sizeof(root), "/tmp/vigil-cpu-XXXXXX");
-	cr_assert(mkdtemp(root));
-	host_roots.procfs = root;
-	host_roots.sysfs = root;
-}
-
-static __attribute__((unused)) void teardown_tree(void)
-{
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
-	cr_assert_eq(system(cmd), 0);
-}
-
-static __attribute__((unused)) int set_flag(const char *name, const char *value)
-{
-	struct flag_table t = {collector_cpufreq.name, collector_cpufreq.flags,
-			       collector_cpufreq.nflags};
-	char err[256];
-	return flags_set(&t, 1, name, value, err, sizeof(err));
-}
-
-/* One scrape on a fresh zeroed state (init, collect, cleanup); returns collect's code. */
-static __attribute__((unused)) int scrape_once(struct buf *out)
-{
-	void *st = calloc(1, collector_cpufreq.state_size ? collector_cpufreq.state_size : 1);
-	struct expo_set *set = expo_set_new();
-	int rc = collector_cpufreq.init ? collector_cpufreq.init(st) : 0;
-	if (rc == 0)
-		rc = collector_cpufreq.collect(st, set);
-	buf_reset(out);
-	expo_set_render(set, out);
-	if (!out->data)
-		buf_puts(out, "");
-	if (collector_cpufreq.cleanup)
-		collector_cpufreq.cleanup(st);
-	expo_set_free(set);
-	free(st);
-	return rc;
-}
-
-/* Collect on a long-lived state st. */
-static __attribute__((unused)) int scrape_state(void *st, struct buf *out)
-{
-	struct expo_set *set = expo_set_new();
-	int rc = collector_cpufreq.collect(st, set);
-	buf_reset(out);
-	expo_set_render(set, out);
-	if (!out->data)
-		buf_puts(out, "");
-	expo_set_free(set);
-	return rc;
-}
-
-static __attribute__((unused)) bool has(const struct buf *out, const char *line)
-{
-	char want[1024];
-	snprintf(want, sizeof(want), "\n%s\n", line);
-	if (strncmp(out->data, want + 1, strlen(want + 1)) == 0)
-		return true;
-	return strstr(out->data, want) != NULL;
-}
-
-#define assert_has(out, line) cr_assert(has(out, line), "missing %s in:\n%s", line, (out)->data)
-#define assert_lacks(out, s)                                                                       \
-	cr_assert_null(strstr((out)->data, s), "unexpected %s in:\n%s", s, (out)->data)
 
 #define CF "devices/system/cpu/cpu%d/cpufreq/"
 
@@ -135,10 +46,10 @@ static void cpufreq_put_cpu(int n, const char *cur)
 	char rel[256];
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
 		snprintf(rel, sizeof(rel), CF "%s", n, files[i][0]);
-		put(rel, files[i][1]);
+		harness_put(rel, files[i][1]);
 	}
 	snprintf(rel, sizeof(rel), CF "scaling_cur_freq", n);
-	put(rel, cur);
+	harness_put(rel, cur);
 }
 
 static void cpufreq_init_tree(void)
@@ -149,17 +60,18 @@ static void cpufreq_init_tree(void)
 	cr_assert(cpufreq_collector_enabled);
 }
 
-TestSuite(cpufreq, .init = cpufreq_init_tree, .fini = teardown_tree);
+TestSuite(cpufreq, .init = cpufreq_init_tree, .fini = harness_tree_free);
 
 Test(cpufreq, happy)
 {
 	struct buf out = BUF_INIT;
 	cpufreq_put_cpu(0, "1699981\n");
 	cpufreq_put_cpu(1, "8000\n");
-	put("devices/system/cpu/cpu1/cpufreq/cpuinfo_cur_freq", "1200000\n");
-	put("devices/system/cpu/cpu2/topology/core_id", "0\n"); /* no cpufreq directory: skipped */
-	put("devices/system/cpu/offline", "\n");
-	cr_assert_eq(scrape_once(&out), 0);
+	harness_put("devices/system/cpu/cpu1/cpufreq/cpuinfo_cur_freq", "1200000\n");
+	harness_put("devices/system/cpu/cpu2/topology/core_id",
+		    "0\n"); /* no cpufreq directory: skipped */
+	harness_put("devices/system/cpu/offline", "\n");
+	cr_assert_eq(harness_scrape(&collector_cpufreq, NULL, &out), 0);
 	assert_has(&out, "# HELP node_cpu_scaling_frequency_hertz Current scaled CPU thread "
 			 "frequency in hertz.");
 	assert_has(&out, "# TYPE node_cpu_scaling_frequency_hertz gauge");
@@ -186,15 +98,15 @@ Test(cpufreq, offline)
 	cpufreq_put_cpu(0, "1\n");
 	cpufreq_put_cpu(1, "2\n");
 	cpufreq_put_cpu(2, "3\n");
-	cr_assert_eq(scrape_once(&out), 0);
+	cr_assert_eq(harness_scrape(&collector_cpufreq, NULL, &out), 0);
 	assert_has(&out, "node_cpu_scaling_frequency_hertz{cpu=\"1\"} 2000");
-	put("devices/system/cpu/offline", "1-2\n");
-	cr_assert_eq(scrape_once(&out), 0);
+	harness_put("devices/system/cpu/offline", "1-2\n");
+	cr_assert_eq(harness_scrape(&collector_cpufreq, NULL, &out), 0);
 	assert_has(&out, "node_cpu_scaling_frequency_hertz{cpu=\"0\"} 1000");
 	assert_lacks(&out, "cpu=\"1\"");
 	assert_lacks(&out, "cpu=\"2\"");
-	put("devices/system/cpu/offline", "1-x\n");
-	cr_assert_eq(scrape_once(&out), -EINVAL);
+	harness_put("devices/system/cpu/offline", "1-x\n");
+	cr_assert_eq(harness_scrape(&collector_cpufreq, NULL, &out), -EINVAL);
 	cr_assert_str_empty(out.data);
 	buf_free(&out);
 }
@@ -205,16 +117,16 @@ Test(cpufreq, garbage)
 	struct buf out = BUF_INIT;
 	cpufreq_put_cpu(0, "1000\n");
 	cpufreq_put_cpu(1, "1000\n");
-	put("devices/system/cpu/cpu1/cpufreq/scaling_max_freq", "12 kHz\n");
-	cr_assert_eq(scrape_once(&out), -EINVAL);
+	harness_put("devices/system/cpu/cpu1/cpufreq/scaling_max_freq", "12 kHz\n");
+	cr_assert_eq(harness_scrape(&collector_cpufreq, NULL, &out), -EINVAL);
 	cr_assert_str_empty(out.data);
-	put("devices/system/cpu/cpu1/cpufreq/scaling_max_freq", "18446744073709551616\n");
-	cr_assert_eq(scrape_once(&out), -EINVAL);
-	put("devices/system/cpu/cpu1/cpufreq/scaling_max_freq", "18446744073709551615\n");
-	cr_assert_eq(scrape_once(&out), 0);
+	harness_put("devices/system/cpu/cpu1/cpufreq/scaling_max_freq", "18446744073709551616\n");
+	cr_assert_eq(harness_scrape(&collector_cpufreq, NULL, &out), -EINVAL);
+	harness_put("devices/system/cpu/cpu1/cpufreq/scaling_max_freq", "18446744073709551615\n");
+	cr_assert_eq(harness_scrape(&collector_cpufreq, NULL, &out), 0);
 	assert_has(&out, "node_cpu_scaling_frequency_max_hertz{cpu=\"1\"} 1.8446744073709552e+22");
-	rm("devices/system/cpu/cpu1/cpufreq/scaling_driver");
-	cr_assert_eq(scrape_once(&out), -ENOENT);
+	harness_rm("devices/system/cpu/cpu1/cpufreq/scaling_driver");
+	cr_assert_eq(harness_scrape(&collector_cpufreq, NULL, &out), -ENOENT);
 	cr_assert_str_empty(out.data);
 	buf_free(&out);
 }
@@ -224,10 +136,10 @@ Test(cpufreq, sparse)
 {
 	struct buf out = BUF_INIT;
 	cpufreq_put_cpu(0, "1000\n");
-	rm("devices/system/cpu/cpu0/cpufreq/scaling_cur_freq");
-	rm("devices/system/cpu/cpu0/cpufreq/cpuinfo_min_freq");
-	put("devices/system/cpu/cpu0/cpufreq/scaling_governor", "\n");
-	cr_assert_eq(scrape_once(&out), 0);
+	harness_rm("devices/system/cpu/cpu0/cpufreq/scaling_cur_freq");
+	harness_rm("devices/system/cpu/cpu0/cpufreq/cpuinfo_min_freq");
+	harness_put("devices/system/cpu/cpu0/cpufreq/scaling_governor", "\n");
+	cr_assert_eq(harness_scrape(&collector_cpufreq, NULL, &out), 0);
 	assert_lacks(&out, "node_cpu_scaling_frequency_hertz");
 	assert_lacks(&out, "node_cpu_frequency_min_hertz");
 	assert_lacks(&out, "node_cpu_scaling_governor");
@@ -238,6 +150,6 @@ Test(cpufreq, sparse)
 Test(cpufreq, no_cpus)
 {
 	struct buf out = BUF_INIT;
-	cr_assert_eq(scrape_once(&out), -ENOENT);
+	cr_assert_eq(harness_scrape(&collector_cpufreq, NULL, &out), -ENOENT);
 	buf_free(&out);
 }

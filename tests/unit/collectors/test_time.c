@@ -13,64 +13,25 @@
 #include "collectors/hostpath.h"
 #include "common/buf.h"
 #include "common/expo.h"
+#include "harness.h"
 
 extern const struct collector collector_time;
 extern const struct collector collector_timex;
 extern const struct collector collector_uname;
 
-static char root[256];
-
-static void put(const char *rel, const char *text)
-{
-	char cmd[1200], path[1024];
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	snprintf(cmd, sizeof(cmd), "mkdir -p \"$(dirname '%s')\"", path);
-	cr_assert_eq(system(cmd), 0);
-	FILE *f = fopen(path, "w");
-	cr_assert(f);
-	fputs(text, f);
-	fclose(f);
-}
-
-static void setup(void)
-{
-	snprintf(root, sizeof(root), "/tmp/vigil-time-XXXXXX");
-	cr_assert(mkdtemp(root));
-	host_roots.sysfs = root;
-}
-
-static void teardown(void)
-{
-	char cmd[512];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
-	if (system(cmd) != 0)
-		cr_log_warn("cannot remove %s", root);
-}
-
-static char *scrape(const struct collector *c, int *rc)
-{
-	struct expo_set *set = expo_set_new();
-	*rc = c->collect(NULL, set);
-	struct buf out = BUF_INIT;
-	expo_set_render(set, &out);
-	buf_puts(&out, "");
-	expo_set_free(set);
-	return buf_detach(&out, NULL);
-}
-
-TestSuite(time, .init = setup, .fini = teardown);
+HARNESS_SUITE(time, "time", HARNESS_SYSFS);
 
 Test(time, clocksources_numbered_by_position)
 {
-	put("devices/system/clocksource/clocksource0/available_clocksource",
-	    "tsc hpet  acpi_pm \n");
-	put("devices/system/clocksource/clocksource0/current_clocksource", "tsc\n");
-	put("devices/system/clocksource/clocksource7/available_clocksource", "\n");
-	put("devices/system/clocksource/clocksource7/current_clocksource", "jiffies\n");
+	harness_put("devices/system/clocksource/clocksource0/available_clocksource",
+		    "tsc hpet  acpi_pm \n");
+	harness_put("devices/system/clocksource/clocksource0/current_clocksource", "tsc\n");
+	harness_put("devices/system/clocksource/clocksource7/available_clocksource", "\n");
+	harness_put("devices/system/clocksource/clocksource7/current_clocksource", "jiffies\n");
 	setenv("TZ", "UTC", 1);
 	tzset();
 	int rc;
-	char *t = scrape(&collector_time, &rc);
+	char *t = harness_scrape_text(&collector_time, NULL, &rc);
 	cr_assert_eq(rc, 0);
 	cr_assert(
 		strstr(t,
@@ -95,7 +56,7 @@ Test(time, zone_offset_follows_tz)
 	setenv("TZ", "JST-9", 1);
 	tzset();
 	int rc;
-	char *t = scrape(&collector_time, &rc);
+	char *t = harness_scrape_text(&collector_time, NULL, &rc);
 	cr_assert_eq(rc, 0);
 	cr_assert(strstr(t, "node_time_zone_offset_seconds{time_zone=\"JST\"} 32400\n"), "%s", t);
 	free(t);
@@ -106,14 +67,14 @@ Test(time, zone_offset_follows_tz)
 Test(time, missing_clocksources_still_gives_time)
 {
 	int rc;
-	char *t = scrape(&collector_time, &rc);
+	char *t = harness_scrape_text(&collector_time, NULL, &rc);
 	cr_assert_eq(rc, 0);
 	cr_assert(strstr(t, "node_time_seconds "));
 	cr_assert_null(strstr(t, "clocksource"));
 	free(t);
 	/* a clocksource directory without its files fails */
-	put("devices/system/clocksource/clocksource0/current_clocksource", "tsc\n");
-	t = scrape(&collector_time, &rc);
+	harness_put("devices/system/clocksource/clocksource0/current_clocksource", "tsc\n");
+	t = harness_scrape_text(&collector_time, NULL, &rc);
 	cr_assert_eq(rc, -ENOENT);
 	free(t);
 }
@@ -121,7 +82,7 @@ Test(time, missing_clocksources_still_gives_time)
 Test(time, timex_families)
 {
 	int rc;
-	char *t = scrape(&collector_timex, &rc);
+	char *t = harness_scrape_text(&collector_timex, NULL, &rc);
 	cr_assert(rc == 0 || rc == -EPERM);
 	if (rc == 0) {
 		static const char *const fams[] = {
@@ -162,7 +123,7 @@ Test(time, uname_labels)
 	struct utsname u;
 	cr_assert_eq(uname(&u), 0);
 	int rc;
-	char *t = scrape(&collector_uname, &rc);
+	char *t = harness_scrape_text(&collector_uname, NULL, &rc);
 	cr_assert_eq(rc, 0);
 	char want[1024];
 	snprintf(want, sizeof(want),

@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Test harness of the collectors' unit tests (compiled into every
+ * tests/unit/collectors/test_*.c): a temporary host tree that the
+ * host_roots point at, writers of files into it, and one scrape of a
+ * collector rendered to exposition text.
+ *
+ * A suite makes the tree in its .init (harness_tree_new) and removes it in
+ * its .fini (harness_tree_free).  Paths given to the writers are relative
+ * to the tree.  Failures of the harness itself fail the test (cr_assert).
+ */
+#ifndef VIGIL_TESTS_COLLECTORS_HARNESS_H
+#define VIGIL_TESTS_COLLECTORS_HARNESS_H
+
+#include <criterion/criterion.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <string.h>
+
+#include "collectors/collector.h"
+#include "common/buf.h"
+
+/* Which host roots harness_tree_new points at the tree. */
+#define HARNESS_PROCFS 0x1u
+#define HARNESS_SYSFS  0x2u
+#define HARNESS_ROOTFS 0x4u
+#define HARNESS_UDEV   0x8u
+
+/* The tree's directory, "" when none. */
+extern char harness_root[256];
+
+/* Make /tmp/vigil-<tag>-XXXXXX and point the roots in mask at it. */
+void harness_tree_new(const char *tag, unsigned roots);
+/* Remove the tree (rm -rf). */
+void harness_tree_free(void);
+/* out (PATH_MAX bytes) = <tree>/<rel>; returns out. */
+char *harness_path(char *out, const char *rel);
+/* mkdir -p <tree>/<rel>. */
+void harness_mkdirs(const char *rel);
+/* Write content to <tree>/<rel>, creating the parent directories. */
+void harness_put(const char *rel, const char *content);
+/* Remove the file <tree>/<rel>, if there. */
+void harness_rm(const char *rel);
+/* Symlink <tree>/<rel> -> target (target as given, not moved into the tree). */
+void harness_link(const char *target, const char *rel);
+
+/* Set one of c's flags from text; flags_set's code (the error is logged). */
+int harness_set_flag(const struct collector *c, const char *name, const char *value);
+/* Run c's setup (0 when it has none). */
+int harness_setup(const struct collector *c);
+/* Set a flag, which must parse, and run c's setup again; setup's code. */
+int harness_flag_setup(const struct collector *c, const char *name, const char *value);
+
+/*
+ * One scrape of c rendered into out (replacing its content; out->data is
+ * never NULL after).  st NULL: on a fresh zeroed state, with init, collect
+ * and cleanup; else only collect on the long-lived state st.  Returns the
+ * code of init (when it fails) or collect.
+ */
+int harness_scrape(const struct collector *c, void *st, struct buf *out);
+/* Same, returning the text (free it) and the code in *rc. */
+char *harness_scrape_text(const struct collector *c, void *st, int *rc);
+
+/* Whether text holds line as a whole line. */
+bool harness_has_line(const char *text, const char *line);
+
+/*
+ * A Criterion suite whose tests each run on a fresh tree
+ * (harness_tree_new(tag, roots) before, harness_tree_free() after); extra
+ * TestSuite options may follow.
+ */
+#define HARNESS_SUITE(suite, tag, roots, ...)                                                      \
+	static void suite##_tree_new(void)                                                         \
+	{                                                                                          \
+		harness_tree_new(tag, roots);                                                      \
+	}                                                                                          \
+	TestSuite(suite, .init = suite##_tree_new, .fini = harness_tree_free, ##__VA_ARGS__)
+
+/* Whole line in the rendered buf *out. */
+#define assert_has(out, line)                                                                      \
+	cr_assert(harness_has_line((out)->data, line), "missing %s in:\n%s", line, (out)->data)
+/* No s anywhere in the rendered buf *out. */
+#define assert_lacks(out, s)                                                                       \
+	cr_assert_null(strstr((out)->data, s), "unexpected %s in:\n%s", s, (out)->data)
+/* s somewhere in text / nowhere in text (NULL text reads as ""). */
+#define assert_substr(text, s)                                                                     \
+	cr_assert(strstr((text) ? (text) : "", s), "missing %s in:\n%s", s, (text) ? (text) : "")
+#define assert_no_substr(text, s)                                                                  \
+	cr_assert(!strstr((text) ? (text) : "", s), "unexpected %s in:\n%s", s,                    \
+		  (text) ? (text) : "")
+
+#endif
