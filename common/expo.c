@@ -131,7 +131,8 @@ size_t expo_format_double(char *out, double v, char fmt)
 	}
 	int nd = shortest_digits(v, digits, &dp);
 	int exp = dp - 1;
-	bool eform = fmt == 'g' ? (exp < -4 || exp >= 6) : (exp >= 21 || exp < -7);
+	/* 'f': Prometheus's JSON writer switches to exponents below 1e-6 and from 1e21 on */
+	bool eform = fmt == 'g' ? (exp < -4 || exp >= 6) : (exp >= 21 || exp < -6);
 	if (eform) {
 		out[pos++] = digits[0];
 		if (nd > 1) {

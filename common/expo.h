@@ -53,10 +53,10 @@ struct expo_family;
 
 /*
  * Format v as Go's strconv.FormatFloat(v, fmt, -1, 64): fmt 'g' for the
- * exposition format, 'f' for Prometheus's JSON API.  Infinities and NaN are
- * "+Inf", "-Inf", "NaN".  Writes at most EXPO_DOUBLE_MAX bytes (for 'f',
- * values beyond 1e21 or below 1e-6 fall back to 'g' to stay within that);
- * returns the length.
+ * exposition format, 'f' for Prometheus's JSON API, which (as its JSON
+ * writer does) uses the exponent form for magnitudes below 1e-6 and from
+ * 1e21 on.  Infinities and NaN are "+Inf", "-Inf", "NaN".  Writes at most
+ * EXPO_DOUBLE_MAX bytes; returns the length.
  */
 size_t expo_format_double(char *out, double v, char fmt);
 

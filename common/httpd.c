@@ -592,6 +592,25 @@ static void arm(struct httpd *h, int fd, void *ptr)
 }
 
 /*
+ * The parsed request line and headers point into c->in: after the buffer
+ * moved (a body arriving in a later read grew it), point them at the new
+ * copy, at the same offsets.
+ */
+static void rebase_head(struct http_conn *c, uintptr_t old)
+{
+#define REBASE(p) ((p) = (p) ? c->in + ((uintptr_t)(p) - old) : NULL)
+	REBASE(c->method);
+	REBASE(c->path);
+	REBASE(c->query);
+	REBASE(c->version);
+	for (size_t i = 0; i < c->nhdrs; i++) {
+		REBASE(c->hdrs[i].name);
+		REBASE(c->hdrs[i].value);
+	}
+#undef REBASE
+}
+
+/*
  * Handle readiness of c, owned by the calling thread: read what is there,
  * serve every complete request, then re-arm or close.
  */
@@ -603,8 +622,11 @@ static void conn_event(struct http_conn *c)
 		for (;;) {
 			if (c->in_cap - c->in_len < 4096) {
 				size_t cap = c->in_cap ? c->in_cap * 2 : 8192;
+				uintptr_t old = (uintptr_t)c->in;
 				c->in = xrealloc(c->in, cap + 1);
 				c->in_cap = cap;
+				if (c->hdr_len)
+					rebase_head(c, old);
 			}
 			ssize_t n = recv(c->fd, c->in + c->in_len, c->in_cap - c->in_len, 0);
 			if (n > 0) {

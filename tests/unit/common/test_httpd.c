@@ -181,3 +181,55 @@ Test(httpd_misc, accept_encoding)
 	http_url_decode(s);
 	cr_assert_str_eq(s, "a b c%zz");
 }
+
+/* A body that arrives after the headers, in pieces larger than the first
+ * buffer, moves the receive buffer: the parsed headers must follow it. */
+static struct httpd *big_srv;
+static int big_port;
+
+static void big_start(void)
+{
+	char err[256];
+	int fd = httpd_listen("127.0.0.1:0", err, sizeof(err));
+	cr_assert_geq(fd, 0, "%s", err);
+	big_port = httpd_bound_port(fd);
+	big_srv = httpd_start(fd, 2, 1 << 20, handler, NULL);
+	cr_assert_not_null(big_srv);
+}
+
+static void big_stop(void)
+{
+	httpd_stop(big_srv);
+}
+
+Test(httpd_big, body_after_headers_moves_buffer, .init = big_start, .fini = big_stop)
+{
+	static char body[40000], head[512], resp[65536];
+	size_t n = 0;
+	for (int i = 0; n + 16 < sizeof(body); i++)
+		n += (size_t)snprintf(body + n, sizeof(body) - n, "k%d=v%d&", i, i);
+	body[--n] = '\0';
+	snprintf(head, sizeof(head),
+		 "POST /args?first=1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+		 "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: %zu\r\n\r\n",
+		 n);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)big_port) };
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	cr_assert_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	cr_assert_eq(write(fd, head, strlen(head)), (ssize_t)strlen(head));
+	usleep(100000); /* the server parses the headers alone first */
+	for (size_t off = 0; off < n; off += 5000) {
+		size_t len = n - off < 5000 ? n - off : 5000;
+		cr_assert_eq(write(fd, body + off, len), (ssize_t)len);
+		usleep(10000);
+	}
+	size_t got = 0;
+	ssize_t r;
+	while (got < sizeof(resp) - 1 && (r = read(fd, resp + got, sizeof(resp) - 1 - got)) > 0)
+		got += (size_t)r;
+	resp[got] = '\0';
+	close(fd);
+	cr_assert(strstr(resp, "HTTP/1.1 200") == resp, "%.60s", resp);
+	cr_assert(strstr(resp, "first=1;k0=v0;k1=v1;") != NULL);
+}

@@ -32,12 +32,15 @@ Test(json, nesting_and_commas)
 	json_float_str(&j, NAN);
 	json_float_str(&j, -INFINITY);
 	json_float_str(&j, 1e6);
+	json_float_str(&j, 5e-7);
+	json_float_str(&j, 1e-6);
+	json_float_str(&j, 1e21);
 	json_num(&j, INFINITY);
 	json_end(&j);
 	json_end(&j);
 	cr_assert_str_eq(b.data, "{\"status\":\"success\",\"data\":[1,{},[],null,true],"
 				 "\"v\":[1435781451.781,1435781451,1435781451.5,-2.5,"
-				 "\"1.5\",\"NaN\",\"-Inf\",\"1000000\",null]}");
+				 "\"1.5\",\"NaN\",\"-Inf\",\"1000000\",\"5e-07\",\"0.000001\",\"1e+21\",null]}");
 	buf_free(&b);
 }
 
