@@ -6,58 +6,90 @@
 #include "collectors/collector.h"
 
 extern const struct collector collector_arp;
+extern const struct collector collector_bonding;
 extern const struct collector collector_conntrack;
 extern const struct collector collector_cpu;
 extern const struct collector collector_cpufreq;
 extern const struct collector collector_diskstats;
+extern const struct collector collector_dmi;
+extern const struct collector collector_edac;
 extern const struct collector collector_entropy;
+extern const struct collector collector_fibrechannel;
 extern const struct collector collector_filefd;
 extern const struct collector collector_filesystem;
 extern const struct collector collector_hwmon;
+extern const struct collector collector_infiniband;
+extern const struct collector collector_ipvs;
 extern const struct collector collector_loadavg;
+extern const struct collector collector_mdadm;
 extern const struct collector collector_meminfo;
 extern const struct collector collector_netclass;
 extern const struct collector collector_netdev;
 extern const struct collector collector_netstat;
+extern const struct collector collector_nfs;
+extern const struct collector collector_nfsd;
+extern const struct collector collector_nvme;
 extern const struct collector collector_os;
+extern const struct collector collector_powersupplyclass;
 extern const struct collector collector_pressure;
+extern const struct collector collector_rapl;
 extern const struct collector collector_schedstat;
+extern const struct collector collector_selinux;
 extern const struct collector collector_sockstat;
 extern const struct collector collector_softnet;
 extern const struct collector collector_stat;
+extern const struct collector collector_tapestats;
 extern const struct collector collector_textfile;
 extern const struct collector collector_thermal_zone;
 extern const struct collector collector_time;
 extern const struct collector collector_timex;
+extern const struct collector collector_udp_queues;
 extern const struct collector collector_uname;
 extern const struct collector collector_vmstat;
+extern const struct collector collector_xfs;
 
 const struct collector *const collector_registry[] = {
 	&collector_arp,
+	&collector_bonding,
 	&collector_conntrack,
 	&collector_cpu,
 	&collector_cpufreq,
 	&collector_diskstats,
+	&collector_dmi,
+	&collector_edac,
 	&collector_entropy,
+	&collector_fibrechannel,
 	&collector_filefd,
 	&collector_filesystem,
 	&collector_hwmon,
+	&collector_infiniband,
+	&collector_ipvs,
 	&collector_loadavg,
+	&collector_mdadm,
 	&collector_meminfo,
 	&collector_netclass,
 	&collector_netdev,
 	&collector_netstat,
+	&collector_nfs,
+	&collector_nfsd,
+	&collector_nvme,
 	&collector_os,
+	&collector_powersupplyclass,
 	&collector_pressure,
+	&collector_rapl,
 	&collector_schedstat,
+	&collector_selinux,
 	&collector_sockstat,
 	&collector_softnet,
 	&collector_stat,
+	&collector_tapestats,
 	&collector_textfile,
 	&collector_thermal_zone,
 	&collector_time,
 	&collector_timex,
+	&collector_udp_queues,
 	&collector_uname,
 	&collector_vmstat,
+	&collector_xfs,
 	NULL,
 };
