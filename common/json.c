@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "common/expo.h"
 #include "common/utf8.h"
@@ -187,4 +188,29 @@ void json_raw(struct json *j, const char *text)
 {
 	sep(j);
 	buf_puts(j->out, text);
+}
+
+void json_rfc3339(struct json *j, const struct timespec *ts)
+{
+	char out[64];
+	if (!ts->tv_sec && !ts->tv_nsec) {
+		json_str(j, "0001-01-01T00:00:00Z");
+		return;
+	}
+	struct tm tm;
+	time_t secs = ts->tv_sec;
+	gmtime_r(&secs, &tm);
+	size_t n = strftime(out, sizeof(out), "%Y-%m-%dT%H:%M:%S", &tm);
+	if (ts->tv_nsec > 0 && ts->tv_nsec < 1000000000L) {
+		char frac[16];
+		snprintf(frac, sizeof(frac), ".%09ld", ts->tv_nsec);
+		size_t fl = strlen(frac);
+		while (frac[fl - 1] == '0')
+			frac[--fl] = '\0';
+		memcpy(out + n, frac, fl);
+		n += fl;
+	}
+	out[n++] = 'Z';
+	out[n] = '\0';
+	json_str(j, out);
 }

@@ -45,6 +45,13 @@ void json_null(struct json *j);
 void json_float_str(struct json *j, double v);
 /* A millisecond timestamp as seconds: 1700000000.123 */
 void json_time(struct json *j, int64_t ms);
+/*
+ * A time as Go's time.Time marshals it in UTC: RFC 3339 with the fraction's
+ * trailing zeros trimmed ("2026-11-21T11:28:29.5Z"); the zero timespec is
+ * Go's zero time, "0001-01-01T00:00:00Z".
+ */
+struct timespec;
+void json_rfc3339(struct json *j, const struct timespec *ts);
 /* Raw, already valid JSON text as one value. */
 void json_raw(struct json *j, const char *text);
 /* Append s escaped, with quotes, to b. */

@@ -30,6 +30,7 @@
 #include "common/flags.h"
 #include "common/httpd.h"
 #include "common/log.h"
+#include "common/pfile.h"
 #include "common/strutil.h"
 #include "server/scrape/check.h"
 #include "server/scrape/config.h"
@@ -196,14 +197,10 @@ int main(int argc, char **argv)
 	if (srv.opt.config_file[0]) {
 		if (scrape_config_load_file(srv.opt.config_file, &cfg, err, sizeof(err)) < 0)
 			die("%s", err);
-		FILE *f = fopen(srv.opt.config_file, "r");
 		struct buf b = BUF_INIT;
-		char chunk[4096];
-		size_t n;
-		while (f && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-			buf_append(&b, chunk, n);
-		if (f)
-			fclose(f);
+		int rrc = read_file_buf(srv.opt.config_file, &b);
+		if (rrc < 0)
+			log_warn_code(rrc, "read %s", srv.opt.config_file);
 		buf_puts(&b, "");
 		cfg_text = buf_detach(&b, NULL);
 	} else {

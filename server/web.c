@@ -20,6 +20,7 @@
 #include "common/flags.h"
 #include "common/json.h"
 #include "common/log.h"
+#include "common/pfile.h"
 #include "common/procself.h"
 #include "common/strutil.h"
 #include "server/scrape/config.h"
@@ -63,19 +64,16 @@ char *web_default_config(const char *listen_address)
 	return buf_detach(&b, NULL);
 }
 
-/* Read a whole file; NULL with errno set on failure. */
+/* Read a whole file (NUL-terminated); NULL on failure. */
 static char *slurp(const char *path)
 {
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return NULL;
 	struct buf b = BUF_INIT;
-	char chunk[4096];
-	size_t n;
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		buf_append(&b, chunk, n);
-	fclose(f);
-	buf_puts(&b, "");
+	int rc = read_file_buf(path, &b);
+	if (rc < 0) {
+		log_warn_code(rc, "read %s", path);
+		buf_free(&b);
+		return NULL;
+	}
 	return buf_detach(&b, NULL);
 }
 
@@ -180,23 +178,8 @@ static bool is_get(const struct http_request *req)
 /* Go's time.Time JSON form in UTC from milliseconds. */
 static void json_time_rfc3339(struct json *j, int64_t ms)
 {
-	char out[64];
-	time_t secs = (time_t)(ms / 1000);
-	struct tm tm;
-	gmtime_r(&secs, &tm);
-	size_t n = strftime(out, sizeof(out), "%Y-%m-%dT%H:%M:%S", &tm);
-	int frac = (int)(ms % 1000);
-	if (frac) {
-		char f[8];
-		snprintf(f, sizeof(f), ".%03d", frac);
-		size_t fl = strlen(f);
-		while (f[fl - 1] == '0')
-			f[--fl] = '\0';
-		snprintf(out + n, sizeof(out) - n, "%s", f);
-		n = strlen(out);
-	}
-	snprintf(out + n, sizeof(out) - n, "Z");
-	json_str(j, out);
+	struct timespec ts = {.tv_sec = (time_t)(ms / 1000), .tv_nsec = (long)(ms % 1000) * 1000000L};
+	json_rfc3339(j, &ts);
 }
 
 /* ---- /metrics ---- */

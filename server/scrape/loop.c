@@ -28,11 +28,16 @@ struct cache_entry {
 	size_t keylen;
 	struct tsdb_label *ls; /* final labels; strings in the same allocation */
 	size_t n;
-	uint64_t ref;  /* the TSDB's series ref, 0 until known (see stage()) */
+	struct tsdb_series_handle *sh; /* pinned TSDB series, NULL until staged once */
 	uint64_t seen; /* iteration last seen in */
 	bool dropped;  /* metric relabeling dropped it */
 	bool tracked;  /* seen without a timestamp in that iteration */
 	bool in_last;  /* part of the last successful scrape (staleness) */
+};
+
+struct cache_slot {
+	uint32_t hash; /* low bits of the entry's hash */
+	uint32_t ent;  /* entry index + 1; 0: empty */
 };
 
 enum report_series {
@@ -55,11 +60,19 @@ static const char *const report_names[REPORT_N] = {
 struct scrape_loop {
 	const struct scrape_job *job;
 	struct lset tlabels; /* target labels without the "__" ones */
-	struct cache_entry *tab;
-	size_t cap, count; /* cap is a power of two, or 0 */
+	/*
+	 * Entries in the order first seen (so a steady scrape walks them in
+	 * memory order and the next line is predicted as the next entry), and
+	 * an open-addressing index over them: slots of (hash bits, entry + 1).
+	 */
+	struct cache_entry *ents;
+	size_t count, ents_cap;
+	struct cache_slot *idx;
+	size_t cap;    /* index slots: a power of two, or 0 */
+	size_t cursor; /* the entry expected for the next line */
 	uint64_t iter;
 	struct tsdb_label *report[REPORT_N];
-	uint64_t report_ref[REPORT_N];
+	struct tsdb_series_handle *report_sh[REPORT_N];
 	size_t nreport;
 	/* during one append */
 	struct tsdb_appender *app;
@@ -150,18 +163,28 @@ struct scrape_loop *scrape_loop_new(const struct scrape_job *job, const struct l
 	return l;
 }
 
+/* Free what an entry owns and drop its series handle. */
+static void cache_entry_free(struct cache_entry *e)
+{
+	free(e->key);
+	free(e->ls);
+	tsdb_series_handle_release(e->sh);
+	e->sh = NULL;
+	e->hash = 0;
+}
+
 void scrape_loop_free(struct scrape_loop *l)
 {
 	if (!l)
 		return;
-	for (size_t i = 0; i < l->cap; i++)
-		if (l->tab[i].hash) {
-			free(l->tab[i].key);
-			free(l->tab[i].ls);
-		}
-	free(l->tab);
-	for (int i = 0; i < REPORT_N; i++)
+	for (size_t i = 0; i < l->count; i++)
+		cache_entry_free(&l->ents[i]);
+	free(l->ents);
+	free(l->idx);
+	for (int i = 0; i < REPORT_N; i++) {
 		free(l->report[i]);
+		tsdb_series_handle_release(l->report_sh[i]);
+	}
 	lset_free(&l->tlabels);
 	free(l);
 }
@@ -171,27 +194,26 @@ size_t scrape_loop_cache_size(const struct scrape_loop *l)
 	return l->count;
 }
 
-static void cache_insert_slot(struct cache_entry *tab, size_t cap, const struct cache_entry *e)
+static void cache_index_slot(struct scrape_loop *l, size_t ent)
 {
-	size_t i = e->hash & (cap - 1);
-	while (tab[i].hash)
-		i = (i + 1) & (cap - 1);
-	tab[i] = *e;
+	uint64_t h = l->ents[ent].hash;
+	size_t i = h & (l->cap - 1);
+	while (l->idx[i].ent)
+		i = (i + 1) & (l->cap - 1);
+	l->idx[i] = (struct cache_slot){(uint32_t)h, (uint32_t)(ent + 1)};
 }
 
-/* Rebuild the table with room for want entries, dropping nothing. */
-static void cache_resize(struct scrape_loop *l, size_t want)
+/* Rebuild the index with room for want entries. */
+static void cache_reindex(struct scrape_loop *l, size_t want)
 {
 	size_t cap = 64;
 	while (cap < want * 2)
 		cap *= 2;
-	struct cache_entry *tab = xcalloc(cap, sizeof(*tab));
-	for (size_t i = 0; i < l->cap; i++)
-		if (l->tab[i].hash)
-			cache_insert_slot(tab, cap, &l->tab[i]);
-	free(l->tab);
-	l->tab = tab;
+	free(l->idx);
+	l->idx = xcalloc(cap, sizeof(*l->idx));
 	l->cap = cap;
+	for (size_t i = 0; i < l->count; i++)
+		cache_index_slot(l, i);
 }
 
 /* A sample's series text as pieces: name, then label names and values. */
@@ -216,12 +238,41 @@ static bool cache_key_equal(const struct cache_entry *e, const struct series_tex
 	return true;
 }
 
+/* Match one NUL-terminated piece p at *k (before end), followed by \xff. */
+static bool piece_equal(const char **k, const char *end, const char *p)
+{
+	const char *q = *k;
+	while (q < end && *p && *p == *q) {
+		p++;
+		q++;
+	}
+	if (*p || q == end || *q != '\xff')
+		return false;
+	*k = q + 1;
+	return true;
+}
+
+/* True when entry e holds the series text of s: no strlen, no hash. */
+static bool cache_sample_equal(const struct cache_entry *e, const struct expo_parse_sample *s)
+{
+	const char *k = e->key, *end = e->key + e->keylen;
+	if (!piece_equal(&k, end, s->name))
+		return false;
+	for (size_t i = 0; i < s->nlabels; i++)
+		if (!piece_equal(&k, end, s->labels[i].name) ||
+		    !piece_equal(&k, end, s->labels[i].value))
+			return false;
+	return k == end;
+}
+
 static struct cache_entry *cache_find(struct scrape_loop *l, const struct series_text *t)
 {
 	if (!l->cap)
 		return NULL;
-	for (size_t i = t->hash & (l->cap - 1); l->tab[i].hash; i = (i + 1) & (l->cap - 1)) {
-		struct cache_entry *e = &l->tab[i];
+	for (size_t i = t->hash & (l->cap - 1); l->idx[i].ent; i = (i + 1) & (l->cap - 1)) {
+		if (l->idx[i].hash != (uint32_t)t->hash)
+			continue;
+		struct cache_entry *e = &l->ents[l->idx[i].ent - 1];
 		if (e->hash == t->hash && cache_key_equal(e, t))
 			return e;
 	}
@@ -326,20 +377,15 @@ out:
 
 /*
  * Stage one sample; per-sample TSDB rejections are counted, other errors
- * returned.  With a ref (a cached series) and a TSDB that offers
- * tsdb_appender_add_ref(), the TSDB skips sorting, hashing and looking up
- * the labels, as Prometheus's scrape cache hands refs to its appender.
+ * returned.  A cached series keeps a pinned TSDB series handle, so the
+ * TSDB neither sorts, hashes nor looks up the labels (Prometheus's scrape
+ * cache hands series refs to its appender; a handle also skips the ref
+ * lookup).
  */
 static int stage(struct scrape_loop *l, struct scrape_counts *c, const struct tsdb_label *ls,
-		 size_t n, uint64_t *ref, int64_t t, double v)
+		 size_t n, struct tsdb_series_handle **sh, int64_t t, double v)
 {
-#ifdef TSDB_HAVE_APPENDER_ADD_REF
-	int rc = ref ? tsdb_appender_add_ref(l->app, ref, ls, n, t, v)
-		     : tsdb_appender_add(l->app, ls, n, t, v);
-#else
-	(void)ref;
-	int rc = tsdb_appender_add(l->app, ls, n, t, v);
-#endif
+	int rc = tsdb_appender_add_handle(l->app, sh, ls, n, t, v);
 	switch (rc) {
 	case 0:
 		if (c)
@@ -372,58 +418,70 @@ static int on_sample(void *ctx, const struct expo_parse_sample *s)
 		snprintf(l->err, l->errlen, "too many labels on %s", s->name);
 		return -EINVAL;
 	}
-	t.p[0] = s->name;
-	t.len[0] = strlen(s->name);
-	t.n = 1;
-	for (size_t i = 0; i < s->nlabels; i++) {
-		t.p[t.n] = s->labels[i].name;
-		t.len[t.n] = strlen(s->labels[i].name);
-		t.n++;
-		t.p[t.n] = s->labels[i].value;
-		t.len[t.n] = strlen(s->labels[i].value);
-		t.n++;
-	}
-	uint64_t h = 0;
-	t.total = 0;
-	for (size_t i = 0; i < t.n; i++) {
-		h = hash_piece(h, t.p[i], t.len[i]);
-		t.total += t.len[i] + 1;
-	}
-	t.hash = h ? h : 1; /* 0 marks an empty slot */
-	struct cache_entry *e = cache_find(l, &t);
+	/* steady state: the line after the last one is the entry after it */
+	struct cache_entry *e = NULL;
+	if (l->cursor < l->count && cache_sample_equal(&l->ents[l->cursor], s))
+		e = &l->ents[l->cursor];
 	if (!e) {
-		struct lset ls = LSET_INIT;
-		int rc = sample_labels(l, s, &ls);
-		if (rc < 0) {
-			lset_free(&ls);
-			return rc;
+		t.p[0] = s->name;
+		t.len[0] = strlen(s->name);
+		t.n = 1;
+		for (size_t i = 0; i < s->nlabels; i++) {
+			t.p[t.n] = s->labels[i].name;
+			t.len[t.n] = strlen(s->labels[i].name);
+			t.n++;
+			t.p[t.n] = s->labels[i].value;
+			t.len[t.n] = strlen(s->labels[i].value);
+			t.n++;
 		}
-		if ((l->count + 1) * 2 > l->cap)
-			cache_resize(l, l->count + 1);
-		struct cache_entry ne = {.hash = t.hash, .keylen = t.total, .dropped = rc == 0};
-		ne.key = xmalloc(t.total);
-		char *k = ne.key;
+		uint64_t h = 0;
+		t.total = 0;
 		for (size_t i = 0; i < t.n; i++) {
-			memcpy(k, t.p[i], t.len[i]);
-			k[t.len[i]] = '\xff';
-			k += t.len[i] + 1;
+			h = hash_piece(h, t.p[i], t.len[i]);
+			t.total += t.len[i] + 1;
 		}
-		if (!ne.dropped)
-			ne.ls = labels_pack(&ls, NULL, NULL, &ne.n);
-		lset_free(&ls);
-		cache_insert_slot(l->tab, l->cap, &ne);
-		l->count++;
+		t.hash = h ? h : 1;
 		e = cache_find(l, &t);
-		if (!ne.dropped)
-			c->added++;
+		if (!e) {
+			struct lset ls = LSET_INIT;
+			int rc = sample_labels(l, s, &ls);
+			if (rc < 0) {
+				lset_free(&ls);
+				return rc;
+			}
+			if (l->count == l->ents_cap) {
+				l->ents_cap = l->ents_cap ? l->ents_cap * 2 : 64;
+				l->ents = xrealloc(l->ents, l->ents_cap * sizeof(*l->ents));
+			}
+			struct cache_entry ne = {.hash = t.hash, .keylen = t.total, .dropped = rc == 0};
+			ne.key = xmalloc(t.total);
+			char *k = ne.key;
+			for (size_t i = 0; i < t.n; i++) {
+				memcpy(k, t.p[i], t.len[i]);
+				k[t.len[i]] = '\xff';
+				k += t.len[i] + 1;
+			}
+			if (!ne.dropped)
+				ne.ls = labels_pack(&ls, NULL, NULL, &ne.n);
+			lset_free(&ls);
+			l->ents[l->count++] = ne;
+			if (l->count * 2 > l->cap)
+				cache_reindex(l, l->count);
+			else
+				cache_index_slot(l, l->count - 1);
+			e = &l->ents[l->count - 1];
+			if (!ne.dropped)
+				c->added++;
+		}
 	}
+	l->cursor = (size_t)(e - l->ents) + 1;
 	bool has_ts = l->job->honor_timestamps && s->ts_ms != EXPO_NO_TS;
 	e->seen = l->iter;
 	e->tracked = !has_ts;
 	if (e->dropped)
 		return 0;
 	c->post_relabel++;
-	return stage(l, c, e->ls, e->n, &e->ref, has_ts ? s->ts_ms : l->ts, s->value);
+	return stage(l, c, e->ls, e->n, &e->sh, has_ts ? s->ts_ms : l->ts, s->value);
 }
 
 static pthread_key_t parser_key;
@@ -449,25 +507,23 @@ static struct expo_parser *thread_parser(void)
 	return p;
 }
 
-/* Evict entries not seen for two iterations (they already got their stale marker). */
+/*
+ * Evict entries not seen for two iterations (they already got their stale
+ * marker), keeping the others in order.
+ */
 static void cache_evict(struct scrape_loop *l)
 {
 	size_t keep = 0;
-	for (size_t i = 0; i < l->cap; i++) {
-		struct cache_entry *e = &l->tab[i];
-		if (!e->hash)
-			continue;
-		if (e->seen + 2 <= l->iter && !e->in_last) {
-			free(e->key);
-			free(e->ls);
-			e->hash = 0;
-		} else {
-			keep++;
-		}
+	for (size_t i = 0; i < l->count; i++) {
+		struct cache_entry *e = &l->ents[i];
+		if (e->seen + 2 <= l->iter && !e->in_last)
+			cache_entry_free(e);
+		else
+			l->ents[keep++] = *e;
 	}
 	if (keep != l->count) {
 		l->count = keep;
-		cache_resize(l, keep); /* rehash: linear probing has no tombstones */
+		cache_reindex(l, keep); /* linear probing has no tombstones */
 	}
 }
 
@@ -478,6 +534,7 @@ int scrape_loop_append(struct scrape_loop *l, struct tsdb_appender *a, char *bod
 
 	memset(c, 0, sizeof(*c));
 	l->iter++;
+	l->cursor = 0;
 	l->app = a;
 	l->ts = ts;
 	l->counts = c;
@@ -507,20 +564,17 @@ int scrape_loop_append(struct scrape_loop *l, struct tsdb_appender *a, char *bod
 		goto out;
 	}
 	/* series of the last scrape that are gone get a stale marker */
-	for (size_t i = 0; i < l->cap; i++) {
-		struct cache_entry *e = &l->tab[i];
-		if (!e->hash)
-			continue;
+	for (size_t i = 0; i < l->count; i++) {
+		struct cache_entry *e = &l->ents[i];
 		if (e->in_last && e->seen != l->iter && !e->dropped) {
-			rc = stage(l, NULL, e->ls, e->n, &e->ref, ts, scrape_stale_nan());
+			rc = stage(l, NULL, e->ls, e->n, &e->sh, ts, scrape_stale_nan());
 			if (rc < 0)
 				goto out;
 		}
 	}
-	for (size_t i = 0; i < l->cap; i++) {
-		struct cache_entry *e = &l->tab[i];
-		if (e->hash)
-			e->in_last = e->seen == l->iter && e->tracked && !e->dropped;
+	for (size_t i = 0; i < l->count; i++) {
+		struct cache_entry *e = &l->ents[i];
+		e->in_last = e->seen == l->iter && e->tracked && !e->dropped;
 	}
 	cache_evict(l);
 out:
@@ -531,11 +585,11 @@ out:
 void scrape_loop_append_stale(struct scrape_loop *l, struct tsdb_appender *a, int64_t ts)
 {
 	l->app = a;
-	for (size_t i = 0; i < l->cap; i++) {
-		struct cache_entry *e = &l->tab[i];
-		if (!e->hash || !e->in_last)
+	for (size_t i = 0; i < l->count; i++) {
+		struct cache_entry *e = &l->ents[i];
+		if (!e->in_last)
 			continue;
-		stage(l, NULL, e->ls, e->n, &e->ref, ts, scrape_stale_nan());
+		stage(l, NULL, e->ls, e->n, &e->sh, ts, scrape_stale_nan());
 		e->in_last = false;
 	}
 	l->app = NULL;
@@ -548,7 +602,7 @@ void scrape_loop_append_report(struct scrape_loop *l, struct tsdb_appender *a, i
 			      (double)c->added};
 	l->app = a;
 	for (int i = 0; i < REPORT_N; i++)
-		stage(l, NULL, l->report[i], l->nreport, &l->report_ref[i], ts, v[i]);
+		stage(l, NULL, l->report[i], l->nreport, &l->report_sh[i], ts, v[i]);
 	l->app = NULL;
 }
 
@@ -556,6 +610,6 @@ void scrape_loop_append_report_stale(struct scrape_loop *l, struct tsdb_appender
 {
 	l->app = a;
 	for (int i = 0; i < REPORT_N; i++)
-		stage(l, NULL, l->report[i], l->nreport, &l->report_ref[i], ts, scrape_stale_nan());
+		stage(l, NULL, l->report[i], l->nreport, &l->report_sh[i], ts, scrape_stale_nan());
 	l->app = NULL;
 }

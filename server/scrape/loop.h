@@ -11,8 +11,13 @@
  *
  * The series cache maps the series text of an exposition line (name and
  * labels as written, unsorted) to its final label set, or to "dropped by
- * metric relabeling", so a steady-state scrape neither relabels nor sorts:
- * one hash of the line's bytes and one table probe per sample.  Each entry
+ * metric relabeling", so a steady-state scrape neither relabels nor sorts.
+ * Entries are kept in the order their lines first came, so in a scrape
+ * that repeats the last one's order each line is checked against the entry
+ * after the previous line's (one compare, no hash); other lines take one
+ * hash of the line's bytes and one index probe.  Each entry holds a pinned
+ * TSDB series handle (tsdb.h), dropped when the entry is evicted or the
+ * loop freed, so appending a cached series costs the TSDB no lookup.  Each entry
  * remembers the scrape iteration it was last seen in, which is how series
  * that vanish get their stale marker (series with explicit timestamps are
  * not tracked, as in Prometheus); an entry not seen for two iterations is

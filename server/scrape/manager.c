@@ -20,6 +20,7 @@
 #include "common/expo.h"
 #include "common/json.h"
 #include "common/log.h"
+#include "common/pfile.h"
 #include "server/scrape/config.h"
 #include "server/scrape/fetch.h"
 #include "server/scrape/loop.h"
@@ -121,18 +122,13 @@ static void holder_unref(struct cfg_holder *h)
 /* Read a credentials file, trimmed of surrounding blanks as Prometheus does. */
 static char *read_secret(const char *path)
 {
-	FILE *f = fopen(path, "r");
-	if (!f) {
-		log_warn_code(-errno, "scrape: read %s", path);
+	struct buf b = BUF_INIT;
+	int rc = read_file_buf(path, &b);
+	if (rc < 0) {
+		log_warn_code(rc, "scrape: read %s", path);
+		buf_free(&b);
 		return xstrdup("");
 	}
-	struct buf b = BUF_INIT;
-	char chunk[512];
-	size_t n;
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		buf_append(&b, chunk, n);
-	fclose(f);
-	buf_putc(&b, '\0');
 	char *s = b.data, *e = s + strlen(s);
 	while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
 		s++;
@@ -772,31 +768,6 @@ static void json_labels(struct json *j, const struct lset *ls)
 		json_str(j, ls->v[i].value);
 	}
 	json_end(j);
-}
-
-/* Go's time.Time JSON form in UTC (RFC 3339 with trailing zeros of the fraction trimmed). */
-static void json_rfc3339(struct json *j, const struct timespec *ts)
-{
-	char out[64];
-	if (!ts->tv_sec && !ts->tv_nsec) {
-		json_str(j, "0001-01-01T00:00:00Z");
-		return;
-	}
-	struct tm tm;
-	time_t secs = ts->tv_sec;
-	gmtime_r(&secs, &tm);
-	size_t n = strftime(out, sizeof(out), "%Y-%m-%dT%H:%M:%S", &tm);
-	if (ts->tv_nsec) {
-		char frac[16];
-		snprintf(frac, sizeof(frac), ".%09ld", ts->tv_nsec);
-		size_t fl = strlen(frac);
-		while (frac[fl - 1] == '0')
-			frac[--fl] = '\0';
-		snprintf(out + n, sizeof(out) - n, "%s", frac);
-		n = strlen(out);
-	}
-	snprintf(out + n, sizeof(out) - n, "Z");
-	json_str(j, out);
 }
 
 /* Prometheus's globalUrl: a loopback host is replaced by this machine's name. */

@@ -63,17 +63,6 @@ void xor_app_free(struct xor_app *a)
  * the rest, so byte writes keep free_bits unchanged and may leave a trailing
  * byte with all 8 bits free.  Room is ensured by the caller.
  */
-static void put_bit(struct xor_app *a, unsigned bit)
-{
-	if (a->free_bits == 0) {
-		a->b[a->len++] = 0;
-		a->free_bits = 8;
-	}
-	if (bit)
-		a->b[a->len - 1] |= (uint8_t)(1u << (a->free_bits - 1));
-	a->free_bits--;
-}
-
 static void put_byte(struct xor_app *a, uint8_t c)
 {
 	if (a->free_bits == 0) {
@@ -95,11 +84,26 @@ static void put_bits(struct xor_app *a, uint64_t v, int nbits)
 		v <<= 8;
 		nbits -= 8;
 	}
-	while (nbits > 0) {
-		put_bit(a, (unsigned)(v >> 63));
-		v <<= 1;
-		nbits--;
+	if (nbits == 0)
+		return;
+	/*
+	 * The last nbits (< 8) at once, as bit-by-bit writes would leave
+	 * them: a new byte only when a bit finds no free one.
+	 */
+	unsigned bits = (unsigned)(v >> (64 - nbits));
+	if (a->free_bits == 0) {
+		a->b[a->len++] = 0;
+		a->free_bits = 8;
 	}
+	if (nbits <= a->free_bits) {
+		a->free_bits = (uint8_t)(a->free_bits - nbits);
+		a->b[a->len - 1] |= (uint8_t)(bits << a->free_bits);
+		return;
+	}
+	int rest = nbits - a->free_bits;
+	a->b[a->len - 1] |= (uint8_t)(bits >> rest);
+	a->b[a->len++] = (uint8_t)((bits << (8 - rest)) & 0xff);
+	a->free_bits = (uint8_t)(8 - rest);
 }
 
 static void put_xor(struct xor_app *a, double v)

@@ -563,16 +563,23 @@ void tsdb_appender_free(struct tsdb_appender *a)
 	free(a);
 }
 
-int tsdb_appender_add(struct tsdb_appender *a, const struct tsdb_label *ls_in, size_t n, int64_t t,
-		      double v)
+static void count_reject(struct tsdb *db, int rc)
+{
+	if (rc == -EDOM)
+		atomic_fetch_add(&db->head->stats.out_of_order, 1);
+	else if (rc == -ERANGE)
+		atomic_fetch_add(&db->head->stats.out_of_bound, 1);
+	else if (rc == -EEXIST)
+		atomic_fetch_add(&db->head->stats.duplicates, 1);
+}
+
+/* Sort and check ls_in, find or create its series: *out held (pending raised). */
+static int series_by_labels(struct tsdb_appender *a, const struct tsdb_label *ls_in, size_t n,
+			    struct head_series **out)
 {
 	struct tsdb_label ls[TSDB_MAX_LABELS];
-	struct head_series *s;
 	bool created;
-	int rc;
 
-	if (!a->db->wal)
-		return -EROFS;
 	if (n == 0 || n > TSDB_MAX_LABELS)
 		return -EINVAL;
 	memcpy(ls, ls_in, n * sizeof(*ls));
@@ -580,20 +587,27 @@ int tsdb_appender_add(struct tsdb_appender *a, const struct tsdb_label *ls_in, s
 	for (size_t i = 0; i < n; i++)
 		if (!ls[i].value[0] || !ls[i].name[0] || (i && !strcmp(ls[i - 1].name, ls[i].name)))
 			return -EINVAL;
-	rc = head_get_or_create(a->db->head, ls, n, 0, &s, &created);
-	if (rc)
-		return rc;
-	rc = head_appendable(a->db->head, s, t, v, false);
+	return head_get_or_create(a->db->head, ls, n, 0, out, &created);
+}
+
+/* Check (t, v) against held series s and stage it; s is released on failure. */
+static int stage_checked(struct tsdb_appender *a, struct head_series *s, int64_t t, double v)
+{
+	int rc = head_appendable(a->db->head, s, t, v, false);
 	if (rc) {
-		if (rc == -EDOM)
-			atomic_fetch_add(&a->db->head->stats.out_of_order, 1);
-		else if (rc == -ERANGE)
-			atomic_fetch_add(&a->db->head->stats.out_of_bound, 1);
-		else if (rc == -EEXIST)
-			atomic_fetch_add(&a->db->head->stats.duplicates, 1);
+		count_reject(a->db, rc);
 		head_release(s);
 		return rc;
 	}
+	return 0;
+}
+
+/*
+ * Stage (t, v) for s, held and checked: queue its series record when the
+ * WAL has none yet, then the sample.  s is released on failure.
+ */
+static int stage_held(struct tsdb_appender *a, struct head_series *s, int64_t t, double v)
+{
 	if (a->n == a->cap) {
 		size_t cap = a->cap ? a->cap * 2 : 256;
 		struct wal_sample *p = realloc(a->samples, cap * sizeof(*p));
@@ -610,7 +624,7 @@ int tsdb_appender_add(struct tsdb_appender *a, const struct tsdb_label *ls_in, s
 		a->sp = q;
 		a->cap = cap;
 	}
-	if (!atomic_load(&s->wal_logged)) {
+	if (!atomic_load_explicit(&s->wal_logged, memory_order_acquire)) {
 		if (a->nnew == 0)
 			walrec_series_begin(&a->series_rec);
 		walrec_series_add(&a->series_rec, s->ref, s->labels, s->nlabels);
@@ -620,6 +634,81 @@ int tsdb_appender_add(struct tsdb_appender *a, const struct tsdb_label *ls_in, s
 	a->sp[a->n] = s;
 	a->n++;
 	return 0;
+}
+
+int tsdb_appender_add(struct tsdb_appender *a, const struct tsdb_label *ls, size_t n, int64_t t,
+		      double v)
+{
+	struct head_series *s;
+	int rc;
+
+	if (!a->db->wal)
+		return -EROFS;
+	if ((rc = series_by_labels(a, ls, n, &s)))
+		return rc;
+	if ((rc = stage_checked(a, s, t, v)))
+		return rc;
+	return stage_held(a, s, t, v);
+}
+
+int tsdb_appender_add_ref(struct tsdb_appender *a, uint64_t *ref, const struct tsdb_label *ls,
+			  size_t n, int64_t t, double v)
+{
+	struct head_series *s = NULL;
+	int rc;
+
+	if (!a->db->wal)
+		return -EROFS;
+	if (*ref)
+		s = head_get_by_ref(a->db->head, *ref);
+	if (!s) {
+		if ((rc = series_by_labels(a, ls, n, &s)))
+			return rc;
+		*ref = s->ref;
+	}
+	if ((rc = stage_checked(a, s, t, v)))
+		return rc;
+	return stage_held(a, s, t, v);
+}
+
+/* A handle is the pinned head series itself (see head.h). */
+static struct head_series *handle_series(struct tsdb_series_handle *h)
+{
+	return (struct head_series *)(void *)h;
+}
+
+int tsdb_appender_add_handle(struct tsdb_appender *a, struct tsdb_series_handle **hp,
+			     const struct tsdb_label *ls, size_t n, int64_t t, double v)
+{
+	struct head_series *s = handle_series(*hp);
+	int rc;
+
+	if (!a->db->wal)
+		return -EROFS;
+	if (s) {
+		rc = head_acquire(a->db->head, s, t, v);
+		if (rc == 0)
+			return stage_held(a, s, t, v);
+		if (rc != -ESTALE) {
+			count_reject(a->db, rc);
+			return rc;
+		}
+		/* removed by head GC: a fresh series and a fresh handle */
+		head_unpin(s);
+		*hp = NULL;
+	}
+	if ((rc = series_by_labels(a, ls, n, &s)))
+		return rc;
+	head_pin(s);
+	*hp = (struct tsdb_series_handle *)(void *)s;
+	if ((rc = stage_checked(a, s, t, v)))
+		return rc;
+	return stage_held(a, s, t, v);
+}
+
+void tsdb_series_handle_release(struct tsdb_series_handle *h)
+{
+	head_unpin(handle_series(h));
 }
 
 int tsdb_appender_commit(struct tsdb_appender *a)

@@ -191,18 +191,35 @@ int head_enable_spill(struct head *h, const char *dir)
 	return spill_open(dir, &h->spill);
 }
 
+/* Drop one reference on s's struct; the last one frees it. */
+static void series_put(struct head_series *s)
+{
+	if (atomic_fetch_sub(&s->refs, 1) != 1)
+		return;
+	pthread_mutex_destroy(&s->mu);
+	free(s);
+}
+
+/*
+ * Free what s holds in the head (chunks, label strings) and drop the
+ * head's reference: pinned handles keep the bare struct until they go.
+ */
 static void series_free(struct head *h, struct head_series *s)
 {
 	for (uint32_t i = 0; i < s->nchunks; i++)
 		chunk_drop(h, &s->chunks[i]);
 	free(s->chunks);
+	s->chunks = NULL;
+	s->nchunks = 0;
 	xor_app_free(&s->app);
 	for (size_t i = 0; i < s->nlabels; i++) {
 		strpool_release(h->pool, s->labels[i].name);
 		strpool_release(h->pool, s->labels[i].value);
 	}
-	pthread_mutex_destroy(&s->mu);
-	free(s);
+	s->nlabels = 0;
+	if (!s->dead) /* GC set it under the mutex; no write racing pinned readers */
+		s->dead = true;
+	series_put(s);
 }
 
 void head_free(struct head *h)
@@ -323,6 +340,7 @@ int head_get_or_create(struct head *h, const struct tsdb_label *ls, size_t n, ui
 		rc = -ENOMEM;
 		goto out;
 	}
+	atomic_init(&s->refs, 1);
 	for (size_t i = 0; i < n; i++) {
 		s->labels[i].name = strpool_intern(h->pool, ls[i].name, strlen(ls[i].name));
 		s->labels[i].value = strpool_intern(h->pool, ls[i].value, strlen(ls[i].value));
@@ -391,13 +409,32 @@ void head_release(struct head_series *s)
 	atomic_fetch_sub(&s->pending, 1);
 }
 
+void head_pin(struct head_series *s)
+{
+	atomic_fetch_add(&s->refs, 1);
+}
+
+void head_unpin(struct head_series *s)
+{
+	if (s)
+		series_put(s);
+}
+
 struct head_series *head_get_by_ref(struct head *h, uint64_t ref)
 {
 	struct head_stripe *rs = &h->refs[ref & (HEAD_STRIPES - 1)];
 	pthread_mutex_lock(&rs->mu);
 	struct head_series *s = ref_lookup(rs, ref);
-	if (s)
-		atomic_fetch_add(&s->pending, 1);
+	if (s) {
+		/* GC marks a series dead under its mutex before unlinking it */
+		pthread_mutex_lock(&s->mu);
+		bool dead = s->dead;
+		if (!dead)
+			atomic_fetch_add(&s->pending, 1);
+		pthread_mutex_unlock(&s->mu);
+		if (dead)
+			s = NULL;
+	}
 	pthread_mutex_unlock(&rs->mu);
 	return s;
 }
@@ -426,6 +463,18 @@ static int appendable_locked(struct head *h, struct head_series *s, int64_t t, d
 	memcpy(&a, &v, 8);
 	memcpy(&b, &s->lastv, 8);
 	return a == b ? 1 : -EEXIST;
+}
+
+int head_acquire(struct head *h, struct head_series *s, int64_t t, double v)
+{
+	pthread_mutex_lock(&s->mu);
+	int rc = s->dead ? -ESTALE : appendable_locked(h, s, t, v, false);
+	if (rc >= 0) {
+		atomic_fetch_add(&s->pending, 1);
+		rc = 0;
+	}
+	pthread_mutex_unlock(&s->mu);
+	return rc;
 }
 
 int head_appendable(struct head *h, struct head_series *s, int64_t t, double v, bool replay)
@@ -852,6 +901,14 @@ int head_truncate(struct head *h, int64_t mint)
 			struct head_series **pp = &st->buckets[b];
 			while (*pp) {
 				struct head_series *s = *pp;
+				if (ngone == gcap) {
+					size_t c = gcap ? gcap * 2 : 1024;
+					struct head_series **g = realloc(gone, c * sizeof(*g));
+					if (g) {
+						gone = g;
+						gcap = c;
+					}
+				}
 				pthread_mutex_lock(&s->mu);
 				bool empty = truncate_series(h, s, mint);
 				if (!empty) {
@@ -859,20 +916,18 @@ int head_truncate(struct head *h, int64_t mint)
 					if (m < new_mint)
 						new_mint = m;
 				}
+				/*
+				 * Decided under the series mutex: head_acquire() either
+				 * raised pending before this or sees the series dead.
+				 * Without room in gone it stays for the next pass.
+				 */
+				bool remove = empty && ngone < gcap && atomic_load(&s->pending) == 0;
+				if (remove)
+					s->dead = true;
 				pthread_mutex_unlock(&s->mu);
-				if (!empty || atomic_load(&s->pending) > 0) {
+				if (!remove) {
 					pp = &s->hnext;
 					continue;
-				}
-				if (ngone == gcap) {
-					size_t c = gcap ? gcap * 2 : 1024;
-					struct head_series **g = realloc(gone, c * sizeof(*g));
-					if (!g) {
-						pp = &s->hnext; /* keep it; collected next time */
-						continue;
-					}
-					gone = g;
-					gcap = c;
 				}
 				/* unlink from both tables; postings and memory go below */
 				struct head_stripe *rs = &h->refs[s->ref & (HEAD_STRIPES - 1)];

@@ -28,8 +28,20 @@
  * closed chunks live in spill files and only the open chunk stays in
  * memory.  Callers never keep a series
  * pointer except an appender between head_get_or_create() and
- * head_release(): the pending count it holds keeps garbage collection away.
+ * head_release(): the pending count it holds keeps garbage collection away,
+ * and a pinned handle (head_pin()/head_unpin()).
  * Readers take copies (head_series_copy()).
+ *
+ * Pinned handles (the scrape cache's): a pin is a reference on the series
+ * struct, not on the series.  Garbage collection still removes a pinned
+ * series whose samples are all truncated away: it unlinks it, marks it dead
+ * and frees its chunks and label strings, but the struct (and its mutex)
+ * lives until the last pin is dropped.  head_acquire() on a dead series
+ * fails with -ESTALE, so the holder looks the labels up again and gets a
+ * fresh series (new ref, new WAL series record) and a fresh pin.  The dead
+ * flag is set under the series mutex together with the pending check, so
+ * an appender either raises pending first (and the series stays) or sees
+ * it dead.  head_free() leaves pinned structs to their last head_unpin().
  */
 #ifndef VIGIL_TSDB_HEAD_H
 #define VIGIL_TSDB_HEAD_H
@@ -73,6 +85,8 @@ struct head_series {
 	pthread_mutex_t mu;
 	atomic_int pending;      /* appenders holding this series */
 	atomic_bool wal_logged;  /* its series record is in the WAL */
+	bool dead;               /* removed by GC (under mu) */
+	atomic_int refs;         /* 1 while in the head, + pins */
 	struct xor_app app;      /* open chunk (app.b NULL when none) */
 	int64_t app_mint;
 	int64_t next_at;
@@ -137,6 +151,19 @@ int head_enable_spill(struct head *h, const char *dir);
 int head_get_or_create(struct head *h, const struct tsdb_label *ls, size_t n, uint64_t ref,
 		       struct head_series **out, bool *created);
 void head_release(struct head_series *s);
+
+/*
+ * Pin s for later head_acquire() calls without a lookup (s must be held:
+ * pending raised).  Drop the pin with head_unpin(), also after head_free().
+ */
+void head_pin(struct head_series *s);
+void head_unpin(struct head_series *s);
+/*
+ * For a pinned s: raise its pending count when (t, v) could be appended.
+ * 0 (pending raised: release it), -ESTALE when GC removed s (drop the pin
+ * and look the labels up again), or -EDOM/-EEXIST/-ERANGE (not raised).
+ */
+int head_acquire(struct head *h, struct head_series *s, int64_t t, double v);
 
 /* The series with ref, pending raised (release it), or NULL. */
 struct head_series *head_get_by_ref(struct head *h, uint64_t ref);

@@ -69,6 +69,38 @@ struct tsdb_appender *tsdb_appender_new(struct tsdb *db);
  */
 int tsdb_appender_add(struct tsdb_appender *a, const struct tsdb_label *ls, size_t n, int64_t t,
 		      double v);
+
+/*
+ * Appending by series ref, as Prometheus's Appender.Append(ref, ...): when
+ * *ref names a series still in the head, ls is not looked at; otherwise
+ * (0, or the series was garbage collected) the series is found or created
+ * from ls and *ref set to it.  Returns as tsdb_appender_add().
+ */
+#define TSDB_HAVE_APPENDER_ADD_REF 1
+int tsdb_appender_add_ref(struct tsdb_appender *a, uint64_t *ref, const struct tsdb_label *ls,
+			  size_t n, int64_t t, double v);
+
+/*
+ * A pinned series handle: appending through it costs no lookup at all (one
+ * uncontended series mutex).  The handle keeps the series' memory, not the
+ * series: head GC may still remove a series whose samples are all
+ * truncated away, and the next append through the handle then finds or
+ * creates the series from ls again (a new ref and WAL series record, as
+ * for any new series) and stores a fresh handle in *hp.
+ */
+#define TSDB_HAVE_SERIES_HANDLE 1
+struct tsdb_series_handle;
+
+/*
+ * Stage one sample through *hp (NULL at first: set from ls then).  Returns
+ * as tsdb_appender_add(); *hp may be replaced even when the sample is
+ * rejected.  Release the handle with tsdb_series_handle_release().
+ */
+int tsdb_appender_add_handle(struct tsdb_appender *a, struct tsdb_series_handle **hp,
+			     const struct tsdb_label *ls, size_t n, int64_t t, double v);
+/* Drop a handle (NULL is fine); allowed after tsdb_close(). */
+void tsdb_series_handle_release(struct tsdb_series_handle *h);
+
 /*
  * Write the staged samples to the WAL (write(2) done before returning),
  * then into the head.  After commit the appender is empty and reusable.

@@ -298,3 +298,51 @@ Test(loop, stale_nan_bits)
 	cr_assert(scrape_is_stale_nan(v));
 	cr_assert_not(scrape_is_stale_nan(NAN));
 }
+
+/*
+ * The series cache: lines in a new order, new lines in between, eviction
+ * after two scrapes without a line and its return, and a cache that
+ * outgrows its index, all land on the right series (added counts series
+ * new to the cache).
+ */
+Test(loop, series_cache_order_eviction_and_growth)
+{
+	struct scrape_loop *l = new_loop(BASIC, NULL);
+	struct scrape_counts c;
+	char err[256];
+	cr_assert_eq(scrape(l, "a 1\nb 1\nc 1\n", 1000, &c, err, sizeof(err)), 0);
+	cr_assert_eq(c.added, 3);
+	cr_assert_eq(scrape(l, "c 2\nb 2\na 2\n", 2000, &c, err, sizeof(err)), 0);
+	cr_assert_eq(c.added, 0);
+	cr_assert_eq(scrape(l, "a 3\nx{k=\"v\"} 3\nb 3\nc 3\n", 3000, &c, err, sizeof(err)), 0);
+	cr_assert_eq(c.added, 1);
+	EXPECT_DUMP("a", "{__name__=a,instance=h:1,job=j} 1000=1 2000=2 3000=3\n");
+	EXPECT_DUMP("c", "{__name__=c,instance=h:1,job=j} 1000=1 2000=2 3000=3\n");
+	EXPECT_DUMP("x", "{__name__=x,instance=h:1,job=j,k=v} 3000=3\n");
+	/* b goes away for long enough to be evicted, then comes back */
+	for (int i = 4; i <= 7; i++) {
+		char body[64];
+		snprintf(body, sizeof(body), "a %d\nc %d\nx{k=\"v\"} %d\n", i, i, i);
+		cr_assert_eq(scrape(l, body, i * 1000, &c, err, sizeof(err)), 0);
+	}
+	cr_assert_eq(scrape_loop_cache_size(l), 3, "b evicted");
+	cr_assert_eq(scrape(l, "b 8\na 8\nc 8\nx{k=\"v\"} 8\n", 8000, &c, err, sizeof(err)), 0);
+	cr_assert_eq(c.added, 1);
+	EXPECT_DUMP("b", "{__name__=b,instance=h:1,job=j} 1000=1 2000=2 3000=3 4000=stale 8000=8\n");
+	/* many new series at once: the index grows under the entries */
+	struct buf body = BUF_INIT;
+	for (int i = 0; i < 500; i++)
+		buf_printf(&body, "m{i=\"%d\"} %d\n", i, i);
+	buf_puts(&body, "a 9\n");
+	cr_assert_eq(scrape(l, body.data, 9000, &c, err, sizeof(err)), 0);
+	cr_assert_eq(c.added, 500);
+	cr_assert_eq(c.appended, 501);
+	cr_assert_eq(scrape(l, body.data, 10000, &c, err, sizeof(err)), 0);
+	cr_assert_eq(c.added, 0);
+	cr_assert_eq(c.appended, 501);
+	buf_free(&body);
+	EXPECT_DUMP("m{i=\"417\"}", "{__name__=m,i=417,instance=h:1,job=j} 9000=417 10000=417\n");
+	EXPECT_DUMP("a", "{__name__=a,instance=h:1,job=j} 1000=1 2000=2 3000=3 4000=4 5000=5 "
+			 "6000=6 7000=7 8000=8 9000=9 10000=9\n");
+	scrape_loop_free(l);
+}
