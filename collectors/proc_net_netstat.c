@@ -119,15 +119,19 @@ static void netstat_item(struct netstat_state *st, const char *proto, size_t ple
 	buf_append(&b, proto, plen);
 	buf_putc(&b, '_');
 	buf_puts(&b, field);
-	it->key = buf_detach(&b, NULL);
+	/* exact-size copies: a detached buf keeps 256 bytes or more per string */
+	it->key = xstrdup(b.data);
 	it->plen = plen;
 	if (netstat_valid_name(it->key) && netstat_fields &&
 	    vregex_match(netstat_fields, it->key)) {
+		buf_reset(&b);
 		buf_printf(&b, "node_netstat_%s", it->key);
-		it->name = buf_detach(&b, NULL);
+		it->name = xstrdup(b.data);
+		buf_reset(&b);
 		buf_printf(&b, "Statistic %.*s%s.", (int)plen, proto, field);
-		it->help = buf_detach(&b, NULL);
+		it->help = xstrdup(b.data);
 	}
+	buf_free(&b);
 	if (st->n > st->nitems)
 		st->nitems = st->n;
 }

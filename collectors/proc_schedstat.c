@@ -71,8 +71,10 @@ static int schedstat_collect(void *state, struct expo_set *out)
 		st->pf = pfile_open(proc_path(path, "schedstat"), "");
 		if (!st->pf) {
 			int rc = -errno;
-			if (rc == -ENOENT)
+			if (rc == -ENOENT) {
 				log_debug("schedstat file does not exist");
+				return -ENODATA; /* node_exporter's ErrNoData */
+			}
 			return rc;
 		}
 	}

@@ -466,8 +466,10 @@ static int hwmon_collect(void *state, struct expo_set *out)
 	/* directory entries, sorted as Go's os.ReadDir returns them */
 	int rc = dir_list_read(&st->entries, root, not_hidden);
 	if (rc < 0) {
-		if (rc == -ENOENT)
+		if (rc == -ENOENT) {
 			log_debug("hwmon: metrics are not available for this system");
+			return -ENODATA; /* node_exporter's ErrNoData: success 0, debug log */
+		}
 		return rc;
 	}
 	st->nchips = 0;

@@ -21,17 +21,35 @@
  * speed (Mb/s) * 125000; with --collector.netclass.ignore-invalid-speed a
  * negative speed (-1: unknown) is left out.  --collector.netclass.netlink is
  * accepted for compatibility; the attributes are always read from sysfs.
+ *
+ * Cost: on a real sysfs (statfs magic SYSFS_MAGIC) the agent keeps the
+ * attribute files of up to NC_CACHE_DEVS devices open (fewer when
+ * RLIMIT_NOFILE is low; further devices are read the plain way), one set
+ * shared by the scrape threads, and re-reads them with one pread(2) at
+ * offset 0, which makes kernfs generate the value again, so nothing is
+ * cached but the descriptor: every value is as fresh as an open/read/close
+ * would give.  Invalidation: a removed device's descriptors fail with
+ * ENODEV (also when a device of the same name was created again), and then
+ * the device's descriptors are closed and its attributes opened afresh by
+ * name; a device no longer listed loses its descriptors at the end of the
+ * scrape; a renamed device is a new name.  An attribute that could not be
+ * opened is tried again every scrape.  Any other tree (a fixture directory
+ * of regular files, which could be replaced by rename) is read with
+ * open/read/close every time.
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "collectors/collector.h"
@@ -122,8 +140,37 @@ struct netclass_iface {
 	uint32_t have; /* bit i: val[i] was read */
 };
 
+#define SYSFS_MAGIC_NUMBER 0x62656572 /* linux/magic.h SYSFS_MAGIC */
+#define NC_NFILES	   (NC_NSTRS + NC_NINTS)
+/*
+ * Devices whose attribute descriptors a thread keeps (NC_NFILES each): at
+ * most NC_CACHE_DEVS, and together at most an eighth of RLIMIT_NOFILE.
+ */
+#define NC_CACHE_DEVS 16
+
+/* The open attribute files of one device; fd[k] < 0: not open. */
+struct netclass_fds {
+	char name[NAME_MAX + 1];
+	int fd[NC_NFILES];
+	bool seen; /* listed in this scrape */
+};
+
+/*
+ * The descriptors are shared by the scrape threads (a thread holds the lock
+ * while it reads the devices): every open descriptor makes the
+ * /proc/self/fd listing of process_open_fds dearer, so one set, not one
+ * per thread.
+ */
+static struct {
+	pthread_mutex_t mu;
+	struct netclass_fds fds[NC_CACHE_DEVS];
+	size_t nfds, maxfds;
+	bool sized; /* maxfds set from RLIMIT_NOFILE */
+} netclass_cache = {.mu = PTHREAD_MUTEX_INITIALIZER};
+
 struct netclass_state {
 	DIR *dir; /* /sys/class/net, kept open and rewound each scrape */
+	bool is_sysfs;
 	struct netclass_iface *ifs;
 	size_t nifs, cap;
 };
@@ -151,6 +198,121 @@ static int netclass_attr(int dfd, const char *name, char *out)
 		return rc;
 	memmove(out, v, strlen(v) + 1);
 	return 1;
+}
+
+/* File k of a device: the string attributes, then the integer ones. */
+static const char *netclass_file(int k)
+{
+	return k < NC_NSTRS ? netclass_strs[k] : netclass_ints[k - NC_NSTRS].attr;
+}
+
+/* Store attribute file k's trimmed value v (NULL: absent) into ifc. */
+static void netclass_store(struct netclass_iface *ifc, int k, const char *v)
+{
+	if (k < NC_NSTRS) {
+		snprintf(ifc->str[k], sizeof(ifc->str[k]), "%s", v ? v : "");
+		return;
+	}
+	int i = k - NC_NSTRS;
+	if (!v)
+		return;
+	ifc->have |= 1u << i;
+	if (parse_go_int(v, 0, 64, &ifc->val[i]))
+		ifc->val[i] = 0; /* procfs's ValueParser yields 0 on a parse error */
+}
+
+/* Whether err (positive errno) of opening or reading an attribute means "absent". */
+static bool netclass_absent(int err)
+{
+	return err == ENOENT || err == EACCES || err == EPERM || err == EINVAL || err == EOPNOTSUPP;
+}
+
+static void netclass_fds_close(struct netclass_fds *c)
+{
+	for (int k = 0; k < NC_NFILES; k++) {
+		if (c->fd[k] >= 0)
+			close(c->fd[k]);
+		c->fd[k] = -1;
+	}
+}
+
+/*
+ * Read the device through its kept descriptors, opening the missing ones.
+ * Returns 0, -ENODEV when a descriptor belongs to a removed device (the
+ * caller closes them and reads by name), or a negative errno.
+ */
+static int netclass_read_cached(struct netclass_iface *ifc, struct netclass_fds *c, int classfd)
+{
+	int dfd = -1, rc = 0;
+	char tmp[NC_VALUE_MAX + 1];
+	for (int k = 0; k < NC_NFILES; k++) {
+		if (c->fd[k] < 0) {
+			if (dfd < 0) {
+				dfd = openat(classfd, ifc->name,
+					     O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+				if (dfd < 0) {
+					rc = -errno;
+					goto out;
+				}
+			}
+			c->fd[k] = openat(dfd, netclass_file(k), O_RDONLY | O_CLOEXEC);
+			if (c->fd[k] < 0) {
+				int err = errno;
+				if (!netclass_absent(err)) {
+					rc = -err;
+					goto out;
+				}
+				netclass_store(ifc, k, NULL);
+				continue;
+			}
+		}
+		int n = read_attr_fd(c->fd[k], tmp, sizeof(tmp));
+		if (n == -ENODEV) {
+			rc = n;
+			goto out;
+		}
+		if (n < 0 && !netclass_absent(-n)) {
+			rc = n;
+			goto out;
+		}
+		netclass_store(ifc, k, n < 0 ? NULL : trim_space(tmp));
+	}
+out:
+	if (dfd >= 0)
+		close(dfd);
+	return rc;
+}
+
+/* The descriptor slot of device name: found, a free one, or NULL when full. */
+static struct netclass_fds *netclass_slot(const char *name)
+{
+	for (size_t i = 0; i < netclass_cache.nfds; i++)
+		if (strcmp(netclass_cache.fds[i].name, name) == 0)
+			return &netclass_cache.fds[i];
+	if (netclass_cache.nfds == netclass_cache.maxfds)
+		return NULL;
+	struct netclass_fds *c = &netclass_cache.fds[netclass_cache.nfds++];
+	snprintf(c->name, sizeof(c->name), "%s", name);
+	for (int k = 0; k < NC_NFILES; k++)
+		c->fd[k] = -1;
+	return c;
+}
+
+/* Close the descriptors of the devices not listed in this scrape. */
+static void netclass_prune(void)
+{
+	size_t j = 0;
+	for (size_t i = 0; i < netclass_cache.nfds; i++) {
+		if (!netclass_cache.fds[i].seen) {
+			netclass_fds_close(&netclass_cache.fds[i]);
+			continue;
+		}
+		netclass_cache.fds[i].seen = false;
+		if (i != j)
+			netclass_cache.fds[j] = netclass_cache.fds[i];
+		j++;
+	}
+	netclass_cache.nfds = j;
 }
 
 static int netclass_read_iface(struct netclass_iface *ifc, int classfd)
@@ -200,6 +362,17 @@ static int netclass_gather(struct netclass_state *st)
 		st->dir = opendir(sys_path(path, "class/net"));
 		if (!st->dir)
 			return -errno;
+		struct statfs sfs;
+		st->is_sysfs = fstatfs(dirfd(st->dir), &sfs) == 0 &&
+			       (unsigned long)sfs.f_type == SYSFS_MAGIC_NUMBER;
+		struct rlimit rl;
+		pthread_mutex_lock(&netclass_cache.mu);
+		if (st->is_sysfs && !netclass_cache.sized && getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+			rlim_t devs = rl.rlim_cur / 8 / NC_NFILES;
+			netclass_cache.maxfds = devs < NC_CACHE_DEVS ? (size_t)devs : NC_CACHE_DEVS;
+			netclass_cache.sized = true;
+		}
+		pthread_mutex_unlock(&netclass_cache.mu);
 	} else {
 		rewinddir(st->dir);
 	}
@@ -207,6 +380,8 @@ static int netclass_gather(struct netclass_state *st)
 	int classfd = dirfd(dir);
 	int rc = 0;
 	st->nifs = 0;
+	if (st->is_sysfs)
+		pthread_mutex_lock(&netclass_cache.mu);
 	struct dirent *de;
 	while ((de = readdir(dir))) {
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
@@ -222,10 +397,26 @@ static int netclass_gather(struct netclass_state *st)
 		struct netclass_iface *ifc = &st->ifs[st->nifs];
 		snprintf(ifc->name, sizeof(ifc->name), "%s", de->d_name);
 		ifc->have = 0;
-		rc = netclass_read_iface(ifc, classfd);
+		struct netclass_fds *c = st->is_sysfs ? netclass_slot(ifc->name) : NULL;
+		if (c) {
+			c->seen = true;
+			rc = netclass_read_cached(ifc, c, classfd);
+			if (rc == -ENODEV) {
+				/* removed, perhaps created again: read it by name */
+				netclass_fds_close(c);
+				ifc->have = 0;
+				rc = netclass_read_iface(ifc, classfd);
+			}
+		} else {
+			rc = netclass_read_iface(ifc, classfd);
+		}
 		if (rc < 0)
 			break;
 		st->nifs++;
+	}
+	if (st->is_sysfs) {
+		netclass_prune();
+		pthread_mutex_unlock(&netclass_cache.mu);
 	}
 	return rc;
 }

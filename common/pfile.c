@@ -300,6 +300,17 @@ int read_attr_once(int dfd, const char *path, char *buf, size_t size)
 	return rc;
 }
 
+int read_attr_fd(int fd, char *buf, size_t size)
+{
+	ssize_t n;
+	do
+		n = pread(fd, buf, size - 1, 0);
+	while (n < 0 && errno == EINTR);
+	int rc = n < 0 ? -errno : (int)n;
+	buf[rc < 0 ? 0 : rc] = '\0';
+	return rc;
+}
+
 static bool is_space(char c)
 {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';

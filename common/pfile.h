@@ -80,6 +80,14 @@ int read_attr_once(int dfd, const char *path, char *buf, size_t size);
 /* Buffer size for one procfs-style attribute read (128 bytes and a NUL). */
 #define SYSFS_ATTR_SIZE 129
 /*
+ * Re-read an attribute through a descriptor kept open: one pread(2) of at
+ * most size - 1 bytes at offset 0, NUL-terminated.  sysfs (kernfs) builds
+ * the value again on every read at offset 0, so this is read_attr_once()
+ * without the open and close; a descriptor whose device was removed fails
+ * with ENODEV.  Returns the length read or a negative errno.
+ */
+int read_attr_fd(int fd, char *buf, size_t size);
+/*
  * read_attr_once(), then blanks at both ends trimmed (Go's
  * strings.TrimSpace); *out points at the trimmed value inside buf.
  * procfs reads 128 bytes: size SYSFS_ATTR_SIZE.  Returns 0 or a negative

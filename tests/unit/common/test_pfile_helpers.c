@@ -164,6 +164,29 @@ Test(files, attributes_one_read_trimmed, .init = mkdir_tmp, .fini = rm_tmp)
 	cr_assert_str_eq(trim_space(s), "a b");
 }
 
+Test(files, attribute_reread_through_kept_fd, .init = mkdir_tmp, .fini = rm_tmp)
+{
+	char path[PATH_MAX], buf[SYSFS_ATTR_SIZE], big[300];
+	put("m", "1500\n");
+	path_join(path, dir, "m");
+	int fd = open(path, O_RDONLY);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(read_attr_fd(fd, buf, sizeof(buf)), 5);
+	cr_assert_str_eq(buf, "1500\n");
+	/* every read starts at offset 0 and sees the current content */
+	put("m", "9000\n"); /* rewritten in place: the same inode */
+	cr_assert_eq(read_attr_fd(fd, buf, sizeof(buf)), 5);
+	cr_assert_str_eq(buf, "9000\n");
+	memset(big, 'y', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	put("m", big);
+	cr_assert_eq(read_attr_fd(fd, buf, sizeof(buf)), 128);
+	cr_assert_eq(strlen(buf), 128);
+	close(fd);
+	cr_assert_eq(read_attr_fd(fd, buf, sizeof(buf)), -EBADF);
+	cr_assert_str_empty(buf);
+}
+
 Test(files, joins, .init = mkdir_tmp, .fini = rm_tmp)
 {
 	char out[PATH_MAX], name[PATH_MAX];

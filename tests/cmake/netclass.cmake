@@ -1,0 +1,8 @@
+# SPDX-License-Identifier: Apache-2.0
+# netclass's kept sysfs descriptors against a device that changes, vanishes and comes back
+# (needs root and the ifb device type; skips with 77 otherwise).
+add_test(NAME integration/netclass_fdcache
+  COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_SOURCE_DIR}/integration/netclass_fdcache_test.py
+          $<TARGET_FILE:vigil-agent>)
+set_tests_properties(integration/netclass_fdcache PROPERTIES TIMEOUT 60 SKIP_RETURN_CODE 77
+  LABELS integration)
