@@ -30,6 +30,7 @@
 #include "common/flags.h"
 #include "common/httpd.h"
 #include "common/log.h"
+#include "common/sdnotify.h"
 #include "common/pfile.h"
 #include "common/strutil.h"
 #include "server/scrape/check.h"
@@ -258,17 +259,25 @@ int main(int argc, char **argv)
 	}
 	srv.ready = true;
 	log_info("Server is ready to receive web requests.\taddress=%s", srv.opt.listen_address);
+	/* Type=notify: systemd learns we serve; the watchdog pings while we run */
+	sdnotify_ready();
+	sdnotify_watchdog_start(NULL, NULL);
 
 	for (;;) {
 		int sig = 0;
 		sigwait(&sigs, &sig);
 		if (sig == SIGHUP) {
+			sdnotify_reloading();
 			web_reload(&srv, err, sizeof(err));
+			/* ready again whatever the outcome: a bad config keeps the old one */
+			sdnotify_ready();
 			continue;
 		}
 		log_info("Received signal, exiting gracefully...\tsignal=%s", strsignal(sig));
 		break;
 	}
+	sdnotify_stopping();
+	sdnotify_watchdog_stop();
 	srv.ready = false;
 	httpd_stop(web);
 	scrape_manager_free(srv.scrape);

@@ -42,3 +42,9 @@ endif()
 add_test(NAME packaging/dashboards_generated
   COMMAND ${Python3_EXECUTABLE} ${CMAKE_SOURCE_DIR}/packaging/grafana/gen_dashboards.py --check)
 set_tests_properties(packaging/dashboards_generated PROPERTIES TIMEOUT 30 LABELS packaging)
+
+# The binaries notify systemd as their Type=notify units expect.
+add_test(NAME integration/sdnotify
+  COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_SOURCE_DIR}/integration/sdnotify_test.py
+          $<TARGET_FILE:vigil-agent> $<TARGET_FILE:vigil-server>)
+set_tests_properties(integration/sdnotify PROPERTIES TIMEOUT 120 LABELS integration)
