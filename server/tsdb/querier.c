@@ -679,6 +679,64 @@ static int strs_push(char ***v, size_t *n, size_t *cap, const char *s)
 	return 0;
 }
 
+/* Whether series id of src has a chunk in the querier's range (tombstones aside). */
+static int series_in_range(struct tsdb_querier *q, const struct source *src, uint64_t id, bool *in)
+{
+	struct qseries qs;
+	int rc = load_series(q, src, id, &qs, false);
+	if (rc)
+		return rc;
+	*in = qs.nchunks > 0;
+	qseries_free(&qs);
+	return 0;
+}
+
+/*
+ * Values of name among the series ids of src: the postings of each value
+ * intersected with ids, stopping at the first series with data in range, so
+ * that only a few series are read instead of every selected one.
+ */
+static int values_by_postings(struct tsdb_querier *q, const struct source *src, const char *name,
+			      char **vals, size_t nv, const struct idset *ids, char ***v, size_t *n,
+			      size_t *cap)
+{
+	int rc = 0;
+	for (size_t k = 0; k < nv && !rc; k++) {
+		struct idset p = { 0 };
+		rc = src_postings(src, name, vals[k], &p.v, &p.n);
+		if (rc)
+			break;
+		ids_intersect(&p, ids);
+		bool in = false;
+		for (size_t i = 0; i < p.n && !in && !rc; i++)
+			rc = series_in_range(q, src, p.v[i], &in);
+		free(p.v);
+		if (!rc && in)
+			rc = strs_push(v, n, cap, vals[k]);
+	}
+	return rc;
+}
+
+/* Label names (name NULL) or values of name of the series ids of src, series by series. */
+static int labels_by_series(struct tsdb_querier *q, const struct source *src, const char *name,
+			    const struct idset *ids, char ***v, size_t *n, size_t *cap)
+{
+	int rc = 0;
+	for (size_t i = 0; i < ids->n && !rc; i++) {
+		struct qseries qs;
+		rc = load_series(q, src, ids->v[i], &qs, false);
+		if (rc)
+			break;
+		for (size_t k = 0; k < qs.n && qs.nchunks && !rc; k++) {
+			if (name && strcmp(qs.labels[k].name, name))
+				continue;
+			rc = strs_push(v, n, cap, name ? qs.labels[k].value : qs.labels[k].name);
+		}
+		qseries_free(&qs);
+	}
+	return rc;
+}
+
 /* Label names (name NULL) or values of name, of series matching ms. */
 static int labels_query(struct tsdb_querier *q, const char *name, const struct tsdb_matcher *ms,
 			size_t nm, char ***out, size_t *count)
@@ -686,33 +744,31 @@ static int labels_query(struct tsdb_querier *q, const char *name, const struct t
 	char **v = NULL;
 	size_t n = 0, cap = 0;
 	int rc = 0;
-	if (nm == 0) {
-		for (size_t si = 0; si < q->nsrc && !rc; si++) {
-			char **sv;
-			size_t sn;
-			rc = name ? src_values(&q->src[si], name, &sv, &sn)
-				  : src_names(&q->src[si], &sv, &sn);
-			if (rc)
-				break;
+	for (size_t si = 0; si < q->nsrc && !rc; si++) {
+		const struct source *src = &q->src[si];
+		char **sv = NULL;
+		size_t sn = 0;
+		if (nm == 0) {
+			rc = name ? src_values(src, name, &sv, &sn) : src_names(src, &sv, &sn);
 			for (size_t k = 0; k < sn && !rc; k++)
 				rc = strs_push(&v, &n, &cap, sv[k]);
 			tsdb_strings_free(sv, sn);
+			continue;
 		}
-	} else {
-		struct tsdb_series_set *set;
-		rc = select_all(q, ms, nm, false, &set);
-		if (!rc) {
-			for (size_t i = 0; i < set->n && !rc; i++) {
-				struct qseries *s = &set->s[i];
-				for (size_t k = 0; k < s->n && !rc; k++) {
-					if (name && strcmp(s->labels[k].name, name))
-						continue;
-					rc = strs_push(&v, &n, &cap,
-						       name ? s->labels[k].value : s->labels[k].name);
-				}
-			}
-			tsdb_series_set_free(set);
-		}
+		struct idset ids = { 0 };
+		rc = src_select(src, ms, nm, &ids);
+		if (rc)
+			break;
+		if (ids.n && name)
+			rc = src_values(src, name, &sv, &sn);
+		/* fewer values than series: read the postings of each value
+		 * rather than every series */
+		if (!rc && ids.n && name && sn <= ids.n)
+			rc = values_by_postings(q, src, name, sv, sn, &ids, &v, &n, &cap);
+		else if (!rc && ids.n)
+			rc = labels_by_series(q, src, name, &ids, &v, &n, &cap);
+		tsdb_strings_free(sv, sn);
+		free(ids.v);
 	}
 	if (rc) {
 		tsdb_strings_free(v, n);
