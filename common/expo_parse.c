@@ -36,6 +36,10 @@ struct expo_parser {
 	size_t caplabels;
 	char *tail; /* copy of an unterminated last line, with '\n' added */
 	size_t captail;
+	/* the family (index + 1, 0 = none) and kind the last sample line
+	 * resolved to: the next sample is most likely of the same one */
+	size_t last_fam;
+	enum expo_sample_kind last_kind;
 };
 
 /* State of one parse. */
@@ -265,6 +269,7 @@ static struct pfam *fam_add(struct expo_parser *p, const char *name, size_t len)
 		p->capfams = cap;
 	}
 	struct pfam *f = &p->fams[p->nfams];
+	p->last_fam = 0; /* an exact name may now shadow a suffix match */
 	memset(f, 0, sizeof(*f));
 	f->pub.name = name;
 	f->pub.type = EXPO_UNTYPED;
@@ -316,6 +321,45 @@ static struct pfam *fam_resolve(struct expo_parser *p, const char *name, size_t 
 		}
 	}
 	return fam_add(p, name, len);
+}
+
+static const char *kind_suffix(enum expo_sample_kind kind, size_t *len)
+{
+	static const char *const suf[] = {[EXPO_SAMPLE_SUM] = "_sum",
+					  [EXPO_SAMPLE_COUNT] = "_count",
+					  [EXPO_SAMPLE_BUCKET] = "_bucket"};
+	const char *r = kind == EXPO_SAMPLE_SUM || kind == EXPO_SAMPLE_COUNT ||
+					kind == EXPO_SAMPLE_BUCKET
+				? suf[kind]
+				: "";
+	*len = strlen(r);
+	return r;
+}
+
+/*
+ * fam_resolve() for a sample line, trying the family of the previous sample
+ * line first: it gives the same answer as long as no family was added and no
+ * TYPE line was read since (both drop the memory).
+ */
+static struct pfam *fam_resolve_sample(struct expo_parser *p, const char *name, size_t len,
+				       enum expo_sample_kind *kind)
+{
+	if (p->last_fam) {
+		struct pfam *c = &p->fams[p->last_fam - 1];
+		size_t sl;
+		const char *suf = kind_suffix(p->last_kind, &sl);
+		if (len == c->namelen + sl && memcmp(name, c->pub.name, c->namelen) == 0 &&
+		    memcmp(name + c->namelen, suf, sl) == 0) {
+			*kind = p->last_kind;
+			return c;
+		}
+	}
+	struct pfam *f = fam_resolve(p, name, len, kind);
+	if (f) {
+		p->last_fam = (size_t)(f - p->fams) + 1;
+		p->last_kind = *kind;
+	}
+	return f;
 }
 
 /* ---- lines ---------------------------------------------------------------- */
@@ -375,6 +419,7 @@ static int parse_comment(struct pstate *ps, char *s)
 {
 	const char *eol = ps->eol;
 	char q[300];
+	ps->p->last_fam = 0; /* a TYPE line changes what a suffix resolves to */
 	s = skip_blanks(s + 1, eol);
 	char *kw = s;
 	while (s < eol && !is_blank(*s))
@@ -454,11 +499,13 @@ static int labels_reserve(struct expo_parser *p, size_t n)
  * Read a label value starting after its opening quote; unescape in place
  * and NUL-terminate.  *next gets the position after the closing quote.
  */
-static int read_label_value(struct pstate *ps, char *s, char **next)
+static int read_label_value(struct pstate *ps, char *s, char **next, bool *ascii, size_t *vlen)
 {
 	const char *eol = ps->eol;
 	char *w = s;
 	char q[300];
+	unsigned char high = 0;
+	bool nul = false;
 	for (char *r = s;; r++) {
 		if (r >= eol) {
 			go_quote(q, sizeof(q), s, (size_t)(w - s));
@@ -468,9 +515,14 @@ static int read_label_value(struct pstate *ps, char *s, char **next)
 		if (*r == '"') {
 			*w = '\0';
 			*next = r + 1;
+			*ascii = !(high & 0x80);
+			/* a NUL byte ends the value, as it always did */
+			*vlen = nul ? strlen(s) : (size_t)(w - s);
 			return 0;
 		}
 		if (*r != '\\') {
+			high |= (unsigned char)*r;
+			nul |= *r == '\0';
 			*w++ = *r;
 			continue;
 		}
@@ -509,7 +561,7 @@ static int parse_sample(struct pstate *ps, char *s)
 		return parse_error(ps, s, "expected float as value, got %s", q);
 	}
 	enum expo_sample_kind kind;
-	struct pfam *f = fam_resolve(p, name, namelen, &kind);
+	struct pfam *f = fam_resolve_sample(p, name, namelen, &kind);
 	if (!f)
 		return -ENOMEM;
 	*s = '\0'; /* the terminator (blank, '{' or the newline) is consumed */
@@ -550,11 +602,12 @@ static int parse_sample(struct pstate *ps, char *s)
 			}
 			s++;
 			*lend = '\0';
-			if (strcmp(ln, "__name__") == 0)
+			if (ll == 8 && memcmp(ln, "__name__", 8) == 0)
 				return parse_error(ps, s, "label name \"__name__\" is reserved");
 			bool is_bound = bound_name && strcmp(ln, bound_name) == 0;
 			for (size_t k = 0; k < n && !is_bound; k++) {
-				if ((int)k != bound_label && strcmp(p->labels[k].name, ln) == 0) {
+				if ((int)k != bound_label && p->labels[k].name[0] == ln[0] &&
+				    strcmp(p->labels[k].name, ln) == 0) {
 					go_quote(q, sizeof(q), name, namelen);
 					return parse_error(
 						ps, s, "duplicate label names for metric %s", q);
@@ -568,11 +621,12 @@ static int parse_sample(struct pstate *ps, char *s)
 					qb);
 			}
 			char *lv = s + 1;
-			rc = read_label_value(ps, lv, &s);
+			bool ascii = false;
+			size_t vl = 0;
+			rc = read_label_value(ps, lv, &s, &ascii, &vl);
 			if (rc < 0)
 				return rc;
-			size_t vl = strlen(lv);
-			if (!utf8_valid(lv, vl)) {
+			if (!ascii && !utf8_valid(lv, vl)) {
 				go_quote(q, sizeof(q), lv, vl);
 				return parse_error(ps, s, "invalid label value %s", q);
 			}
@@ -710,6 +764,7 @@ int expo_parse(struct expo_parser *p, char *text, size_t len, const struct expo_
 	if (opts && opts->format != EXPO_PARSE_TEXT_0_0_4)
 		return -ENOTSUP;
 	p->nfams = 0;
+	p->last_fam = 0;
 	if (p->nslots)
 		memset(p->slots, 0, p->nslots * sizeof(*p->slots));
 	if (err) {

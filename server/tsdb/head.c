@@ -360,6 +360,7 @@ int head_get_or_create(struct head *h, const struct tsdb_label *ls, size_t n, ui
 	pthread_mutex_init(&s->mu, NULL);
 	s->hash = hash;
 	s->maxt = INT64_MIN;
+	atomic_init(&s->pub_maxt, INT64_MIN);
 	atomic_store(&s->pending, 1);
 	if (ref) {
 		s->ref = ref;
@@ -465,16 +466,44 @@ static int appendable_locked(struct head *h, struct head_series *s, int64_t t, d
 	return a == b ? 1 : -EEXIST;
 }
 
+/*
+ * appendable_locked() against the newest sample head_append() published,
+ * without the series mutex; takes it when an append races the read.
+ */
+static int appendable_published(struct head *h, struct head_series *s, int64_t t, double v)
+{
+	unsigned q1 = atomic_load_explicit(&s->pub_seq, memory_order_acquire);
+	int64_t mx = atomic_load_explicit(&s->pub_maxt, memory_order_relaxed);
+	uint64_t lv = atomic_load_explicit(&s->pub_lastv, memory_order_relaxed);
+	atomic_thread_fence(memory_order_acquire);
+	unsigned q2 = atomic_load_explicit(&s->pub_seq, memory_order_relaxed);
+	if ((q1 & 1) || q1 != q2) {
+		pthread_mutex_lock(&s->mu);
+		int rc = appendable_locked(h, s, t, v, false);
+		pthread_mutex_unlock(&s->mu);
+		return rc;
+	}
+	if (t < min_valid_time(h, false))
+		return -ERANGE;
+	if (mx == INT64_MIN || t > mx)
+		return 0;
+	if (t < mx)
+		return -EDOM;
+	uint64_t b;
+	memcpy(&b, &v, 8);
+	return b == lv ? 1 : -EEXIST;
+}
+
 int head_acquire(struct head *h, struct head_series *s, int64_t t, double v)
 {
-	pthread_mutex_lock(&s->mu);
-	int rc = s->dead ? -ESTALE : appendable_locked(h, s, t, v, false);
-	if (rc >= 0) {
-		atomic_fetch_add(&s->pending, 1);
-		rc = 0;
+	/* pending before dead: see head.h and head_truncate() */
+	atomic_fetch_add(&s->pending, 1);
+	int rc = atomic_load(&s->dead) ? -ESTALE : appendable_published(h, s, t, v);
+	if (rc < 0) {
+		atomic_fetch_sub(&s->pending, 1);
+		return rc;
 	}
-	pthread_mutex_unlock(&s->mu);
-	return rc;
+	return 0;
 }
 
 int head_appendable(struct head *h, struct head_series *s, int64_t t, double v, bool replay)
@@ -574,6 +603,14 @@ int head_append(struct head *h, struct head_series *s, int64_t t, double v, bool
 		goto out;
 	s->maxt = t;
 	s->lastv = v;
+	uint64_t bits;
+	memcpy(&bits, &v, 8);
+	unsigned q = atomic_load_explicit(&s->pub_seq, memory_order_relaxed);
+	atomic_store_explicit(&s->pub_seq, q + 1, memory_order_relaxed);
+	atomic_thread_fence(memory_order_release);
+	atomic_store_explicit(&s->pub_maxt, t, memory_order_relaxed);
+	atomic_store_explicit(&s->pub_lastv, bits, memory_order_relaxed);
+	atomic_store_explicit(&s->pub_seq, q + 2, memory_order_release);
 	atomic_min64(&h->mint, t);
 	atomic_max64(&h->maxt, t);
 	atomic_fetch_add(&h->stats.samples_appended, 1);
@@ -917,13 +954,21 @@ int head_truncate(struct head *h, int64_t mint)
 						new_mint = m;
 				}
 				/*
-				 * Decided under the series mutex: head_acquire() either
-				 * raised pending before this or sees the series dead.
+				 * head_acquire() raises pending, then reads dead,
+				 * without the mutex; here dead is set, then pending
+				 * read (all seq_cst): one of the two sees the other.
+				 * A raised pending undoes the flag before the mutex
+				 * goes, so readers under it never see it set.
 				 * Without room in gone it stays for the next pass.
 				 */
 				bool remove = empty && ngone < gcap && atomic_load(&s->pending) == 0;
-				if (remove)
-					s->dead = true;
+				if (remove) {
+					atomic_store(&s->dead, true);
+					if (atomic_load(&s->pending) != 0) {
+						atomic_store(&s->dead, false);
+						remove = false;
+					}
+				}
 				pthread_mutex_unlock(&s->mu);
 				if (!remove) {
 					pp = &s->hnext;

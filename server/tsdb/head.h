@@ -38,10 +38,16 @@
  * and frees its chunks and label strings, but the struct (and its mutex)
  * lives until the last pin is dropped.  head_acquire() on a dead series
  * fails with -ESTALE, so the holder looks the labels up again and gets a
- * fresh series (new ref, new WAL series record) and a fresh pin.  The dead
- * flag is set under the series mutex together with the pending check, so
- * an appender either raises pending first (and the series stays) or sees
- * it dead.  head_free() leaves pinned structs to their last head_unpin().
+ * fresh series (new ref, new WAL series record) and a fresh pin.
+ * head_acquire() takes no lock: it raises pending, then reads the dead flag;
+ * GC, under the series mutex, sets dead, then reads pending and clears dead
+ * again when it is raised (both sequentially consistent), so an appender
+ * either raises pending first (and the series stays) or sees it dead.
+ * Readers under the series mutex never see that transient flag.  The newest
+ * sample it checks against is published by head_append() in pub_maxt /
+ * pub_lastv under the pub_seq sequence count (a seqlock; a reader racing an
+ * append falls back to the mutex).  head_free() leaves pinned structs to
+ * their last head_unpin().
  */
 #ifndef VIGIL_TSDB_HEAD_H
 #define VIGIL_TSDB_HEAD_H
@@ -85,13 +91,16 @@ struct head_series {
 	pthread_mutex_t mu;
 	atomic_int pending;      /* appenders holding this series */
 	atomic_bool wal_logged;  /* its series record is in the WAL */
-	bool dead;               /* removed by GC (under mu) */
+	atomic_bool dead;        /* removed by GC (set under mu, see above) */
 	atomic_int refs;         /* 1 while in the head, + pins */
 	struct xor_app app;      /* open chunk (app.b NULL when none) */
 	int64_t app_mint;
 	int64_t next_at;
 	int64_t maxt;            /* newest sample, INT64_MIN when none */
 	double lastv;
+	atomic_uint pub_seq;     /* odd while head_append() publishes: */
+	_Atomic int64_t pub_maxt; /* maxt, lastv's bits for head_acquire() */
+	_Atomic uint64_t pub_lastv;
 	struct head_chunk *chunks; /* closed chunks, oldest first */
 	uint32_t nchunks, cap;
 	uint16_t nlabels;
