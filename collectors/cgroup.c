@@ -509,3 +509,16 @@ int cgroup_read_netdev(int pid, struct cgroup_reader *r, struct cgroup_stats *st
 	st->have |= CGS_NET;
 	return 0;
 }
+
+void cgroup_read_pids(struct cgroup_reader *r, const char *dir, struct cgroup_stats *st)
+{
+	uint64_t n;
+	if (cgroup_read_u64(r, dir, "pids.current", &n) == 0) {
+		st->threads = n;
+		st->have |= CGS_PIDS;
+	}
+	if (!r->skip_spec && cgroup_read_u64(r, dir, "pids.max", &n) == 0) {
+		st->threads_max = n == UINT64_MAX ? 0 : n;
+		st->have |= CGS_THREADS_MAX;
+	}
+}

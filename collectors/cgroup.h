@@ -196,6 +196,8 @@ int cgroup_read_procs(struct cgroup_reader *r, const char *dir, struct cgroup_st
 int cgroup_read_file(struct cgroup_reader *r, const char *dir, const char *name);
 /* Read dir/name holding one unsigned number ("max" gives UINT64_MAX); 0 or negative errno. */
 int cgroup_read_u64(struct cgroup_reader *r, const char *dir, const char *name, uint64_t *out);
+/* pids.current and (unless skipping spec files) pids.max, named alike in v1 and v2. */
+void cgroup_read_pids(struct cgroup_reader *r, const char *dir, struct cgroup_stats *st);
 /*
  * Iterate "key value" lines of buffer text: returns false at the end; *key is
  * NUL-terminated, *val points at the value word.  *pos carries the position.

@@ -235,19 +235,6 @@ static void read_blkio(struct cgroup_reader *r, const char *dir, struct cgroup_s
 		st->have |= CGS_IO;
 }
 
-static void read_pids(struct cgroup_reader *r, const char *dir, struct cgroup_stats *st)
-{
-	uint64_t n;
-	if (cgroup_read_u64(r, dir, "pids.current", &n) == 0) {
-		st->threads = n;
-		st->have |= CGS_PIDS;
-	}
-	if (!r->skip_spec && cgroup_read_u64(r, dir, "pids.max", &n) == 0) {
-		st->threads_max = n == UINT64_MAX ? 0 : n;
-		st->have |= CGS_THREADS_MAX;
-	}
-}
-
 int cgroup_read_procs(struct cgroup_reader *r, const char *dir, struct cgroup_stats *st)
 {
 	int rc = cgroup_read_file(r, dir, "cgroup.procs");
@@ -293,6 +280,6 @@ int cgroup_v1_read(const struct cgroup_layout *l, const char *name, struct cgrou
 	if (ctl_dir(l, CG_BLKIO, name, dir))
 		read_blkio(r, dir, st);
 	if (ctl_dir(l, CG_PIDS, name, dir))
-		read_pids(r, dir, st);
+		cgroup_read_pids(r, dir, st);
 	return 0;
 }

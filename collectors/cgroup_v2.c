@@ -177,19 +177,6 @@ static void read_io(struct cgroup_reader *r, const char *dir, struct cgroup_stat
 	st->have |= CGS_IO;
 }
 
-static void read_pids(struct cgroup_reader *r, const char *dir, struct cgroup_stats *st)
-{
-	uint64_t n;
-	if (cgroup_read_u64(r, dir, "pids.current", &n) == 0) {
-		st->threads = n;
-		st->have |= CGS_PIDS;
-	}
-	if (!r->skip_spec && cgroup_read_u64(r, dir, "pids.max", &n) == 0) {
-		st->threads_max = n == UINT64_MAX ? 0 : n;
-		st->have |= CGS_THREADS_MAX;
-	}
-}
-
 void cgroup_v2_read_pressure(const char *root, const char *name, struct cgroup_reader *r,
 			     struct cgroup_stats *st)
 {
@@ -234,7 +221,7 @@ int cgroup_v2_read(const char *root, const char *name, struct cgroup_reader *r,
 	read_cpu(r, dir, st);
 	read_memory(r, dir, st);
 	read_io(r, dir, st);
-	read_pids(r, dir, st);
+	cgroup_read_pids(r, dir, st);
 	cgroup_v2_read_pressure(root, name, r, st);
 	return 0;
 }

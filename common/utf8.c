@@ -75,3 +75,29 @@ void utf8_sanitize(const char *s, char *out, size_t size)
 	}
 	out[n] = '\0';
 }
+
+size_t utf8_encode(uint32_t r, char *o)
+{
+	if ((r >= 0xD800 && r < 0xE000) || r > 0x10FFFF)
+		r = 0xFFFD;
+	if (r < 0x80) {
+		o[0] = (char)r;
+		return 1;
+	}
+	if (r < 0x800) {
+		o[0] = (char)(0xC0 | (r >> 6));
+		o[1] = (char)(0x80 | (r & 0x3F));
+		return 2;
+	}
+	if (r < 0x10000) {
+		o[0] = (char)(0xE0 | (r >> 12));
+		o[1] = (char)(0x80 | ((r >> 6) & 0x3F));
+		o[2] = (char)(0x80 | (r & 0x3F));
+		return 3;
+	}
+	o[0] = (char)(0xF0 | (r >> 18));
+	o[1] = (char)(0x80 | ((r >> 12) & 0x3F));
+	o[2] = (char)(0x80 | ((r >> 6) & 0x3F));
+	o[3] = (char)(0x80 | (r & 0x3F));
+	return 4;
+}

@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* Length (1-4) of the valid sequence at s, of at most n > 0 bytes; 0 when invalid. */
 size_t utf8_seq_len(const unsigned char *s, size_t n);
@@ -22,5 +23,11 @@ bool utf8_valid(const char *s, size_t len);
  * is cut at a whole character.
  */
 void utf8_sanitize(const char *s, char *out, size_t size);
+/*
+ * Go's utf8.EncodeRune: write code point cp as 1-4 bytes into out (room
+ * for 4) and return the count; surrogates and values past U+10FFFF are
+ * written as U+FFFD.
+ */
+size_t utf8_encode(uint32_t cp, char *out);
 
 #endif

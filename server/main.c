@@ -99,26 +99,11 @@ static _Noreturn void die(const char *fmt, const char *arg)
 /* `check config FILE...`: promtool's output and exit codes. */
 static int cmd_check_config(int argc, char **argv)
 {
-	int status = 0;
 	if (argc < 1) {
 		fprintf(stderr, "usage: vigil-server check config FILE...\n");
 		return 2;
 	}
-	for (int i = 0; i < argc; i++) {
-		struct buf warnings = BUF_INIT;
-		char err[1024];
-		printf("Checking %s\n", argv[i]);
-		if (scrape_check_config(argv[i], &warnings, err, sizeof(err)) < 0) {
-			printf("  FAILED: %s\n\n", err);
-			status = 1;
-		} else {
-			if (warnings.len)
-				printf("  %s", warnings.data);
-			printf(" SUCCESS: %s is valid prometheus config file syntax\n\n", argv[i]);
-		}
-		buf_free(&warnings);
-	}
-	return status;
+	return scrape_check_config_report(argv, argc);
 }
 
 /* `tsdb create-blocks-from openmetrics INPUT OUTDIR`, as promtool. */

@@ -7,6 +7,8 @@
  */
 #include "server/promql/lexer.h"
 
+#include "common/utf8.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -231,23 +233,7 @@ static void qput_rune_escaped(struct qout *q, int r, int width, const char *raw,
 		if (raw) {
 			qput(q, raw, (size_t)width);
 		} else {
-			/* encode r as UTF-8 */
-			unsigned u = (unsigned)r;
-			int n;
-			if (u < 0x80)
-				tmp[0] = (char)u, n = 1;
-			else if (u < 0x800)
-				tmp[0] = (char)(0xC0 | (u >> 6)),
-				tmp[1] = (char)(0x80 | (u & 0x3F)), n = 2;
-			else if (u < 0x10000)
-				tmp[0] = (char)(0xE0 | (u >> 12)),
-				tmp[1] = (char)(0x80 | ((u >> 6) & 0x3F)),
-				tmp[2] = (char)(0x80 | (u & 0x3F)), n = 3;
-			else
-				tmp[0] = (char)(0xF0 | (u >> 18)),
-				tmp[1] = (char)(0x80 | ((u >> 12) & 0x3F)),
-				tmp[2] = (char)(0x80 | ((u >> 6) & 0x3F)),
-				tmp[3] = (char)(0x80 | (u & 0x3F)), n = 4;
+			size_t n = utf8_encode((uint32_t)r, tmp);
 			qput(q, tmp, (size_t)n);
 		}
 		return;

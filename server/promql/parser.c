@@ -12,6 +12,8 @@
  */
 #include "server/promql/parser.h"
 
+#include "common/utf8.h"
+
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -380,32 +382,6 @@ static int unhex(char c)
 	if (c >= 'A' && c <= 'F')
 		return c - 'A' + 10;
 	return -1;
-}
-
-static size_t utf8_encode(unsigned r, char *o)
-{
-	if (r >= 0xD800 && r < 0xE000)
-		r = 0xFFFD;
-	if (r < 0x80) {
-		o[0] = (char)r;
-		return 1;
-	}
-	if (r < 0x800) {
-		o[0] = (char)(0xC0 | (r >> 6));
-		o[1] = (char)(0x80 | (r & 0x3F));
-		return 2;
-	}
-	if (r < 0x10000) {
-		o[0] = (char)(0xE0 | (r >> 12));
-		o[1] = (char)(0x80 | ((r >> 6) & 0x3F));
-		o[2] = (char)(0x80 | (r & 0x3F));
-		return 3;
-	}
-	o[0] = (char)(0xF0 | (r >> 18));
-	o[1] = (char)(0x80 | ((r >> 12) & 0x3F));
-	o[2] = (char)(0x80 | ((r >> 6) & 0x3F));
-	o[3] = (char)(0x80 | (r & 0x3F));
-	return 4;
 }
 
 /* Prometheus's strutil.Unquote into arena memory; false on invalid syntax. */

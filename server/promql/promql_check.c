@@ -13,31 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/utf8.h"
 #include "server/promql/parser.h"
-
-static size_t put_utf8(unsigned r, char *o)
-{
-	if (r < 0x80) {
-		o[0] = (char)r;
-		return 1;
-	}
-	if (r < 0x800) {
-		o[0] = (char)(0xC0 | (r >> 6));
-		o[1] = (char)(0x80 | (r & 0x3F));
-		return 2;
-	}
-	if (r < 0x10000) {
-		o[0] = (char)(0xE0 | (r >> 12));
-		o[1] = (char)(0x80 | ((r >> 6) & 0x3F));
-		o[2] = (char)(0x80 | (r & 0x3F));
-		return 3;
-	}
-	o[0] = (char)(0xF0 | (r >> 18));
-	o[1] = (char)(0x80 | ((r >> 12) & 0x3F));
-	o[2] = (char)(0x80 | ((r >> 6) & 0x3F));
-	o[3] = (char)(0x80 | (r & 0x3F));
-	return 4;
-}
 
 static int hex4(const char *s, unsigned *v)
 {
@@ -101,7 +78,7 @@ static long json_decode(char *s)
 				v = 0x10000 + ((v - 0xD800) << 10) + (lo - 0xDC00);
 				i += 6;
 			}
-			o += put_utf8(v, s + o);
+			o += utf8_encode(v, s + o);
 			break;
 		}
 		default:

@@ -133,3 +133,23 @@ int scrape_check_config(const char *path, struct buf *warnings, char *err, size_
 	scrape_config_free(cfg);
 	return rc < 0 ? rc : 0;
 }
+
+int scrape_check_config_report(char **paths, int n)
+{
+	int status = 0;
+	for (int i = 0; i < n; i++) {
+		struct buf warnings = BUF_INIT;
+		char err[1024];
+		printf("Checking %s\n", paths[i]);
+		if (scrape_check_config(paths[i], &warnings, err, sizeof(err)) < 0) {
+			printf("  FAILED: %s\n\n", err);
+			status = 1;
+		} else {
+			if (warnings.len)
+				printf("  %s", warnings.data);
+			printf(" SUCCESS: %s is valid prometheus config file syntax\n\n", paths[i]);
+		}
+		buf_free(&warnings);
+	}
+	return status;
+}

@@ -20,5 +20,11 @@ struct buf;
  * otherwise a negative errno and a one-line reason in err.
  */
 int scrape_check_config(const char *path, struct buf *warnings, char *err, size_t errlen);
+/*
+ * Check each of the files as `promtool check config` does and print its
+ * report on stdout ("Checking F", then " SUCCESS: ..." or "  FAILED: ...").
+ * Returns 0 when all are valid, 1 otherwise (promtool's exit codes).
+ */
+int scrape_check_config_report(char **paths, int n);
 
 #endif

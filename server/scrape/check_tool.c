@@ -92,26 +92,11 @@ static int dump_targets(const char *path)
 
 int main(int argc, char **argv)
 {
-	int status = 0;
 	if (argc < 2) {
 		fprintf(stderr, "usage: %s FILE... | --targets FILE\n", argv[0]);
 		return 2;
 	}
 	if (!strcmp(argv[1], "--targets"))
 		return argc == 3 ? dump_targets(argv[2]) : 2;
-	for (int i = 1; i < argc; i++) {
-		struct buf warnings = BUF_INIT;
-		char err[1024];
-		printf("Checking %s\n", argv[i]);
-		if (scrape_check_config(argv[i], &warnings, err, sizeof(err)) < 0) {
-			printf("  FAILED: %s\n\n", err);
-			status = 1;
-		} else {
-			if (warnings.len)
-				printf("  %s", warnings.data);
-			printf(" SUCCESS: %s is valid\n\n", argv[i]);
-		}
-		buf_free(&warnings);
-	}
-	return status;
+	return scrape_check_config_report(argv + 1, argc - 1);
 }

@@ -19,6 +19,7 @@
 
 #include "common/buf.h"
 #include "common/md5.h"
+#include "common/utf8.h"
 
 static const char *const action_names[] = {
 	[RELABEL_REPLACE] = "replace",	   [RELABEL_KEEP] = "keep",
@@ -447,26 +448,7 @@ static void change_case(struct buf *out, const char *s, bool upper)
 			m = (uint32_t)(upper ? towupper_l((wint_t)cp, utf8_locale)
 					     : towlower_l((wint_t)cp, utf8_locale));
 		char enc[4];
-		size_t el;
-		if (m < 0x80) {
-			enc[0] = (char)m;
-			el = 1;
-		} else if (m < 0x800) {
-			enc[0] = (char)(0xc0 | m >> 6);
-			enc[1] = (char)(0x80 | (m & 0x3f));
-			el = 2;
-		} else if (m < 0x10000) {
-			enc[0] = (char)(0xe0 | m >> 12);
-			enc[1] = (char)(0x80 | ((m >> 6) & 0x3f));
-			enc[2] = (char)(0x80 | (m & 0x3f));
-			el = 3;
-		} else {
-			enc[0] = (char)(0xf0 | m >> 18);
-			enc[1] = (char)(0x80 | ((m >> 12) & 0x3f));
-			enc[2] = (char)(0x80 | ((m >> 6) & 0x3f));
-			enc[3] = (char)(0x80 | (m & 0x3f));
-			el = 4;
-		}
+		size_t el = utf8_encode(m, enc);
 		buf_append(out, enc, el);
 		p += n + 1;
 	}
