@@ -20,12 +20,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "agent/container_store.h"
 #include "collectors/hostpath.h"
+#include "common/fdcache.h"
 #include "common/log.h"
 #include "common/pfile.h"
 #include "version.h"
@@ -445,15 +445,9 @@ int ctr_engine_round(struct ctr_engine *e)
  */
 static long fd_budget(void)
 {
-	struct rlimit rl;
-	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
-		return 0;
-	if (rl.rlim_cur < rl.rlim_max) {
-		struct rlimit want = {rl.rlim_max, rl.rlim_max};
-		if (setrlimit(RLIMIT_NOFILE, &want) == 0)
-			rl = want;
-	}
-	long soft = rl.rlim_cur > (1 << 20) ? (1 << 20) : (long)rl.rlim_cur;
+	long soft = fdcache_raise_limit();
+	if (soft > (1 << 20))
+		soft = 1 << 20;
 	return soft <= 4096 ? soft / 2 : soft - 2048;
 }
 

@@ -19,6 +19,7 @@
 #include "agent/node_scrape.h"
 #include "collectors/collector.h"
 #include "collectors/hostpath.h"
+#include "common/fdcache.h"
 #include "common/flags.h"
 #include "common/httpd.h"
 #include "common/log.h"
@@ -218,6 +219,8 @@ int main(int argc, char **argv)
 	log_info("Starting vigil-agent\tversion=%s", VIGIL_VERSION);
 	for (size_t i = 0; i < nlist; i++)
 		log_info("Enabled collector\tcollector=%s", list[i]->name);
+	/* room for the kept kernel files (common/fdcache.h), as Go raises it */
+	fdcache_raise_limit();
 	node_scrape_setup(list, !opt.disable_exporter_metrics);
 	struct httpd *web = httpd_start(fd, 0, 1 << 16, handle_node, NULL);
 	if (!web) {
@@ -249,6 +252,7 @@ int main(int argc, char **argv)
 	sdnotify_stopping();
 	sdnotify_watchdog_stop();
 	httpd_stop(web);
+	node_scrape_free();
 	if (cweb)
 		httpd_stop(cweb);
 	containers_stop();

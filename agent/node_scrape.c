@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/fdcache.h"
 #include "common/log.h"
 #include "common/procself.h"
 #include "version.h"
@@ -15,10 +16,20 @@
 /* Each collector's last outcome, so a failure is logged once, not per scrape. */
 enum { OUTCOME_UNKNOWN = 0, OUTCOME_OK, OUTCOME_FAILED };
 
+/*
+ * What a scrape needs besides the collector table: the collectors' states,
+ * a reusable exposition set and the kept kernel-file descriptors.  Contexts
+ * live in a pool: a scrape takes the one used last (its caches are warm),
+ * or builds one when all are busy, and puts it back.  There are never more
+ * contexts than scrapes ever ran at once, so a host scraped by one
+ * Prometheus keeps one, whichever pool thread serves it.
+ */
 struct scrape_ctx {
+	struct scrape_ctx *next; /* in the pool */
 	void **states;
 	bool *inited;
 	struct expo_set *set;
+	struct fdcache *fds;
 };
 
 static const struct collector *const *enabled;
@@ -27,44 +38,45 @@ static bool with_exporter_metrics;
 static atomic_int *outcomes;
 static atomic_ulong requests_total;
 static atomic_int in_flight;
-static pthread_key_t ctx_key;
-static pthread_once_t key_once = PTHREAD_ONCE_INIT;
+static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct scrape_ctx *pool;
 
-static void ctx_free(void *p)
+static void ctx_free(struct scrape_ctx *ctx)
 {
-	struct scrape_ctx *ctx = p;
 	if (!ctx)
 		return;
+	fdcache_bind(ctx->fds);
 	for (size_t i = 0; i < nenabled; i++) {
 		if (ctx->inited[i] && enabled[i]->cleanup)
 			enabled[i]->cleanup(ctx->states[i]);
 		free(ctx->states[i]);
 	}
+	fdcache_bind(NULL);
+	fdcache_free(ctx->fds);
 	free(ctx->states);
 	free(ctx->inited);
 	expo_set_free(ctx->set);
 	free(ctx);
 }
 
-static void make_key(void)
-{
-	pthread_key_create(&ctx_key, ctx_free);
-}
-
 void node_scrape_setup(const struct collector *const *list, bool exporter_metrics)
 {
+	node_scrape_free();
 	enabled = list;
 	for (nenabled = 0; list[nenabled]; nenabled++)
 		;
 	with_exporter_metrics = exporter_metrics;
 	free(outcomes);
 	outcomes = xcalloc(nenabled ? nenabled : 1, sizeof(*outcomes));
-	pthread_once(&key_once, make_key);
 }
 
-static struct scrape_ctx *thread_ctx(void)
+static struct scrape_ctx *ctx_take(void)
 {
-	struct scrape_ctx *ctx = pthread_getspecific(ctx_key);
+	pthread_mutex_lock(&pool_lock);
+	struct scrape_ctx *ctx = pool;
+	if (ctx)
+		pool = ctx->next;
+	pthread_mutex_unlock(&pool_lock);
 	if (ctx)
 		return ctx;
 	ctx = xcalloc(1, sizeof(*ctx));
@@ -73,15 +85,29 @@ static struct scrape_ctx *thread_ctx(void)
 	for (size_t i = 0; i < nenabled; i++)
 		ctx->states[i] = xcalloc(1, enabled[i]->state_size ? enabled[i]->state_size : 1);
 	ctx->set = expo_set_new();
-	pthread_setspecific(ctx_key, ctx);
+	ctx->fds = fdcache_new();
 	return ctx;
 }
 
-void node_scrape_thread_done(void)
+static void ctx_put(struct scrape_ctx *ctx)
 {
-	struct scrape_ctx *ctx = pthread_getspecific(ctx_key);
-	pthread_setspecific(ctx_key, NULL);
-	ctx_free(ctx);
+	pthread_mutex_lock(&pool_lock);
+	ctx->next = pool;
+	pool = ctx;
+	pthread_mutex_unlock(&pool_lock);
+}
+
+void node_scrape_free(void)
+{
+	pthread_mutex_lock(&pool_lock);
+	struct scrape_ctx *ctx = pool;
+	pool = NULL;
+	pthread_mutex_unlock(&pool_lock);
+	while (ctx) {
+		struct scrape_ctx *next = ctx->next;
+		ctx_free(ctx);
+		ctx = next;
+	}
 }
 
 static int64_t now_ns(void)
@@ -108,8 +134,9 @@ static void note_outcome(size_t i, int rc)
 
 void node_scrape(struct buf *out)
 {
-	struct scrape_ctx *ctx = thread_ctx();
+	struct scrape_ctx *ctx = ctx_take();
 	struct expo_set *set = ctx->set;
+	fdcache_bind(ctx->fds);
 	int flying = atomic_fetch_add(&in_flight, 1) + 1;
 	unsigned long served = atomic_fetch_add(&requests_total, 1);
 
@@ -165,5 +192,7 @@ void node_scrape(struct buf *out)
 		expo_addl(req, 0, "code", "503", NULL);
 	}
 	expo_set_render(set, out);
+	fdcache_bind(NULL);
+	ctx_put(ctx);
 	atomic_fetch_sub(&in_flight, 1);
 }

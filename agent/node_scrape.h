@@ -5,10 +5,11 @@
  * the agent's own process_* metrics, build info and the promhttp handler
  * counters, as node_exporter does.
  *
- * Scrapes run on the HTTP pool threads.  Each thread lazily builds its own
- * context (collector states and a reusable exposition set), so concurrent
- * scrapes share nothing but the read-only collector table and a few atomic
- * counters, and scale with cores.
+ * Scrapes run on the HTTP pool threads, each with a context of its own
+ * (collector states, a reusable exposition set, kept kernel-file
+ * descriptors) taken from a pool, so concurrent scrapes share nothing but
+ * the read-only collector table and a few atomic counters, and scale with
+ * cores; the pool holds as many contexts as scrapes ever ran at once.
  */
 #ifndef VIGIL_AGENT_NODE_SCRAPE_H
 #define VIGIL_AGENT_NODE_SCRAPE_H
@@ -26,7 +27,7 @@
 void node_scrape_setup(const struct collector *const *enabled, bool exporter_metrics);
 /* Render one full scrape into out (appending). */
 void node_scrape(struct buf *out);
-/* Free the calling thread's context (also done at thread exit). */
-void node_scrape_thread_done(void);
+/* Free the pooled contexts (no scrape may be running). */
+void node_scrape_free(void);
 
 #endif

@@ -9,9 +9,11 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/buf.h"
+#include "common/fdcache.h"
 
 struct pfile_line {
 	uint32_t first; /* index of its first word */
@@ -216,30 +218,88 @@ double str2d(const char *s, const char **end)
 	return v;
 }
 
-int read_small_file(const char *path, char *buf, size_t size)
+/* Errors that mean the object behind a kept descriptor went away. */
+static bool gone(int rc)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	return rc == -ENODEV || rc == -ENOENT || rc == -ESRCH || rc == -ESTALE;
+}
+
+/*
+ * Read path with fn(fd, kept, arg): through the descriptor the calling
+ * thread's fdcache keeps for it, or one opened and closed around the read.
+ * A kept descriptor whose object went away is dropped and the read done
+ * again on a fresh one, so the result is always what a fresh open gives.
+ */
+static int read_path(const char *path, int (*fn)(int fd, bool kept, void *arg), void *arg)
+{
+	bool kept;
+	int fd = fdcache_open(path, &kept);
+	if (fd < 0)
+		return fd;
+	int rc = fn(fd, kept, arg);
+	if (!kept) {
+		close(fd);
+		return rc;
+	}
+	if (!gone(rc))
+		return rc;
+	fdcache_drop(path);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
+	rc = fn(fd, false, arg);
+	close(fd);
+	return rc;
+}
+
+/*
+ * Read fd into buf[0..size-1), a kept descriptor from offset base: a kept descriptor with
+ * pread(2), a short read being the end (asking again would make a seq_file
+ * or kernfs attribute build the whole text a second time); a fresh one
+ * with read(2) to end of file.  Returns the length or a negative errno.
+ */
+static ssize_t read_upto(int fd, bool kept, char *buf, size_t size, off_t base)
+{
 	size_t len = 0;
 	while (len + 1 < size) {
-		ssize_t n = read(fd, buf + len, size - 1 - len);
+		size_t room = size - 1 - len;
+		ssize_t n = kept ? pread(fd, buf + len, room, base + (off_t)len)
+				 : read(fd, buf + len, room);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			int rc = -errno;
-			close(fd);
-			return rc;
+			return -errno;
 		}
 		if (n == 0)
 			break;
 		len += (size_t)n;
+		if (kept && (size_t)n < room)
+			break;
 	}
-	close(fd);
+	return (ssize_t)len;
+}
+
+struct small_read {
+	char *buf;
+	size_t size;
+};
+
+static int small_read(int fd, bool kept, void *arg)
+{
+	struct small_read *r = arg;
+	return (int)read_upto(fd, kept, r->buf, r->size, 0);
+}
+
+int read_small_file(const char *path, char *buf, size_t size)
+{
+	struct small_read r = {buf, size};
+	int len = read_path(path, small_read, &r);
+	if (len < 0)
+		return len;
 	while (len && (buf[len - 1] == '\n'))
 		len--;
 	buf[len] = '\0';
-	return (int)len;
+	return len;
 }
 
 int read_u64_file(const char *path, uint64_t *out)
@@ -260,42 +320,52 @@ int read_i64_file(const char *path, int64_t *out)
 	return parse_go_int(trim_space(tmp), 10, 64, out) ? -EINVAL : 0;
 }
 
-int read_file_buf(const char *path, struct buf *out)
+static int file_buf_read(int fd, bool kept, void *arg)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
+	struct buf *out = arg;
 	buf_reset(out);
 	for (;;) {
 		buf_reserve(out, 4096);
-		ssize_t n = read(fd, out->data + out->len, out->cap - out->len - 1);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			int rc = -errno;
-			close(fd);
-			return rc;
-		}
-		if (n == 0)
-			break;
+		size_t room = out->cap - out->len;
+		ssize_t n = read_upto(fd, kept, out->data + out->len, room, (off_t)out->len);
+		if (n < 0)
+			return (int)n;
 		out->len += (size_t)n;
+		if ((size_t)n + 1 < room) /* not filled: the end */
+			break;
 	}
 	out->data[out->len] = '\0';
-	close(fd);
 	return 0;
+}
+
+int read_file_buf(const char *path, struct buf *out)
+{
+	return read_path(path, file_buf_read, out);
+}
+
+static int attr_read(int fd, bool kept, void *arg)
+{
+	struct small_read *r = arg;
+	ssize_t n;
+	do
+		n = kept ? pread(fd, r->buf, r->size - 1, 0) : read(fd, r->buf, r->size - 1);
+	while (n < 0 && errno == EINTR);
+	return n < 0 ? -errno : (int)n;
 }
 
 int read_attr_once(int dfd, const char *path, char *buf, size_t size)
 {
-	int fd = openat(dfd, path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	ssize_t n;
-	do
-		n = read(fd, buf, size - 1);
-	while (n < 0 && errno == EINTR);
-	int rc = n < 0 ? -errno : (int)n;
-	close(fd);
+	struct small_read r = {buf, size};
+	int rc;
+	if (path[0] == '/' || dfd == AT_FDCWD) {
+		rc = read_path(path, attr_read, &r);
+	} else {
+		int fd = openat(dfd, path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return -errno;
+		rc = attr_read(fd, false, &r);
+		close(fd);
+	}
 	buf[rc < 0 ? 0 : rc] = '\0';
 	return rc;
 }
@@ -353,24 +423,48 @@ static int cmp_cstr(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+/* Whether the open stream d is still the directory at path (not removed or replaced). */
+static bool same_dir(DIR *d, const char *path)
+{
+	struct stat a, b;
+	return !fstat(dirfd(d), &a) && !stat(path, &b) && a.st_ino == b.st_ino && a.st_dev == b.st_dev;
+}
+
 int dir_list_read(struct dir_list *l, const char *dir, bool (*keep)(const char *name))
 {
 	buf_reset(&l->names);
 	l->n = 0;
-	DIR *d = opendir(dir);
+	bool kept;
+	DIR *d = fdcache_opendir(dir, &kept);
 	if (!d)
 		return -errno;
-	size_t n = 0;
-	struct dirent *e;
-	while ((e = readdir(d))) {
-		const char *name = e->d_name;
-		if ((name[0] == '.' && (!name[1] || (name[1] == '.' && !name[2]))) ||
-		    (keep && !keep(name)))
-			continue;
-		buf_append(&l->names, name, strlen(name) + 1);
-		n++;
+	size_t n;
+	for (;;) {
+		buf_reset(&l->names);
+		l->n = 0;
+		n = 0;
+		size_t seen = 0;
+		struct dirent *e;
+		while ((e = readdir(d))) {
+			const char *name = e->d_name;
+			if (name[0] == '.' && (!name[1] || (name[1] == '.' && !name[2])))
+				continue;
+			seen++;
+			if (keep && !keep(name))
+				continue;
+			buf_append(&l->names, name, strlen(name) + 1);
+			n++;
+		}
+		if (!kept)
+			closedir(d);
+		/* a kept directory that lists nothing may have been removed: look again */
+		if (!kept || seen || same_dir(d, dir))
+			break;
+		fdcache_drop_dir(dir);
+		if (!(d = opendir(dir)))
+			return -errno;
+		kept = false;
 	}
-	closedir(d);
 	if (n > l->cap) {
 		l->cap = n;
 		l->v = xrealloc(l->v, n * sizeof(*l->v));

@@ -1,0 +1,128 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * Kept kernel-file descriptors: procfs files are kept and still read fresh
+ * values, regular files are never kept, a descriptor whose process died is
+ * dropped and the read gives what a fresh open gives, kept directories see
+ * new entries, and nothing is kept with no cache bound.
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/fdcache.h"
+#include "common/pfile.h"
+
+static struct fdcache *cache;
+
+static void setup(void)
+{
+	cache = fdcache_new();
+	fdcache_bind(cache);
+}
+
+static void teardown(void)
+{
+	fdcache_bind(NULL);
+	fdcache_free(cache);
+}
+
+TestSuite(fdcache, .init = setup, .fini = teardown);
+
+Test(fdcache, procfs_kept_and_fresh)
+{
+	char buf[64];
+	prctl(PR_SET_NAME, "first", 0, 0, 0);
+	cr_assert_eq(read_small_file("/proc/thread-self/comm", buf, sizeof(buf)), 5);
+	cr_assert_str_eq(buf, "first");
+	cr_assert_eq(fdcache_size(cache), 1);
+	prctl(PR_SET_NAME, "second-name", 0, 0, 0);
+	cr_assert_eq(read_small_file("/proc/thread-self/comm", buf, sizeof(buf)), 11);
+	cr_assert_str_eq(buf, "second-name");
+	char *v;
+	cr_assert_eq(read_attr_trimmed(AT_FDCWD, "/proc/thread-self/comm", buf, sizeof(buf), &v), 0);
+	cr_assert_str_eq(v, "second-name");
+	cr_assert_eq(fdcache_size(cache), 1, "one descriptor for one path");
+}
+
+Test(fdcache, regular_files_not_kept)
+{
+	char path[] = "/tmp/vigil-fdcache-XXXXXX";
+	int fd = mkstemp(path);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(write(fd, "12\n", 3), 3);
+	close(fd);
+	uint64_t v;
+	cr_assert_eq(read_u64_file(path, &v), 0);
+	cr_assert_eq(v, 12);
+	cr_assert_eq(fdcache_size(cache), 0);
+	/* replaced by rename, as textfile writers do: the new content is read */
+	char tmp[64];
+	snprintf(tmp, sizeof(tmp), "%s.new", path);
+	FILE *f = fopen(tmp, "w");
+	fputs("34\n", f);
+	fclose(f);
+	cr_assert_eq(rename(tmp, path), 0);
+	cr_assert_eq(read_u64_file(path, &v), 0);
+	cr_assert_eq(v, 34);
+	unlink(path);
+}
+
+Test(fdcache, dead_process_dropped)
+{
+	pid_t child = fork();
+	if (child == 0) {
+		pause();
+		_exit(0);
+	}
+	char path[64], buf[64];
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)child);
+	cr_assert_gt(read_small_file(path, buf, sizeof(buf)), 0);
+	cr_assert_eq(fdcache_size(cache), 1);
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+	/* what a fresh open gives, and the dead descriptor is gone */
+	cr_assert_eq(read_small_file(path, buf, sizeof(buf)), -ENOENT);
+	cr_assert_eq(fdcache_size(cache), 0);
+}
+
+static void *idle(void *arg)
+{
+	pthread_barrier_wait(arg);
+	pthread_barrier_wait(arg);
+	return NULL;
+}
+
+Test(fdcache, kept_directory_sees_new_entries)
+{
+	struct dir_list l = {0};
+	cr_assert_eq(dir_list_read(&l, "/proc/self/task", NULL), 0);
+	size_t before = l.n;
+	cr_assert_eq(fdcache_size(cache), 1);
+	pthread_barrier_t b;
+	pthread_barrier_init(&b, NULL, 2);
+	pthread_t t;
+	pthread_create(&t, NULL, idle, &b);
+	pthread_barrier_wait(&b);
+	cr_assert_eq(dir_list_read(&l, "/proc/self/task", NULL), 0);
+	cr_assert_eq(l.n, before + 1);
+	pthread_barrier_wait(&b);
+	pthread_join(t, NULL);
+	pthread_barrier_destroy(&b);
+	dir_list_free(&l);
+}
+
+Test(fdcache, nothing_kept_unbound)
+{
+	fdcache_bind(NULL);
+	char buf[64];
+	cr_assert_gt(read_small_file("/proc/self/stat", buf, sizeof(buf)), 0);
+	cr_assert_eq(fdcache_size(cache), 0);
+	fdcache_bind(cache);
+}
