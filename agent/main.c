@@ -8,6 +8,7 @@
  * one line on stderr and exit code 2, with nothing half-started.
  */
 #include <errno.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -134,6 +135,13 @@ int main(int argc, char **argv)
 	size_t ncoll = 0;
 	while (collector_registry[ncoll])
 		ncoll++;
+	vregex_set_jit(false); /* see vregex_set_jit() */
+	/*
+	 * One malloc arena: a scrape allocates little once its context is warm,
+	 * and per-thread arenas would each keep their own freed response and
+	 * gzip buffers resident.
+	 */
+	mallopt(M_ARENA_MAX, 1);
 
 	/* one flag table for the agent, one for the collector switches, one per collector */
 	bool *on = xcalloc(ncoll, sizeof(*on));

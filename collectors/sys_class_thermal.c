@@ -12,7 +12,6 @@
  * an integer, fails the collector.  No thermal class: nothing, success.
  */
 #include <errno.h>
-#include <glob.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -21,20 +20,37 @@
 #include "common/log.h"
 #include "common/pfile.h"
 
+/* glob(3)'s "<prefix>[0-9]*": the name goes on with a digit after prefix. */
+static bool numbered(const char *name, const char *prefix)
+{
+	size_t n = strlen(prefix);
+	return !strncmp(name, prefix, n) && name[n] >= '0' && name[n] <= '9';
+}
+
+static bool is_zone(const char *name)
+{
+	return numbered(name, "thermal_zone");
+}
+
+static bool is_cooling(const char *name)
+{
+	return numbered(name, "cooling_device");
+}
+
 static int zones_collect(struct expo_set *out)
 {
-	char pattern[PATH_MAX];
-	glob_t g;
-	int rc = glob(sys_path(pattern, "class/thermal/thermal_zone[0-9]*"), 0, NULL, &g);
-	if (rc == GLOB_NOMATCH)
+	char base[PATH_MAX], dir[PATH_MAX];
+	struct dir_list g = {0};
+	int rc = dir_list_read(&g, sys_path(base, "class/thermal"), is_zone);
+	if (rc < 0 || !g.n) {
+		dir_list_free(&g);
 		return 0;
-	if (rc != 0)
-		return -EIO;
+	}
 	struct expo_family *f = expo_family(out, "node_thermal_zone_temp",
 					    "Zone temperature in Celsius", EXPO_GAUGE);
 	rc = 0;
-	for (size_t i = 0; i < g.gl_pathc; i++) {
-		const char *dir = g.gl_pathv[i];
+	for (size_t i = 0; i < g.n; i++) {
+		path_join(dir, base, g.v[i]);
 		char type[256], policy[256], temp[64], *tv = NULL, *pv, *sv = NULL;
 		int64_t t = 0;
 		rc = read_dir_attr(dir, "type", type, sizeof(type), &tv);
@@ -59,19 +75,19 @@ static int zones_collect(struct expo_set *out)
 		expo_addl(f, (double)t / 1000.0, "zone", zone, "type", tv, NULL);
 	}
 out:
-	globfree(&g);
+	dir_list_free(&g);
 	return rc;
 }
 
 static int cooling_collect(struct expo_set *out)
 {
-	char pattern[PATH_MAX];
-	glob_t g;
-	int rc = glob(sys_path(pattern, "class/thermal/cooling_device[0-9]*"), 0, NULL, &g);
-	if (rc == GLOB_NOMATCH)
+	char base[PATH_MAX], dir[PATH_MAX];
+	struct dir_list g = {0};
+	int rc = dir_list_read(&g, sys_path(base, "class/thermal"), is_cooling);
+	if (rc < 0 || !g.n) {
+		dir_list_free(&g);
 		return 0;
-	if (rc != 0)
-		return -EIO;
+	}
 	struct expo_family *cur =
 		expo_family(out, "node_cooling_device_cur_state",
 			    "Current throttle state of the cooling device", EXPO_GAUGE);
@@ -79,8 +95,8 @@ static int cooling_collect(struct expo_set *out)
 		expo_family(out, "node_cooling_device_max_state",
 			    "Maximum throttle state of the cooling device", EXPO_GAUGE);
 	rc = 0;
-	for (size_t i = 0; i < g.gl_pathc; i++) {
-		const char *dir = g.gl_pathv[i];
+	for (size_t i = 0; i < g.n; i++) {
+		path_join(dir, base, g.v[i]);
 		char type[256], maxs[64], curs[64], *tv = NULL, *mv = NULL, *cv = NULL;
 		int64_t vmax = 0, vcur = 0;
 		rc = read_dir_attr(dir, "type", type, sizeof(type), &tv);
@@ -103,7 +119,7 @@ static int cooling_collect(struct expo_set *out)
 		expo_addl(max, (double)vmax, "name", name, "type", tv, NULL);
 	}
 out:
-	globfree(&g);
+	dir_list_free(&g);
 	return rc;
 }
 

@@ -11,7 +11,6 @@
  * https://www.kernel.org/doc/Documentation/ABI/testing/sysfs-devices-system-clocksource
  */
 #include <errno.h>
-#include <glob.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -21,16 +20,21 @@
 #include "common/log.h"
 #include "common/pfile.h"
 
+/* glob(3)'s "clocksource[0-9]*". */
+static bool is_clocksource(const char *name)
+{
+	return !strncmp(name, "clocksource", 11) && name[11] >= '0' && name[11] <= '9';
+}
+
 static int clocksources_collect(struct expo_set *out)
 {
-	char pattern[PATH_MAX];
-	glob_t g;
-	int rc = glob(sys_path(pattern, "devices/system/clocksource/clocksource[0-9]*"), 0, NULL,
-		      &g);
-	if (rc == GLOB_NOMATCH)
+	char base[PATH_MAX], dir[PATH_MAX];
+	struct dir_list g = {0};
+	int rc = dir_list_read(&g, sys_path(base, "devices/system/clocksource"), is_clocksource);
+	if (rc < 0 || !g.n) {
+		dir_list_free(&g);
 		return 0;
-	if (rc != 0)
-		return -EIO;
+	}
 	struct expo_family *avail = expo_family(
 		out, "node_time_clocksource_available_info",
 		"Available clocksources read from '/sys/devices/system/clocksource'.", EXPO_GAUGE);
@@ -38,14 +42,14 @@ static int clocksources_collect(struct expo_set *out)
 		out, "node_time_clocksource_current_info",
 		"Current clocksource read from '/sys/devices/system/clocksource'.", EXPO_GAUGE);
 	rc = 0;
-	for (size_t i = 0; i < g.gl_pathc; i++) {
+	for (size_t i = 0; i < g.n; i++) {
 		char abuf[1024], cbuf[256], *a, *c, dev[24];
-		rc = read_dir_attr(g.gl_pathv[i], "available_clocksource", abuf, sizeof(abuf), &a);
+		path_join(dir, base, g.v[i]);
+		rc = read_dir_attr(dir, "available_clocksource", abuf, sizeof(abuf), &a);
 		if (rc == 0)
-			rc = read_dir_attr(g.gl_pathv[i], "current_clocksource", cbuf, sizeof(cbuf),
-					   &c);
+			rc = read_dir_attr(dir, "current_clocksource", cbuf, sizeof(cbuf), &c);
 		if (rc < 0) {
-			log_debug("time: reading clocksource %s failed", g.gl_pathv[i]);
+			log_debug("time: reading clocksource %s failed", dir);
 			goto out;
 		}
 		snprintf(dev, sizeof(dev), "%zu", i);
@@ -55,7 +59,7 @@ static int clocksources_collect(struct expo_set *out)
 		expo_addl(cur, 1, "device", dev, "clocksource", c, NULL);
 	}
 out:
-	globfree(&g);
+	dir_list_free(&g);
 	return rc;
 }
 

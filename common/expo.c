@@ -266,7 +266,7 @@ size_t expo_family_count(const struct expo_family *f)
 void expo_metric_begin(struct expo_family *f)
 {
 	if (f->nunits == f->capunits) {
-		f->capunits = f->capunits ? f->capunits * 2 : 16;
+		f->capunits = f->capunits ? f->capunits * 2 : 4;
 		f->units = xrealloc(f->units, f->capunits * sizeof(*f->units));
 	}
 	struct expo_unit *u = &f->units[f->nunits];

@@ -25,8 +25,8 @@
 
 struct fdcache_entry {
 	struct fdcache_entry *next;
-	int fd;	  /* kept descriptor, or -1 */
-	DIR *dir; /* kept directory stream, or NULL */
+	int fd;	 /* kept descriptor, or -1 */
+	int dir; /* kept directory descriptor, or -1 */
 	bool keep; /* false: a path that is never kept */
 	char path[];
 };
@@ -49,12 +49,12 @@ static void entry_close(struct fdcache *c, struct fdcache_entry *e)
 		close(e->fd);
 		c->open--;
 	}
-	if (e->dir) {
-		closedir(e->dir);
+	if (e->dir >= 0) {
+		close(e->dir);
 		c->open--;
 	}
 	e->fd = -1;
-	e->dir = NULL;
+	e->dir = -1;
 }
 
 void fdcache_free(struct fdcache *c)
@@ -110,7 +110,7 @@ static struct fdcache_entry *entry_find(struct fdcache *c, const char *path, boo
 	struct fdcache_entry *e = xmalloc(sizeof(*e) + len + 1);
 	memcpy(e->path, path, len + 1);
 	e->fd = -1;
-	e->dir = NULL;
+	e->dir = -1;
 	e->keep = true;
 	e->next = *head;
 	*head = e;
@@ -168,26 +168,26 @@ void fdcache_drop(const char *path)
 	}
 }
 
-DIR *fdcache_opendir(const char *path, bool *kept)
+int fdcache_opendir(const char *path, bool *kept)
 {
 	struct fdcache_entry *e = entry_of(path);
-	*kept = e && e->dir;
-	if (*kept) {
-		rewinddir(e->dir);
-		return e->dir;
-	}
-	DIR *d = opendir(path);
-	if (d && (*kept = entry_takes(e, dirfd(d))))
-		e->dir = d;
-	return d;
+	*kept = e && e->dir >= 0;
+	if (*kept)
+		return lseek(e->dir, 0, SEEK_SET) < 0 ? -errno : e->dir;
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if ((*kept = entry_takes(e, fd)))
+		e->dir = fd;
+	return fd;
 }
 
 void fdcache_drop_dir(const char *path)
 {
 	struct fdcache_entry *e = current ? entry_find(current, path, false) : NULL;
-	if (e && e->dir) {
-		closedir(e->dir);
-		e->dir = NULL;
+	if (e && e->dir >= 0) {
+		close(e->dir);
+		e->dir = -1;
 		current->open--;
 	}
 }

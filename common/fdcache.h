@@ -31,7 +31,6 @@
 #ifndef VIGIL_COMMON_FDCACHE_H
 #define VIGIL_COMMON_FDCACHE_H
 
-#include <dirent.h>
 #include <stdbool.h>
 
 /* Most descriptors one cache keeps open. */
@@ -61,13 +60,13 @@ int fdcache_open(const char *path, bool *kept);
 void fdcache_drop(const char *path);
 
 /*
- * A directory stream for path, rewound: the kept one (*kept true; do not
- * close it; fdcache_drop_dir() it when it reads as removed), or a fresh one
- * the cache keeps or the caller closes with closedir(3) (*kept false).
- * NULL with errno set when it cannot be opened.
+ * A directory descriptor for path (O_DIRECTORY), positioned at its start:
+ * the kept one (*kept true; do not close it; fdcache_drop_dir() it when it
+ * reads as removed), or a fresh one the cache keeps or the caller closes
+ * (*kept false).  A negative errno when it cannot be opened.
  */
-DIR *fdcache_opendir(const char *path, bool *kept);
-/* Forget and close the kept stream of path, if any. */
+int fdcache_opendir(const char *path, bool *kept);
+/* Forget and close the kept directory descriptor of path, if any. */
 void fdcache_drop_dir(const char *path);
 
 /*

@@ -28,6 +28,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/socket.h>
 
 #include "common/buf.h"
 
@@ -56,11 +57,38 @@ struct httpd;
 
 /*
  * Open a listening TCP socket for addr ("host:port", ":port", "[v6]:port";
- * an empty host listens on every address, IPv6 and IPv4).  Returns the fd
- * or a negative errno; on failure errbuf gets one line like Go's
- * "listen tcp :9100: bind: address already in use".
+ * an empty host listens on every address, IPv6 and IPv4).  A numeric host
+ * is used as it is; a name goes to the resolver (httpd_set_resolver()).
+ * Returns the fd or a negative errno; on failure errbuf gets one line like
+ * Go's "listen tcp :9100: bind: address already in use".
  */
 int httpd_listen(const char *addr, char *errbuf, size_t errlen);
+
+/* Up to this many addresses are tried for one host name. */
+#define HTTPD_MAX_ADDRS 8
+
+struct httpd_addr {
+	struct sockaddr_storage sa;
+	unsigned len;
+};
+
+/*
+ * Resolve a host name for httpd_listen(): fill out[0..HTTPD_MAX_ADDRS) and
+ * return how many, or a negative errno with a reason ("no such host") in
+ * errbuf.
+ */
+typedef int (*httpd_resolve_fn)(const char *host, struct httpd_addr *out, char *errbuf,
+				size_t errlen);
+/*
+ * The resolver httpd_listen() uses for names.  The default reads
+ * /etc/hosts (and knows "localhost"), which is all a listen address needs
+ * in practice and keeps the statically linked agent free of glibc's NSS;
+ * vigil-server sets httpd_resolve_system(), glibc's getaddrinfo(3).
+ */
+void httpd_set_resolver(httpd_resolve_fn fn);
+int httpd_resolve_hosts_file(const char *host, struct httpd_addr *out, char *errbuf,
+			     size_t errlen);
+int httpd_resolve_system(const char *host, struct httpd_addr *out, char *errbuf, size_t errlen);
 /* The port a listening fd is bound to (for tests that listen on port 0). */
 int httpd_bound_port(int fd);
 

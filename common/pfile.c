@@ -45,7 +45,7 @@ struct pfile *pfile_open(const char *path, const char *seps)
 	for (const char *s = seps ? seps : PFILE_SEP_DEFAULT; *s; s++)
 		pf->sep[(unsigned char)*s] = true;
 	pf->sep['\n'] = false;
-	pf->cap = 4096;
+	pf->cap = 512; /* grows to the file once; most are a line or two */
 	pf->data = xmalloc(pf->cap);
 	return pf;
 }
@@ -80,7 +80,7 @@ static int reopen(struct pfile *pf)
 static void add_word(struct pfile *pf, const char *w)
 {
 	if (pf->nwords == pf->capwords) {
-		pf->capwords = pf->capwords ? pf->capwords * 2 : 256;
+		pf->capwords = pf->capwords ? pf->capwords * 2 : 32;
 		pf->words = xrealloc(pf->words, pf->capwords * sizeof(*pf->words));
 	}
 	pf->words[pf->nwords++] = w;
@@ -90,7 +90,7 @@ static void add_word(struct pfile *pf, const char *w)
 static void add_line(struct pfile *pf)
 {
 	if (pf->nlines == pf->caplines) {
-		pf->caplines = pf->caplines ? pf->caplines * 2 : 64;
+		pf->caplines = pf->caplines ? pf->caplines * 2 : 16;
 		pf->lines = xrealloc(pf->lines, pf->caplines * sizeof(*pf->lines));
 	}
 	pf->lines[pf->nlines].first = (uint32_t)pf->nwords;
@@ -423,11 +423,41 @@ static int cmp_cstr(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-/* Whether the open stream d is still the directory at path (not removed or replaced). */
-static bool same_dir(DIR *d, const char *path)
+/* Whether the open directory fd is still the directory at path (not removed or replaced). */
+static bool same_dir(int fd, const char *path)
 {
 	struct stat a, b;
-	return !fstat(dirfd(d), &a) && !stat(path, &b) && a.st_ino == b.st_ino && a.st_dev == b.st_dev;
+	return !fstat(fd, &a) && !stat(path, &b) && a.st_ino == b.st_ino && a.st_dev == b.st_dev;
+}
+
+/*
+ * The names in directory fd (read from its current position) that keep()
+ * accepts into l; *seen counts every name but "." and "..".  getdents64(2)
+ * into a buffer on the stack: no 32 KiB DIR buffer per kept directory.
+ */
+static int list_names(int fd, struct dir_list *l, bool (*keep)(const char *name), size_t *seen)
+{
+	char buf[4096] __attribute__((aligned(8)));
+	*seen = 0;
+	for (;;) {
+		ssize_t n = getdents64(fd, buf, sizeof(buf));
+		if (n < 0)
+			return errno == EINTR ? 0 : -errno;
+		if (n == 0)
+			return 0;
+		for (ssize_t off = 0; off < n;) {
+			const struct dirent64 *e = (const struct dirent64 *)(buf + off);
+			const char *name = e->d_name;
+			off += e->d_reclen;
+			if (name[0] == '.' && (!name[1] || (name[1] == '.' && !name[2])))
+				continue;
+			++*seen;
+			if (keep && !keep(name))
+				continue;
+			buf_append(&l->names, name, strlen(name) + 1);
+			l->n++;
+		}
+	}
 }
 
 int dir_list_read(struct dir_list *l, const char *dir, bool (*keep)(const char *name))
@@ -435,36 +465,30 @@ int dir_list_read(struct dir_list *l, const char *dir, bool (*keep)(const char *
 	buf_reset(&l->names);
 	l->n = 0;
 	bool kept;
-	DIR *d = fdcache_opendir(dir, &kept);
-	if (!d)
-		return -errno;
-	size_t n;
-	for (;;) {
+	int fd = fdcache_opendir(dir, &kept);
+	if (fd < 0)
+		return fd;
+	size_t seen;
+	int rc = list_names(fd, l, keep, &seen);
+	/* a kept directory that lists nothing (or fails) may have been removed: look again */
+	if (kept && (rc < 0 || (!seen && !same_dir(fd, dir)))) {
+		fdcache_drop_dir(dir);
 		buf_reset(&l->names);
 		l->n = 0;
-		n = 0;
-		size_t seen = 0;
-		struct dirent *e;
-		while ((e = readdir(d))) {
-			const char *name = e->d_name;
-			if (name[0] == '.' && (!name[1] || (name[1] == '.' && !name[2])))
-				continue;
-			seen++;
-			if (keep && !keep(name))
-				continue;
-			buf_append(&l->names, name, strlen(name) + 1);
-			n++;
-		}
-		if (!kept)
-			closedir(d);
-		/* a kept directory that lists nothing may have been removed: look again */
-		if (!kept || seen || same_dir(d, dir))
-			break;
-		fdcache_drop_dir(dir);
-		if (!(d = opendir(dir)))
+		fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0)
 			return -errno;
 		kept = false;
+		rc = list_names(fd, l, keep, &seen);
 	}
+	if (!kept)
+		close(fd);
+	if (rc < 0) {
+		buf_reset(&l->names);
+		l->n = 0;
+		return rc;
+	}
+	size_t n = l->n;
 	if (n > l->cap) {
 		l->cap = n;
 		l->v = xrealloc(l->v, n * sizeof(*l->v));
@@ -473,7 +497,6 @@ int dir_list_read(struct dir_list *l, const char *dir, bool (*keep)(const char *
 		l->v[i] = l->names.data + off;
 		off += strlen(l->v[i]) + 1;
 	}
-	l->n = n;
 	if (n > 1)
 		qsort(l->v, n, sizeof(*l->v), cmp_cstr);
 	return 0;

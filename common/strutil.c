@@ -114,6 +114,13 @@ static pcre2_match_data *thread_match_data(void)
 	return md;
 }
 
+static bool use_jit = true;
+
+void vregex_set_jit(bool on)
+{
+	use_jit = on;
+}
+
 struct vregex *vregex_compile(const char *pattern, bool anchored, char *errbuf, size_t errlen)
 {
 	struct buf pat = BUF_INIT;
@@ -135,7 +142,8 @@ struct vregex *vregex_compile(const char *pattern, bool anchored, char *errbuf, 
 		snprintf(errbuf, errlen, "error parsing regexp: %s: `%s`", msg, pattern);
 		return NULL;
 	}
-	pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
+	if (use_jit)
+		pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
 	struct vregex *re = xcalloc(1, sizeof(*re));
 	re->code = code;
 	re->mctx = pcre2_match_context_create(NULL);

@@ -37,6 +37,13 @@ struct vregex;
  * and writes a one-line reason to errbuf.
  */
 struct vregex *vregex_compile(const char *pattern, bool anchored, char *errbuf, size_t errlen);
+/*
+ * Whether vregex_compile() JIT-compiles patterns (default yes).  The agent
+ * turns it off: it matches a few hundred short names per scrape, where the
+ * interpreter costs nothing, and the JIT's code and executable pages would
+ * be resident memory for nothing.
+ */
+void vregex_set_jit(bool on);
 /* True when subject matches. */
 bool vregex_match(const struct vregex *re, const char *subject);
 void vregex_free(struct vregex *re);

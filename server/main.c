@@ -209,6 +209,7 @@ int main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
+	httpd_set_resolver(httpd_resolve_system);
 	int fd = httpd_listen(srv.opt.listen_address, err, sizeof(err));
 	if (fd < 0)
 		die("vigil-server: error: %s", err);

@@ -72,6 +72,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	char err[256];
+	httpd_set_resolver(httpd_resolve_system);
 	int fd = httpd_listen(argv[2], err, sizeof(err));
 	if (fd < 0) {
 		fprintf(stderr, "%s\n", err);

@@ -233,3 +233,21 @@ Test(httpd_big, body_after_headers_moves_buffer, .init = big_start, .fini = big_
 	cr_assert(strstr(resp, "HTTP/1.1 200") == resp, "%.60s", resp);
 	cr_assert(strstr(resp, "first=1;k0=v0;k1=v1;") != NULL);
 }
+
+Test(httpd_listen, names)
+{
+	char err[256];
+	int fd = httpd_listen("localhost:0", err, sizeof(err));
+	cr_assert_geq(fd, 0, "%s", err);
+	close(fd);
+	cr_assert_lt(httpd_listen("no-such-host.invalid:0", err, sizeof(err)), 0);
+	cr_assert(strstr(err, "lookup no-such-host.invalid: no such host") != NULL, "%s", err);
+	httpd_set_resolver(httpd_resolve_system);
+	fd = httpd_listen("localhost:0", err, sizeof(err));
+	cr_assert_geq(fd, 0, "%s", err);
+	close(fd);
+	httpd_set_resolver(NULL);
+	fd = httpd_listen("[::1]:0", err, sizeof(err));
+	if (fd >= 0) /* hosts without IPv6 cannot bind ::1 */
+		close(fd);
+}
