@@ -12,8 +12,8 @@
  */
 #include "collectors/docker_api.h"
 
-#include <cjson/cJSON.h>
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/jsonread.h"
 #include "common/log.h"
 
 int docker_socket_path(const char *url, char *out, size_t size)
@@ -244,34 +245,55 @@ out:
 	return rc;
 }
 
-static char *dup_string(const cJSON *item)
+/* The string v, or "" when v is missing or not a string. */
+static const char *str_or_empty(const struct jsonr_value *v)
 {
-	return xstrdup(cJSON_IsString(item) && item->valuestring ? item->valuestring : "");
+	const char *s = jsonr_string(v);
+	return s ? s : "";
 }
 
-static void take_labels(const cJSON *labels, struct docker_container *c)
+static char *dup_string(const struct jsonr_value *item)
+{
+	return xstrdup(str_or_empty(item));
+}
+
+/* The string members of the Labels object; other members are skipped. */
+static void take_labels(const struct jsonr_value *labels, struct docker_container *c)
 {
 	size_t n = 0;
-	const cJSON *it;
-	cJSON_ArrayForEach(it, labels) if (cJSON_IsString(it) && it->string) n++;
+	const struct jsonr_value *it;
+	for (it = jsonr_first(labels); it; it = jsonr_next(it))
+		if (jsonr_is_string(it) && it->key)
+			n++;
 	c->labels = n ? xcalloc(2 * n, sizeof(char *)) : NULL;
 	c->nlabels = 0;
-	cJSON_ArrayForEach(it, labels)
-	{
-		if (!cJSON_IsString(it) || !it->string)
+	for (it = jsonr_first(labels); it; it = jsonr_next(it)) {
+		if (!jsonr_is_string(it) || !it->key)
 			continue;
-		c->labels[2 * c->nlabels] = xstrdup(it->string);
-		c->labels[2 * c->nlabels + 1] = xstrdup(it->valuestring);
+		c->labels[2 * c->nlabels] = xstrdup(it->key);
+		c->labels[2 * c->nlabels + 1] = xstrdup(jsonr_string(it));
 		c->nlabels++;
 	}
 }
 
-static bool take_id(const cJSON *id, struct docker_container *c)
+static bool take_id(const struct jsonr_value *id, struct docker_container *c)
 {
-	if (!cJSON_IsString(id) || strlen(id->valuestring) >= sizeof(c->id) || !id->valuestring[0])
+	const char *s = jsonr_string(id);
+	if (!s || strlen(s) >= sizeof(c->id) || !s[0])
 		return false;
-	strcpy(c->id, id->valuestring);
+	strcpy(c->id, s);
 	return true;
+}
+
+/* A number as an int, saturated at the ends of the range; 0 when v is not a number. */
+static int int_or_zero(const struct jsonr_value *v)
+{
+	double d = jsonr_number(v);
+	if (d >= INT_MAX)
+		return INT_MAX;
+	if (d <= INT_MIN)
+		return INT_MIN;
+	return (int)d;
 }
 
 static const char *strip_slash(const char *s)
@@ -282,31 +304,27 @@ static const char *strip_slash(const char *s)
 int docker_parse_list(const char *json, size_t len, struct docker_list *out)
 {
 	memset(out, 0, sizeof(*out));
-	cJSON *root = cJSON_ParseWithLength(json, len);
+	struct jsonr_value *root = jsonr_parse(json, len, NULL);
 	int rc = 0;
-	if (!cJSON_IsArray(root)) {
+	if (!jsonr_is_array(root)) {
 		rc = -EINVAL;
 		goto out;
 	}
-	size_t n = (size_t)cJSON_GetArraySize(root);
+	size_t n = jsonr_array_size(root);
 	out->items = xcalloc(n ? n : 1, sizeof(*out->items));
-	const cJSON *it;
-	cJSON_ArrayForEach(it, root)
-	{
+	for (const struct jsonr_value *it = jsonr_first(root); it; it = jsonr_next(it)) {
 		struct docker_container *c = &out->items[out->n];
-		if (!take_id(cJSON_GetObjectItemCaseSensitive(it, "Id"), c))
+		if (!take_id(jsonr_get(it, "Id"), c))
 			continue;
-		const cJSON *names = cJSON_GetObjectItemCaseSensitive(it, "Names");
-		const cJSON *first = cJSON_IsArray(names) ? cJSON_GetArrayItem(names, 0) : NULL;
-		c->name = xstrdup(cJSON_IsString(first) ? strip_slash(first->valuestring) : "");
-		c->image = dup_string(cJSON_GetObjectItemCaseSensitive(it, "Image"));
-		const cJSON *created = cJSON_GetObjectItemCaseSensitive(it, "Created");
-		c->created = cJSON_IsNumber(created) ? created->valuedouble : 0;
-		take_labels(cJSON_GetObjectItemCaseSensitive(it, "Labels"), c);
+		const struct jsonr_value *names = jsonr_get(it, "Names");
+		c->name = xstrdup(strip_slash(str_or_empty(jsonr_array_at(names, 0))));
+		c->image = dup_string(jsonr_get(it, "Image"));
+		c->created = jsonr_number(jsonr_get(it, "Created"));
+		take_labels(jsonr_get(it, "Labels"), c);
 		out->n++;
 	}
 out:
-	cJSON_Delete(root);
+	jsonr_free(root);
 	return rc;
 }
 
@@ -337,55 +355,48 @@ static double parse_rfc3339(const char *s)
 int docker_parse_inspect(const char *json, size_t len, struct docker_container *out)
 {
 	memset(out, 0, sizeof(*out));
-	cJSON *root = cJSON_ParseWithLength(json, len);
+	struct jsonr_value *root = jsonr_parse(json, len, NULL);
 	int rc = 0;
-	if (!cJSON_IsObject(root) || !take_id(cJSON_GetObjectItemCaseSensitive(root, "Id"), out)) {
+	if (!jsonr_is_object(root) || !take_id(jsonr_get(root, "Id"), out)) {
 		rc = -EINVAL;
 		goto out;
 	}
-	const cJSON *name = cJSON_GetObjectItemCaseSensitive(root, "Name");
-	out->name = xstrdup(cJSON_IsString(name) ? strip_slash(name->valuestring) : "");
-	const cJSON *config = cJSON_GetObjectItemCaseSensitive(root, "Config");
-	out->image = dup_string(cJSON_GetObjectItemCaseSensitive(config, "Image"));
-	take_labels(cJSON_GetObjectItemCaseSensitive(config, "Labels"), out);
-	const cJSON *created = cJSON_GetObjectItemCaseSensitive(root, "Created");
-	if (cJSON_IsString(created))
-		out->created = parse_rfc3339(created->valuestring);
-	const cJSON *state = cJSON_GetObjectItemCaseSensitive(root, "State");
-	const cJSON *pid = cJSON_GetObjectItemCaseSensitive(state, "Pid");
-	out->pid = cJSON_IsNumber(pid) ? pid->valueint : 0;
+	out->name = xstrdup(strip_slash(str_or_empty(jsonr_get(root, "Name"))));
+	const struct jsonr_value *config = jsonr_get(root, "Config");
+	out->image = dup_string(jsonr_get(config, "Image"));
+	take_labels(jsonr_get(config, "Labels"), out);
+	const char *created = jsonr_string(jsonr_get(root, "Created"));
+	if (created)
+		out->created = parse_rfc3339(created);
+	out->pid = int_or_zero(jsonr_get(jsonr_get(root, "State"), "Pid"));
 out:
-	cJSON_Delete(root);
+	jsonr_free(root);
 	return rc;
 }
 
-static void copy_str(char *dst, size_t size, const cJSON *s)
+static void copy_str(char *dst, size_t size, const struct jsonr_value *s)
 {
-	snprintf(dst, size, "%s", cJSON_IsString(s) && s->valuestring ? s->valuestring : "");
+	snprintf(dst, size, "%s", str_or_empty(s));
 }
 
 int docker_parse_event(const char *line, size_t len, struct docker_event *out)
 {
 	memset(out, 0, sizeof(*out));
-	cJSON *root = cJSON_ParseWithLength(line, len);
+	struct jsonr_value *root = jsonr_parse(line, len, NULL);
 	int rc = 0;
-	const cJSON *type = cJSON_GetObjectItemCaseSensitive(root, "Type");
-	if (!cJSON_IsObject(root) || !cJSON_IsString(type) ||
-	    strcmp(type->valuestring, "container")) {
+	const char *type = jsonr_string(jsonr_get(root, "Type"));
+	if (!type || strcmp(type, "container")) {
 		rc = -EINVAL;
 		goto out;
 	}
-	const cJSON *actor = cJSON_GetObjectItemCaseSensitive(root, "Actor");
-	copy_str(out->action, sizeof(out->action),
-		 cJSON_GetObjectItemCaseSensitive(root, "Action"));
-	copy_str(out->id, sizeof(out->id), cJSON_GetObjectItemCaseSensitive(actor, "ID"));
-	copy_str(out->name, sizeof(out->name),
-		 cJSON_GetObjectItemCaseSensitive(
-			 cJSON_GetObjectItemCaseSensitive(actor, "Attributes"), "name"));
+	const struct jsonr_value *actor = jsonr_get(root, "Actor");
+	copy_str(out->action, sizeof(out->action), jsonr_get(root, "Action"));
+	copy_str(out->id, sizeof(out->id), jsonr_get(actor, "ID"));
+	copy_str(out->name, sizeof(out->name), jsonr_get(jsonr_get(actor, "Attributes"), "name"));
 	if (!out->id[0] || !out->action[0])
 		rc = -EINVAL;
 out:
-	cJSON_Delete(root);
+	jsonr_free(root);
 	return rc;
 }
 
@@ -457,12 +468,12 @@ int docker_version(const char *socket_path, int timeout_ms, char *out, size_t si
 		rc = -EIO;
 	if (rc < 0)
 		goto out;
-	cJSON *root = cJSON_ParseWithLength(body.data, body.len);
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, "Version");
-	rc = cJSON_IsString(v) ? 0 : -EINVAL;
+	struct jsonr_value *root = jsonr_parse(body.data, body.len, NULL);
+	const char *v = jsonr_string(jsonr_get(root, "Version"));
+	rc = v ? 0 : -EINVAL;
 	if (rc == 0)
-		snprintf(out, size, "%s", v->valuestring);
-	cJSON_Delete(root);
+		snprintf(out, size, "%s", v);
+	jsonr_free(root);
 out:
 	buf_free(&body);
 	return rc;

@@ -4,7 +4,7 @@
  * (https://docs.docker.com/engine/api/v1.41/): one HTTP/1.1 GET per
  * connection ("Connection: close"), the reply body framed by
  * Content-Length, by chunked transfer coding, or (HTTP/1.0) by the end of
- * the stream; JSON parsed with cJSON.  Used by the agent's housekeeping to
+ * the stream; JSON parsed with common/jsonread.  Used by the agent's housekeeping to
  * name cgroups: container list (/containers/json), inspect
  * (/containers/<id>/json) and the event stream (/events, read over a
  * closed time window so the reply ends).

@@ -15,23 +15,27 @@
  *                                          "scrapeUrl"}], "droppedTargets":
  *                                          [{"discoveredLabels"}]}
  */
-#include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/buf.h"
+#include "common/json.h"
 #include "server/scrape/check.h"
 #include "server/scrape/config.h"
 #include "server/scrape/targets.h"
 
-static cJSON *labels_json(const struct lset *ls, bool public_only)
+static void labels_json(struct json *j, const char *key, const struct lset *ls, bool public_only)
 {
-	cJSON *o = cJSON_CreateObject();
-	for (size_t i = 0; i < ls->n; i++)
-		if (!public_only || strncmp(ls->v[i].name, "__", 2))
-			cJSON_AddStringToObject(o, ls->v[i].name, ls->v[i].value);
-	return o;
+	json_key(j, key);
+	json_obj(j);
+	for (size_t i = 0; i < ls->n; i++) {
+		if (public_only && !strncmp(ls->v[i].name, "__", 2))
+			continue;
+		json_key(j, ls->v[i].name);
+		json_str(j, ls->v[i].value);
+	}
+	json_end(j);
 }
 
 static int dump_targets(const char *path)
@@ -42,9 +46,13 @@ static int dump_targets(const char *path)
 		fprintf(stderr, "%s\n", err);
 		return 1;
 	}
-	cJSON *root = cJSON_CreateObject();
-	cJSON *active = cJSON_AddArrayToObject(root, "activeTargets");
-	cJSON *dropped = cJSON_AddArrayToObject(root, "droppedTargets");
+	/* the two lists are written side by side, then joined */
+	struct buf active_buf = BUF_INIT, dropped_buf = BUF_INIT, out = BUF_INIT;
+	struct json active, dropped, root;
+	json_init(&active, &active_buf);
+	json_init(&dropped, &dropped_buf);
+	json_arr(&active);
+	json_arr(&dropped);
 	for (size_t j = 0; j < cfg->n_jobs; j++) {
 		const struct scrape_job *job = &cfg->jobs[j];
 		struct file_sd *sds = calloc(job->n_file_sd_configs + 1, sizeof(*sds));
@@ -64,17 +72,17 @@ static int dump_targets(const char *path)
 		struct scrape_targets ts = {0};
 		scrape_targets_build(job, all, n_all, &ts, err, sizeof(err));
 		for (size_t i = 0; i < ts.n; i++) {
-			cJSON *t = cJSON_CreateObject();
-			cJSON_AddItemToObject(t, "discoveredLabels",
-					      labels_json(&ts.v[i].discovered, false));
-			if (ts.v[i].dropped) {
-				cJSON_AddItemToArray(dropped, t);
-				continue;
+			struct json *t = ts.v[i].dropped ? &dropped : &active;
+			json_obj(t);
+			labels_json(t, "discoveredLabels", &ts.v[i].discovered, false);
+			if (!ts.v[i].dropped) {
+				json_key(t, "scrapePool");
+				json_str(t, job->job_name);
+				labels_json(t, "labels", &ts.v[i].labels, true);
+				json_key(t, "scrapeUrl");
+				json_str(t, ts.v[i].url);
 			}
-			cJSON_AddStringToObject(t, "scrapePool", job->job_name);
-			cJSON_AddItemToObject(t, "labels", labels_json(&ts.v[i].labels, true));
-			cJSON_AddStringToObject(t, "scrapeUrl", ts.v[i].url);
-			cJSON_AddItemToArray(active, t);
+			json_end(t);
 		}
 		scrape_targets_free(&ts);
 		for (size_t f = 0; f < job->n_file_sd_configs; f++)
@@ -82,10 +90,19 @@ static int dump_targets(const char *path)
 		free(sds);
 		free(all);
 	}
-	char *out = cJSON_Print(root);
-	printf("%s\n", out);
-	free(out);
-	cJSON_Delete(root);
+	json_end(&active);
+	json_end(&dropped);
+	json_init(&root, &out);
+	json_obj(&root);
+	json_key(&root, "activeTargets");
+	json_raw(&root, active_buf.data);
+	json_key(&root, "droppedTargets");
+	json_raw(&root, dropped_buf.data);
+	json_end(&root);
+	printf("%s\n", out.data);
+	buf_free(&active_buf);
+	buf_free(&dropped_buf);
+	buf_free(&out);
 	scrape_config_free(cfg);
 	return 0;
 }

@@ -11,7 +11,6 @@
  */
 #include "server/scrape/targets.h"
 
-#include <cjson/cJSON.h>
 #include <errno.h>
 #include <glob.h>
 #include <stdio.h>
@@ -23,6 +22,7 @@
 #include <unistd.h>
 
 #include "common/buf.h"
+#include "common/jsonread.h"
 #include "common/log.h"
 #include "common/pfile.h"
 #include "server/scrape/relabel.h"
@@ -438,53 +438,54 @@ void scrape_target_groups_free(struct scrape_target_group *groups, size_t n)
 }
 
 /* One JSON target group object, strictly. */
-static int json_group(const cJSON *o, struct scrape_target_group *g, char *err, size_t errlen)
+static int json_group(const struct jsonr_value *o, struct scrape_target_group *g, char *err,
+		      size_t errlen)
 {
-	if (!cJSON_IsObject(o)) {
+	if (!jsonr_is_object(o)) {
 		snprintf(err, errlen, "cannot unmarshal a JSON %s into a target group",
-			 cJSON_IsArray(o) ? "array" : "value");
+			 jsonr_is_array(o) ? "array" : "value");
 		return -EINVAL;
 	}
-	for (const cJSON *f = o->child; f; f = f->next) {
-		if (!strcasecmp(f->string, "targets")) {
-			if (cJSON_IsNull(f))
+	for (const struct jsonr_value *f = jsonr_first(o); f; f = jsonr_next(f)) {
+		if (!strcasecmp(f->key, "targets")) {
+			if (jsonr_is_null(f))
 				continue;
-			if (!cJSON_IsArray(f)) {
+			if (!jsonr_is_array(f)) {
 				snprintf(err, errlen, "\"targets\" must be a list of strings");
 				return -EINVAL;
 			}
-			for (const cJSON *e = f->child; e; e = e->next) {
-				if (!cJSON_IsString(e)) {
+			for (const struct jsonr_value *e = jsonr_first(f); e; e = jsonr_next(e)) {
+				if (!jsonr_is_string(e)) {
 					snprintf(err, errlen,
 						 "\"targets\" must be a list of strings");
 					return -EINVAL;
 				}
-				strlist_push(&g->targets, e->valuestring);
+				strlist_push(&g->targets, jsonr_string(e));
 			}
-		} else if (!strcasecmp(f->string, "labels")) {
-			if (cJSON_IsNull(f))
+		} else if (!strcasecmp(f->key, "labels")) {
+			if (jsonr_is_null(f))
 				continue;
-			if (!cJSON_IsObject(f)) {
+			if (!jsonr_is_object(f)) {
 				snprintf(err, errlen, "\"labels\" must be an object of strings");
 				return -EINVAL;
 			}
-			for (const cJSON *e = f->child; e; e = e->next) {
-				if (!cJSON_IsString(e) && !cJSON_IsNull(e)) {
+			for (const struct jsonr_value *e = jsonr_first(f); e; e = jsonr_next(e)) {
+				if (!jsonr_is_string(e) && !jsonr_is_null(e)) {
 					snprintf(err, errlen,
-						 "label \"%s\" must have a string value",
-						 e->string);
+						 "label \"%s\" must have a string value", e->key);
 					return -EINVAL;
 				}
-				if (!label_name_valid(e->string)) {
+				/* a NUL (from \u0000) would cut the name short */
+				if (strlen(e->key) != e->key_len || !label_name_valid(e->key)) {
 					snprintf(err, errlen, "\"%s\" is not a valid label name",
-						 e->string);
+						 e->key);
 					return -EINVAL;
 				}
-				lset_set(&g->labels, e->string,
-					 cJSON_IsString(e) ? e->valuestring : "");
+				lset_set(&g->labels, e->key,
+					 jsonr_is_string(e) ? jsonr_string(e) : "");
 			}
 		} else {
-			snprintf(err, errlen, "json: unknown field \"%s\"", f->string);
+			snprintf(err, errlen, "json: unknown field \"%s\"", f->key);
 			return -EINVAL;
 		}
 	}
@@ -498,22 +499,24 @@ static int parse_json_groups(const char *name, const char *text, size_t len,
 	struct scrape_target_group *g = NULL;
 	size_t ng = 0;
 	int rc = 0;
-	cJSON *root = cJSON_ParseWithLength(text, len);
+	struct jsonr_error jerr;
+	struct jsonr_value *root = jsonr_parse(text, len, &jerr);
 	if (!root) {
-		snprintf(err, errlen, "%s: invalid JSON", name);
+		snprintf(err, errlen, "%s: invalid JSON: %s (offset %zu)", name, jerr.reason,
+			 jerr.offset);
 		return -EINVAL;
 	}
-	if (!cJSON_IsArray(root) && !cJSON_IsNull(root)) {
+	if (!jsonr_is_array(root) && !jsonr_is_null(root)) {
 		snprintf(err, errlen, "%s: expected a JSON list of target groups", name);
 		rc = -EINVAL;
 		goto out;
 	}
-	size_t cnt = (size_t)cJSON_GetArraySize(root);
+	size_t cnt = jsonr_array_size(root);
 	g = xcalloc(cnt ? cnt : 1, sizeof(*g));
-	for (const cJSON *e = cJSON_IsArray(root) ? root->child : NULL; e; e = e->next) {
+	for (const struct jsonr_value *e = jsonr_first(root); e; e = jsonr_next(e)) {
 		char why[512];
 		struct scrape_target_group *x = &g[ng++];
-		if (cJSON_IsNull(e)) {
+		if (jsonr_is_null(e)) {
 			snprintf(err, errlen, "%s: nil target group item found (index %zu)", name,
 				 ng - 1);
 			rc = -EINVAL;
@@ -531,7 +534,7 @@ static int parse_json_groups(const char *name, const char *text, size_t len,
 	ng = 0;
 out:
 	scrape_target_groups_free(g, ng);
-	cJSON_Delete(root);
+	jsonr_free(root);
 	return rc;
 }
 
