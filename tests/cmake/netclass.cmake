@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: Apache-2.0
-# netclass's kept sysfs descriptors against a device that changes, vanishes and comes back
-# (needs root and the ifb device type; skips with 77 otherwise).
+# netclass's kept sysfs descriptors against a device that changes, vanishes and comes back,
+# all in private network and mount namespaces (the test re-executes itself under unshare and
+# mounts its own sysfs; needs root, unshare and the ifb device type; skips with 77 otherwise).
 add_test(NAME integration/netclass_fdcache
   COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_SOURCE_DIR}/integration/netclass_fdcache_test.py
           $<TARGET_FILE:vigil-agent>)

@@ -9,12 +9,22 @@ same name with another MTU (the kept descriptors now fail with ENODEV),
 scrapes, and deletes it: every scrape must show the device's current
 ifindex and MTU, and netclass must succeed throughout.  Several scrapes each
 time, so both scrape threads see every state.
-Exit 77 without root or without the ifb device type.
+
+Everything happens in private network and mount namespaces, never in the
+host's: the script re-executes itself under `unshare --net --mount`, mounts
+a fresh sysfs on /sys there (sysfs shows the network namespace of whoever
+mounted it, not of the reader), brings up lo, and starts the agent inside,
+scraping it over that namespace's loopback.  The agent must see exactly lo
+and the test device, none of the host's interfaces.
+Exit 77 without root, when unshare is missing or not permitted, or without
+the ifb device type.
 
 Usage: netclass_fdcache_test.py AGENT
 """
+import ctypes
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -23,6 +33,14 @@ import time
 import urllib.request
 
 DEV = 'vglfd%d' % (os.getpid() % 100000)
+# set in the re-executed child: the parent's network namespace
+NS_ENV = 'VIGIL_NETCLASS_HOST_NETNS'
+PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent():
+    """preexec_fn: SIGKILL when our parent goes (a timed-out test leaves nothing)."""
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
 
 
 def ip(*args, check=True):
@@ -46,8 +64,13 @@ def sample(text, family):
     return m.group(1) if m else None
 
 
+def devices(text):
+    return set(re.findall(r'^node_network_mtu_bytes\{device="([^"]*)"\}', text, re.M))
+
+
 def check(port, want_mtu, what):
     ifindex = open('/sys/class/net/%s/ifindex' % DEV).read().strip() if want_mtu else None
+    want_devs = {'lo', DEV} if want_mtu else {'lo'}
     for _ in range(6):
         t = scrape(port)
         if 'node_scrape_collector_success{collector="netclass"} 1' not in t:
@@ -55,21 +78,66 @@ def check(port, want_mtu, what):
         got = (sample(t, 'node_network_mtu_bytes'), sample(t, 'node_network_iface_id'))
         if got != (want_mtu, ifindex):
             sys.exit('FAIL %s: got mtu/ifindex %s, want %s' % (what, got, (want_mtu, ifindex)))
+        if devices(t) != want_devs:
+            sys.exit('FAIL %s: agent sees devices %s, want only the namespace\'s %s'
+                     % (what, sorted(devices(t)), sorted(want_devs)))
     print('ok', what)
+
+
+def run_in_namespace():
+    """Re-execute this script in private network and mount namespaces."""
+    if not shutil.which('unshare'):
+        print('SKIP: unshare (util-linux) is not installed')
+        return 77
+    cmd = ['unshare', '--net', '--mount', '--propagation', 'private', '--']
+    probe = subprocess.run(cmd + ['true'], capture_output=True, text=True, timeout=10)
+    if probe.returncode != 0:
+        print('SKIP: cannot create network and mount namespaces here: %s'
+              % probe.stderr.strip())
+        return 77
+    env = dict(os.environ)
+    env[NS_ENV] = os.readlink('/proc/self/ns/net')
+    child = subprocess.Popen(cmd + [sys.executable, os.path.abspath(__file__)] + sys.argv[1:],
+                             env=env, preexec_fn=die_with_parent)
+    try:
+        return child.wait(timeout=50)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        child.wait()
+        print('FAIL: the test did not finish within 50 s')
+        return 1
+
+
+def enter_namespace():
+    """In the child: our own sysfs and a live loopback; False (skip) if impossible."""
+    if os.readlink('/proc/self/ns/net') == os.environ[NS_ENV]:
+        sys.exit('FAIL: still in the host\'s network namespace')
+    r = subprocess.run(['mount', '-t', 'sysfs', 'sysfs', '/sys'], capture_output=True,
+                       text=True, timeout=10)
+    if r.returncode != 0:
+        print('SKIP: cannot mount sysfs in the new namespace: %s' % r.stderr.strip())
+        return False
+    ip('set', 'lo', 'up')
+    return True
 
 
 def main():
     if len(sys.argv) != 2:
         sys.exit(__doc__)
     if os.geteuid() != 0:
-        print('SKIP: needs root to create a network device')
+        print('SKIP: needs root to create namespaces and a network device')
+        return 77
+    if NS_ENV not in os.environ:
+        return run_in_namespace()
+    if not enter_namespace():
         return 77
     if ip('add', DEV, 'type', 'ifb', check=False).returncode != 0:
         print('SKIP: cannot create an ifb device here')
         return 77
     port = free_port()
     agent = subprocess.Popen([sys.argv[1], '--web.listen-address=127.0.0.1:%d' % port,
-                              '--log.level=error'], stdout=subprocess.DEVNULL)
+                              '--log.level=error'], stdout=subprocess.DEVNULL,
+                             preexec_fn=die_with_parent)
     try:
         deadline = time.time() + 10
         while True:
