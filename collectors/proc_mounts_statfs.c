@@ -137,7 +137,8 @@ struct filesystem_state {
 	size_t capseen;
 	struct fs_item *items; /* the mounts to statfs, in order */
 	size_t *item_mount;    /* index into mounts of each item */
-	size_t capitems;
+	size_t capitems, nitems;
+	bool parsed; /* mounts and items hold the table pfile_changed() vouches for */
 };
 
 static void fs_cv_init(void)
@@ -523,6 +524,10 @@ static int filesystem_collect(void *state, struct expo_set *out)
 	int rc = 0;
 	if (!st->pf && (rc = fs_open_mounts(st)) < 0)
 		return rc;
+	/* the mount table as last parsed, while the kernel says it has not changed */
+	if (st->parsed && !pfile_changed(st->pf))
+		goto statfs;
+	st->parsed = false;
 	if ((rc = pfile_read(st->pf)) < 0)
 		return rc;
 
@@ -582,7 +587,11 @@ static int filesystem_collect(void *state, struct expo_set *out)
 		st->items[nitems] = (struct fs_item){.mountpoint = m->mountpoint};
 		st->item_mount[nitems++] = i;
 	}
+	st->nitems = nitems;
+	st->parsed = true;
 
+statfs:
+	nitems = st->nitems;
 	fs_statfs_all(st, st->items, nitems);
 
 	for (size_t i = 0; i < nitems; i++) {

@@ -9,11 +9,15 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "common/buf.h"
 #include "common/fdcache.h"
+
+#define PROC_SUPER_MAGIC 0x9fa0
 
 struct pfile_line {
 	uint32_t first; /* index of its first word */
@@ -23,6 +27,7 @@ struct pfile_line {
 struct pfile {
 	int fd;
 	bool seekable;
+	bool poll_checked, pollable; /* pfile_changed() */
 	char *path;
 	bool sep[256];
 	char *data; /* content, NUL-terminated, split in place */
@@ -68,9 +73,29 @@ const char *pfile_path(const struct pfile *pf)
 	return pf->path;
 }
 
+bool pfile_changed(struct pfile *pf)
+{
+	if (pf->fd < 0 || !pf->seekable)
+		return true;
+	if (!pf->poll_checked) {
+		struct statfs sfs;
+		pf->pollable = !fstatfs(pf->fd, &sfs) && sfs.f_type == PROC_SUPER_MAGIC &&
+			       strstr(pf->path, "mounts");
+		pf->poll_checked = true;
+		if (pf->pollable) /* the first call: take the pending event, read anyway */
+			poll(&(struct pollfd){ .fd = pf->fd, .events = POLLPRI }, 1, 0);
+		return true;
+	}
+	if (!pf->pollable)
+		return true;
+	/* 0: no event (POLLIN, always set, is filtered out as not asked for) */
+	return poll(&(struct pollfd){ .fd = pf->fd, .events = POLLPRI }, 1, 0) != 0;
+}
+
 /* Reopen the file (for files that cannot be read again at offset 0). */
 static int reopen(struct pfile *pf)
 {
+	pf->poll_checked = false;
 	if (pf->fd >= 0)
 		close(pf->fd);
 	pf->fd = open(pf->path, O_RDONLY | O_CLOEXEC);

@@ -35,6 +35,13 @@ struct pfile *pfile_open(const char *path, const char *seps);
 int pfile_read(struct pfile *pf);
 void pfile_close(struct pfile *pf);
 const char *pfile_path(const struct pfile *pf);
+/*
+ * Whether the file changed since the last call, for files that tell by
+ * poll(2): /proc/<pid>/mounts raises POLLPRI when the mount table changed
+ * (a mount, an unmount, a remount).  True when the file cannot tell (any
+ * other file, a fixture tree), so callers re-read it.
+ */
+bool pfile_changed(struct pfile *pf);
 
 size_t pfile_lines(const struct pfile *pf);
 size_t pfile_words(const struct pfile *pf, size_t line);

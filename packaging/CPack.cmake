@@ -116,6 +116,15 @@ License: Apache-2.0
  can be found in \"/usr/share/common-licenses/Apache-2.0\".
 ")
 
+  # the static agent carries glibc, PCRE2 and zlib: their licences, and the
+  # lintian override for the embedded zlib (see README.md)
+  if(comp STREQUAL "agent" AND VIGIL_AGENT_STATIC)
+    file(READ ${_pkg_src}/deb/static-agent.copyright _static_copyright)
+    file(APPEND ${_d}/copyright "${_static_copyright}")
+    install(FILES ${_pkg_src}/deb/static-agent.lintian-overrides DESTINATION share/lintian/overrides
+            RENAME vigil-agent COMPONENT agent)
+  endif()
+
   # --- files of this package ---
   install(TARGETS vigil-${comp} RUNTIME DESTINATION bin COMPONENT ${comp})
   install(FILES ${CMAKE_SOURCE_DIR}/systemd/vigil-${comp}.service DESTINATION ${_unitdir}

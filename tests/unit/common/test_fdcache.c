@@ -3,7 +3,8 @@
  * Kept kernel-file descriptors: procfs files are kept and still read fresh
  * values, regular files are never kept, a descriptor whose process died is
  * dropped and the read gives what a fresh open gives, kept directories see
- * new entries, and nothing is kept with no cache bound.
+ * new entries, and nothing is kept with no cache bound; pfile_changed()
+ * follows the mount table by poll(2) and says "changed" for plain files.
  */
 #include <criterion/criterion.h>
 #include <errno.h>
@@ -12,6 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -125,4 +128,38 @@ Test(fdcache, nothing_kept_unbound)
 	cr_assert_gt(read_small_file("/proc/self/stat", buf, sizeof(buf)), 0);
 	cr_assert_eq(fdcache_size(cache), 0);
 	fdcache_bind(cache);
+}
+
+Test(pfile_changed, mount_table)
+{
+	/* a mount namespace of our own, so the test's mount touches nothing else */
+	if (unshare(CLONE_NEWNS) != 0 || mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
+		cr_skip_test("needs CAP_SYS_ADMIN for a private mount namespace");
+	struct pfile *pf = pfile_open("/proc/self/mounts", NULL);
+	cr_assert_not_null(pf);
+	cr_assert(pfile_changed(pf), "the first call always reads");
+	cr_assert_eq(pfile_read(pf), 0);
+	cr_assert_not(pfile_changed(pf), "nothing mounted since");
+	char dir[] = "/tmp/vigil-mnt-XXXXXX";
+	cr_assert_not_null(mkdtemp(dir));
+	cr_assert_eq(mount("vigil-test", dir, "tmpfs", 0, "size=64k"), 0);
+	cr_assert(pfile_changed(pf), "a mount changes the table");
+	cr_assert_not(pfile_changed(pf));
+	cr_assert_eq(mount(NULL, dir, NULL, MS_REMOUNT | MS_RDONLY, "size=64k"), 0);
+	cr_assert(pfile_changed(pf), "a remount read-only changes the table");
+	cr_assert_eq(umount(dir), 0);
+	cr_assert(pfile_changed(pf), "an unmount changes the table");
+	rmdir(dir);
+	pfile_close(pf);
+
+	/* a regular file cannot tell: always changed */
+	char path[] = "/tmp/vigil-mounts-XXXXXX";
+	int fd = mkstemp(path);
+	close(fd);
+	pf = pfile_open(path, NULL);
+	cr_assert(pfile_changed(pf));
+	cr_assert_eq(pfile_read(pf), 0);
+	cr_assert(pfile_changed(pf));
+	pfile_close(pf);
+	unlink(path);
 }
