@@ -2,6 +2,7 @@
 #include "agent/node_scrape.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -21,11 +22,15 @@ enum { OUTCOME_UNKNOWN = 0, OUTCOME_OK, OUTCOME_FAILED };
  * a reusable exposition set and the kept kernel-file descriptors.  Contexts
  * live in a pool: a scrape takes the one used last (its caches are warm),
  * or builds one when all are busy, and puts it back.  There are never more
- * contexts than scrapes ever ran at once, so a host scraped by one
- * Prometheus keeps one, whichever pool thread serves it.
+ * contexts than scrapes ran at once, so a host scraped by one Prometheus
+ * keeps one, whichever pool thread serves it; a context left idle while
+ * IDLE_TAKES scrapes ran (a burst of concurrent scrapes is over) is freed
+ * and its memory given back.
  */
+#define IDLE_TAKES 64
 struct scrape_ctx {
 	struct scrape_ctx *next; /* in the pool */
+	unsigned long taken;	 /* the value of takes when it was last taken */
 	void **states;
 	bool *inited;
 	struct expo_set *set;
@@ -40,6 +45,7 @@ static atomic_ulong requests_total;
 static atomic_int in_flight;
 static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct scrape_ctx *pool;
+static unsigned long takes; /* under pool_lock */
 
 static void ctx_free(struct scrape_ctx *ctx)
 {
@@ -73,13 +79,17 @@ void node_scrape_setup(const struct collector *const *list, bool exporter_metric
 static struct scrape_ctx *ctx_take(void)
 {
 	pthread_mutex_lock(&pool_lock);
+	unsigned long now = ++takes;
 	struct scrape_ctx *ctx = pool;
-	if (ctx)
+	if (ctx) {
 		pool = ctx->next;
+		ctx->taken = now;
+	}
 	pthread_mutex_unlock(&pool_lock);
 	if (ctx)
 		return ctx;
 	ctx = xcalloc(1, sizeof(*ctx));
+	ctx->taken = now;
 	ctx->states = xcalloc(nenabled ? nenabled : 1, sizeof(*ctx->states));
 	ctx->inited = xcalloc(nenabled ? nenabled : 1, sizeof(*ctx->inited));
 	for (size_t i = 0; i < nenabled; i++)
@@ -91,10 +101,27 @@ static struct scrape_ctx *ctx_take(void)
 
 static void ctx_put(struct scrape_ctx *ctx)
 {
+	struct scrape_ctx *idle = NULL;
 	pthread_mutex_lock(&pool_lock);
 	ctx->next = pool;
 	pool = ctx;
+	/* the pool is in last-used order: cut off the tail nobody took lately */
+	for (struct scrape_ctx **pp = &pool->next; *pp; pp = &(*pp)->next) {
+		if (takes - (*pp)->taken > IDLE_TAKES) {
+			idle = *pp;
+			*pp = NULL;
+			break;
+		}
+	}
 	pthread_mutex_unlock(&pool_lock);
+	if (!idle)
+		return;
+	while (idle) {
+		struct scrape_ctx *next = idle->next;
+		ctx_free(idle);
+		idle = next;
+	}
+	malloc_trim(0);
 }
 
 void node_scrape_free(void)

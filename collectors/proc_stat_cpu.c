@@ -652,18 +652,22 @@ static void cpu_update_throttle(struct cpu_state *st, struct expo_set *out)
 			log_debug("CPU is missing core_id\tcpu=%s", cpu);
 			continue;
 		}
+		bool absent = false; /* no thermal_throttle directory (no such feature, a VM) */
 		if (!cpu_throttle_find(st->cores, st->ncores, pkg, core)) {
-			if (read_u64_file(sys_path(path,
-						   "devices/system/cpu/%s/thermal_throttle/"
-						   "core_throttle_count",
-						   cpu),
-					  &count) == 0)
+			int rc = read_u64_file(sys_path(path,
+							"devices/system/cpu/%s/thermal_throttle/"
+							"core_throttle_count",
+							cpu),
+					       &count);
+			if (rc == 0)
 				cpu_throttle_add(&st->cores, &st->ncores, &st->capcores, pkg, core,
 						 count);
 			else
 				log_debug("CPU is missing core_throttle_count\tcpu=%s", cpu);
+			/* both counts live in that directory: without it, no package count either */
+			absent = rc == -ENOENT;
 		}
-		if (!cpu_throttle_find(st->pkgs, st->npkgs, pkg, 0)) {
+		if (!absent && !cpu_throttle_find(st->pkgs, st->npkgs, pkg, 0)) {
 			if (read_u64_file(sys_path(path,
 						   "devices/system/cpu/%s/thermal_throttle/"
 						   "package_throttle_count",
