@@ -925,6 +925,33 @@ static void postings_remove(struct postings_map *m, const uint64_t *gone, size_t
 	m->n = live;
 }
 
+/*
+ * An append to a series the walk in head_truncate() had already passed
+ * lowered mint or raised maxt before the stores that end the walk, which
+ * overwrote it.  A second pass, after those stores, puts every series'
+ * bounds back: an append that ran before this pass reached its series is
+ * seen here; one that runs after it writes mint and maxt itself, after the
+ * stores.
+ */
+static void restore_bounds(struct head *h)
+{
+	for (int i = 0; i < HEAD_STRIPES; i++) {
+		struct head_stripe *st = &h->hash[i];
+		pthread_mutex_lock(&st->mu);
+		for (size_t b = 0; b < st->nbuckets; b++)
+			for (struct head_series *s = st->buckets[b]; s; s = s->hnext) {
+				pthread_mutex_lock(&s->mu);
+				if (s->nchunks || s->app.b) {
+					atomic_min64(&h->mint,
+						     s->nchunks ? s->chunks[0].mint : s->app_mint);
+					atomic_max64(&h->maxt, s->maxt);
+				}
+				pthread_mutex_unlock(&s->mu);
+			}
+		pthread_mutex_unlock(&st->mu);
+	}
+}
+
 int head_truncate(struct head *h, int64_t mint)
 {
 	struct head_series **gone = NULL;
@@ -1020,6 +1047,7 @@ int head_truncate(struct head *h, int64_t mint)
 	} else {
 		atomic_store(&h->mint, new_mint);
 	}
+	restore_bounds(h);
 	/* drop tombstones that only cover truncated data */
 	pthread_mutex_lock(&h->stones_mu);
 	size_t w = 0;
