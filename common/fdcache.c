@@ -25,8 +25,7 @@
 
 struct fdcache_entry {
 	struct fdcache_entry *next;
-	int fd;	 /* kept descriptor, or -1 */
-	int dir; /* kept directory descriptor, or -1 */
+	int fd; /* kept descriptor (of a file or a directory), or -1 */
 	bool keep; /* false: a path that is never kept */
 	char path[];
 };
@@ -49,12 +48,7 @@ static void entry_close(struct fdcache *c, struct fdcache_entry *e)
 		close(e->fd);
 		c->open--;
 	}
-	if (e->dir >= 0) {
-		close(e->dir);
-		c->open--;
-	}
 	e->fd = -1;
-	e->dir = -1;
 }
 
 void fdcache_free(struct fdcache *c)
@@ -110,7 +104,6 @@ static struct fdcache_entry *entry_find(struct fdcache *c, const char *path, boo
 	struct fdcache_entry *e = xmalloc(sizeof(*e) + len + 1);
 	memcpy(e->path, path, len + 1);
 	e->fd = -1;
-	e->dir = -1;
 	e->keep = true;
 	e->next = *head;
 	*head = e;
@@ -144,17 +137,30 @@ static bool entry_takes(struct fdcache_entry *e, int fd)
 	return e->keep;
 }
 
-int fdcache_open(const char *path, bool *kept)
+static int cache_open(const char *path, int flags, bool *kept)
 {
 	struct fdcache_entry *e = entry_of(path);
 	*kept = e && e->fd >= 0;
 	if (*kept)
 		return e->fd;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, flags | O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	if ((*kept = entry_takes(e, fd)))
 		e->fd = fd;
+	return fd;
+}
+
+int fdcache_open(const char *path, bool *kept)
+{
+	return cache_open(path, 0, kept);
+}
+
+int fdcache_opendir(const char *path, bool *kept)
+{
+	int fd = cache_open(path, O_DIRECTORY, kept);
+	if (fd >= 0 && *kept && lseek(fd, 0, SEEK_SET) < 0)
+		return -errno;
 	return fd;
 }
 
@@ -164,30 +170,6 @@ void fdcache_drop(const char *path)
 	if (e && e->fd >= 0) {
 		close(e->fd);
 		e->fd = -1;
-		current->open--;
-	}
-}
-
-int fdcache_opendir(const char *path, bool *kept)
-{
-	struct fdcache_entry *e = entry_of(path);
-	*kept = e && e->dir >= 0;
-	if (*kept)
-		return lseek(e->dir, 0, SEEK_SET) < 0 ? -errno : e->dir;
-	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if ((*kept = entry_takes(e, fd)))
-		e->dir = fd;
-	return fd;
-}
-
-void fdcache_drop_dir(const char *path)
-{
-	struct fdcache_entry *e = current ? entry_find(current, path, false) : NULL;
-	if (e && e->dir >= 0) {
-		close(e->dir);
-		e->dir = -1;
 		current->open--;
 	}
 }

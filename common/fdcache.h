@@ -56,18 +56,16 @@ unsigned fdcache_size(const struct fdcache *c);
  * (*kept true).  Returns the descriptor or a negative errno from open(2).
  */
 int fdcache_open(const char *path, bool *kept);
-/* Forget and close the kept descriptor of path, if any. */
+/* Forget and close the kept descriptor (file or directory) of path, if any. */
 void fdcache_drop(const char *path);
 
 /*
  * A directory descriptor for path (O_DIRECTORY), positioned at its start:
- * the kept one (*kept true; do not close it; fdcache_drop_dir() it when it
+ * the kept one (*kept true; do not close it; fdcache_drop() it when it
  * reads as removed), or a fresh one the cache keeps or the caller closes
  * (*kept false).  A negative errno when it cannot be opened.
  */
 int fdcache_opendir(const char *path, bool *kept);
-/* Forget and close the kept directory descriptor of path, if any. */
-void fdcache_drop_dir(const char *path);
 
 /*
  * Raise the soft RLIMIT_NOFILE to the hard one, as Go programs (and so

@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "common/pfile.h"
+#include "common/strutil.h"
 #include "common/utf8.h"
 
 /* Growth of the arena: the first block, the most a block doubles to. */
@@ -210,23 +211,12 @@ static void skip_blanks(struct jsonr_parser *p)
 	}
 }
 
-static int hex_value(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* The four hex digits at s, already checked. */
 static uint32_t hex4(const unsigned char *s)
 {
 	uint32_t v = 0;
 	for (int i = 0; i < 4; i++)
-		v = (v << 4) | (uint32_t)hex_value(s[i]);
+		v = (v << 4) | (uint32_t)hex_digit(s[i]);
 	return v;
 }
 
@@ -312,7 +302,7 @@ static int parse_string(struct jsonr_parser *p, const char **out, size_t *out_le
 		c = s[i];
 		if (c == 'u') {
 			for (size_t k = 1; k <= 4; k++) {
-				if (i + k >= p->len || hex_value(s[i + k]) < 0)
+				if (i + k >= p->len || hex_digit(s[i + k]) < 0)
 					return fail_char(p, i + k,
 							 "in \\u hexadecimal character escape");
 			}

@@ -497,7 +497,7 @@ int dir_list_read(struct dir_list *l, const char *dir, bool (*keep)(const char *
 	int rc = list_names(fd, l, keep, &seen);
 	/* a kept directory that lists nothing (or fails) may have been removed: look again */
 	if (kept && (rc < 0 || (!seen && !same_dir(fd, dir)))) {
-		fdcache_drop_dir(dir);
+		fdcache_drop(dir);
 		buf_reset(&l->names);
 		l->n = 0;
 		fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

@@ -114,6 +114,17 @@ static pcre2_match_data *thread_match_data(void)
 	return md;
 }
 
+int hex_digit(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 static bool use_jit = true;
 
 void vregex_set_jit(bool on)

@@ -27,6 +27,9 @@ void strlist_push(struct strlist *l, const char *s);
 void strlist_clear(struct strlist *l);
 bool strlist_contains(const struct strlist *l, const char *s);
 
+/* The value of hexadecimal digit c (0-9, a-f, A-F), or -1 (any other int, EOF included). */
+int hex_digit(int c);
+
 /* A compiled regular expression (PCRE2, UTF mode). */
 struct vregex;
 

@@ -7,6 +7,7 @@
  */
 #include "server/promql/lexer.h"
 
+#include "common/strutil.h"
 #include "common/utf8.h"
 
 #include <stdarg.h>
@@ -672,17 +673,6 @@ static int st_inside_braces(struct promql_lexer *lx, struct emit_ctx *e)
 	return ST_INSIDE_BRACES;
 }
 
-static int digit_val(int ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return 16;
-}
-
 static int st_escape(struct promql_lexer *lx, struct emit_ctx *e)
 {
 	char u[64];
@@ -731,7 +721,7 @@ static int st_escape(struct promql_lexer *lx, struct emit_ctx *e)
 	}
 	unsigned x = 0;
 	while (n > 0) {
-		unsigned d = (unsigned)digit_val(ch);
+		unsigned d = (unsigned)hex_digit(ch);
 		if (d >= base) {
 			if (ch == LEX_EOF)
 				return lx_errorf(lx, e, "escape sequence not terminated");

@@ -373,17 +373,6 @@ static __attribute__((noinline)) bool duration_value(struct parser *p, const str
 	return false;
 }
 
-static int unhex(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Prometheus's strutil.Unquote into arena memory; false on invalid syntax. */
 static bool unquote(struct parser *p, const char *s, size_t n, char **out, size_t *outlen)
 {
@@ -458,7 +447,7 @@ static bool unquote(struct parser *p, const char *s, size_t n, char **out, size_
 				return false;
 			unsigned v = 0;
 			for (size_t j = 0; j < nd; j++) {
-				int x = unhex(b[i + j]);
+				int x = hex_digit((unsigned char)b[i + j]);
 				if (x < 0)
 					return false;
 				v = v << 4 | (unsigned)x;
@@ -1165,8 +1154,8 @@ static bool re2_escape(struct re2_check *c, size_t *i, long *value, bool *failed
 		if (s[j] == '{') {
 			size_t k = j + 1;
 			long v = 0;
-			while (unhex(s[k]) >= 0 && v <= 0x10FFFF)
-				v = v * 16 + unhex(s[k++]);
+			while (hex_digit((unsigned char)s[k]) >= 0 && v <= 0x10FFFF)
+				v = v * 16 + hex_digit((unsigned char)s[k++]);
 			if (k == j + 1 || s[k] != '}' || v > 0x10FFFF) {
 				/* the snippet ends with the offending character */
 				*failed = re2_fail(c, "invalid escape sequence", s + *i,
@@ -1177,7 +1166,7 @@ static bool re2_escape(struct re2_check *c, size_t *i, long *value, bool *failed
 			*i = k + 1;
 			return true;
 		}
-		if (unhex(s[j]) < 0 || unhex(s[j + 1]) < 0) {
+		if (hex_digit((unsigned char)s[j]) < 0 || hex_digit((unsigned char)s[j + 1]) < 0) {
 			/* Go reads both characters before judging them */
 			*failed = re2_fail(c, "invalid escape sequence", s + *i,
 					   !s[j]       ? 2
@@ -1185,7 +1174,7 @@ static bool re2_escape(struct re2_check *c, size_t *i, long *value, bool *failed
 						       : 4);
 			return false;
 		}
-		*value = unhex(s[j]) * 16 + unhex(s[j + 1]);
+		*value = hex_digit((unsigned char)s[j]) * 16 + hex_digit((unsigned char)s[j + 1]);
 		*i = j + 2;
 		return true;
 	}
