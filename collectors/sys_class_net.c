@@ -151,6 +151,7 @@ struct netclass_iface {
 /* The open attribute files of one device; fd[k] < 0: not open. */
 struct netclass_fds {
 	char name[NAME_MAX + 1];
+	ino_t ino; /* of the /sys/class/net entry the descriptors were opened through */
 	int fd[NC_NFILES];
 	bool seen; /* listed in this scrape */
 };
@@ -398,6 +399,15 @@ static int netclass_gather(struct netclass_state *st)
 		snprintf(ifc->name, sizeof(ifc->name), "%s", de->d_name);
 		ifc->have = 0;
 		struct netclass_fds *c = st->is_sysfs ? netclass_slot(ifc->name) : NULL;
+		if (c && c->ino != de->d_ino) {
+			/*
+			 * Another entry under this name: the device was renamed
+			 * (its kernfs nodes, and so our descriptors, live on under
+			 * the new name) and another one took the name.  Reopen.
+			 */
+			netclass_fds_close(c);
+			c->ino = de->d_ino;
+		}
 		if (c) {
 			c->seen = true;
 			rc = netclass_read_cached(ifc, c, classfd);

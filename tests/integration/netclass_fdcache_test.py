@@ -6,7 +6,8 @@ vigil-agent keeps the attribute files of /sys/class/net/<dev>/ open and
 re-reads them with pread at offset 0.  This test creates an ifb device,
 scrapes, changes its MTU, scrapes, deletes it and creates it again under the
 same name with another MTU (the kept descriptors now fail with ENODEV),
-scrapes, and deletes it: every scrape must show the device's current
+scrapes, renames it and creates another under its name, scrapes, and
+deletes them: every scrape must show the device's current
 ifindex and MTU, and netclass must succeed throughout.  Several scrapes each
 time, so both scrape threads see every state.
 
@@ -68,9 +69,9 @@ def devices(text):
     return set(re.findall(r'^node_network_mtu_bytes\{device="([^"]*)"\}', text, re.M))
 
 
-def check(port, want_mtu, what):
+def check(port, want_mtu, what, also=()):
     ifindex = open('/sys/class/net/%s/ifindex' % DEV).read().strip() if want_mtu else None
-    want_devs = {'lo', DEV} if want_mtu else {'lo'}
+    want_devs = ({'lo', DEV} if want_mtu else {'lo'}) | set(also)
     for _ in range(6):
         t = scrape(port)
         if 'node_scrape_collector_success{collector="netclass"} 1' not in t:
@@ -155,10 +156,18 @@ def main():
         ip('add', DEV, 'type', 'ifb')
         ip('set', DEV, 'mtu', '1300')
         check(port, '1300', 'device created again under the same name')
+        # renamed: its sysfs nodes (and the kept descriptors) live on under the
+        # new name, and a new device takes the old one
+        ip('set', DEV, 'name', DEV + 'r')
+        ip('add', DEV, 'type', 'ifb')
+        ip('set', DEV, 'mtu', '1200')
+        check(port, '1200', 'device renamed, another created under its name', also=[DEV + 'r'])
+        ip('del', DEV + 'r')
         ip('del', DEV)
         check(port, None, 'device removed')
     finally:
         ip('del', DEV, check=False)
+        ip('del', DEV + 'r', check=False)
         agent.send_signal(signal.SIGTERM)
         try:
             agent.wait(timeout=10)
