@@ -113,7 +113,8 @@ static struct fdcache_entry *entry_find(struct fdcache *c, const char *path, boo
 /* Whether fd, opened as path, may be kept: see fdcache.h. */
 static bool keepable(int fd, const char *path)
 {
-	if (strstr(path, "/class/net/"))
+	/* devices that can be renamed: see fdcache.h */
+	if (strstr(path, "/class/net/") || strstr(path, "/class/infiniband/"))
 		return false;
 	struct statfs sfs;
 	if (fstatfs(fd, &sfs))

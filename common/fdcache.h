@@ -16,9 +16,10 @@
  * Only files on procfs and sysfs are kept (checked with fstatfs(2) at the
  * first open): a regular file (a fixture tree, a textfile) can be replaced
  * by rename(2), which a kept descriptor would not see.  Paths through
- * /class/net/ are never kept: a network interface can be renamed, and the
- * old descriptor would then read another interface's attribute under this
- * name (netclass has its own cache that checks ifindex).
+ * /class/net/ and /class/infiniband/ are never kept: network and RDMA
+ * devices can be renamed, and the old descriptor would then read another
+ * device's attribute under this name (netclass has its own cache, which
+ * checks the directory entry's inode).
  *
  * A cache belongs to one scrape context and is used by one thread at a
  * time: fdcache_bind() makes it the calling thread's current cache, and the
