@@ -10,7 +10,8 @@ lint findings fail unless cAdvisor's own names draw them (its camelCase
 cadvisor_version_info labels and the counter container_memory_failcnt).
 
 Usage: container_promtool_test.py AGENT FIXTURES_DIR [--live]
-Exit 77 when promtool is not installed (apt-get install prometheus).
+Exit 77 when promtool is not installed (apt-get install prometheus) or
+FIXTURES_DIR (../shared/fixtures) is absent.
 """
 import os
 import shutil
@@ -20,6 +21,9 @@ import subprocess
 import sys
 import time
 import urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from shared_fixtures import shared_fixtures_or_skip  # noqa: E402
 
 # lint lines cAdvisor's own output draws as well
 CADVISOR_LINTS = (
@@ -76,12 +80,17 @@ def main():
     if len(args) < 2:
         print('usage: container_promtool_test.py AGENT FIXTURES_DIR [--live]', file=sys.stderr)
         return 2
+    agent, fixtures = os.path.abspath(args[0]), shared_fixtures_or_skip(os.path.abspath(args[1]))
     promtool = shutil.which('promtool')
     if not promtool:
         print('SKIP: promtool not installed (apt-get install prometheus)')
         return 77
-    agent, fixtures = os.path.abspath(args[0]), os.path.abspath(args[1])
     tree = os.path.join(fixtures, 'docker-hybrid-v1', 'sysfs')
+    # the fixtures are there but not the capture: fail, or the agent would
+    # serve an empty tree and promtool would pass it
+    if not os.path.isdir(os.path.join(tree, 'fs', 'cgroup')):
+        print(f'FAIL: {tree}/fs/cgroup missing from the shared fixtures')
+        return 1
     ok = check(promtool, scrape_agent(agent, [f'--path.cgroupfs={tree}/fs/cgroup',
                                               f'--path.procfs={tree}/proc',
                                               '--container.docker-socket=']), 'hybrid v1 capture')

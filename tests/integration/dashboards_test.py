@@ -24,7 +24,8 @@ scrapes them every second for --seconds, then
 With --url the server must already scrape the three jobs under those names
 (and the agent's Docker containers, if any).
 
-Exit 77 only if the server or node_exporter binary is missing.
+Exit 77 only if the server or node_exporter binary or the --stock dashboard
+(../shared/fixtures, absent beside a user's clone) is missing.
 """
 import argparse
 import importlib.util
@@ -44,6 +45,8 @@ import urllib.request
 
 SKIP = 77
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from shared_fixtures import shared_fixtures_or_skip  # noqa: E402
 RATE_INTERVAL = "1m"   # Grafana: max(4 x scrape interval, step + scrape interval); 1s scrapes
 RANGE = "5m"           # $__range: longer than the data, as a dashboard's time range is
 
@@ -228,6 +231,7 @@ def main():
     ap.add_argument("--seconds", type=float, default=30)
     ap.add_argument("--strict-gaps", action="store_true")
     args = ap.parse_args()
+    shared_fixtures_or_skip(args.stock)
 
     kind, _, server_bin = args.server.partition("=")
     if not args.url and not os.access(server_bin, os.X_OK):

@@ -18,7 +18,9 @@ Ours must not fail where Prometheus answers, and the answers must agree
 topk/bottomk ties excepted, because Prometheus orders series inside a range
 evaluation by Go map iteration, which is random).
 
-Exit: 0 all agree, 1 a difference, 77 Prometheus/promtool missing.
+Exit: 0 all agree, 1 a difference, 77 Prometheus/promtool missing or a
+dashboard file absent (the stock one is in ../shared/fixtures, which a
+user's clone usually lacks).
 """
 import json
 import os
@@ -36,6 +38,7 @@ import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from promql_eval_diff import first_difference, http, normalise, values_close, wait_ready  # noqa: E402
+from shared_fixtures import shared_fixtures_or_skip  # noqa: E402
 
 PROMETHEUS = "/usr/bin/prometheus"
 PROMTOOL = "/usr/bin/promtool"
@@ -105,6 +108,8 @@ def main():
         print(__doc__)
         return 2
     agent, serve, dashboards = sys.argv[1], sys.argv[2], sys.argv[3:]
+    for d in dashboards:
+        shared_fixtures_or_skip(d)
     for b in (PROMETHEUS, PROMTOOL):
         if not os.access(b, os.X_OK):
             print("SKIP: %s not installed (Debian package prometheus)" % b)

@@ -7,7 +7,8 @@
  * family we emit has cAdvisor's HELP, TYPE and label names.  Also: a
  * container that vanishes between rounds leaves the output, Docker being
  * unreachable only drops the names, the history JSON, and scrapes racing
- * the housekeeping thread.
+ * the housekeeping thread.  Tests on the capture skip when
+ * ../shared/fixtures is absent.
  */
 #include <criterion/criterion.h>
 #include <errno.h>
@@ -19,6 +20,7 @@
 #include <unistd.h>
 
 #include "../collectors/docker_standin.h"
+#include "../shared_fixtures.h"
 #include "agent/containers.h"
 #include "collectors/hostpath.h"
 #include "common/expo.h"
@@ -152,6 +154,7 @@ static const char *saved_cgroupfs, *saved_procfs, *saved_sysfs, *saved_rootfs;
 
 static void use_hybrid(void)
 {
+	shared_fixtures_or_skip();
 	saved_cgroupfs = host_roots.cgroupfs;
 	saved_procfs = host_roots.procfs;
 	saved_sysfs = host_roots.sysfs;
@@ -409,6 +412,13 @@ static void mk_v2(void)
 	v2_ctr("b.slice", "2000000");
 }
 
+/* mk_v2() for tests that also talk to the Docker stand-in (the shared captures). */
+static void mk_v2_docker(void)
+{
+	shared_fixtures_or_skip();
+	mk_v2();
+}
+
 static void rm_v2(void)
 {
 	char cmd[128];
@@ -589,7 +599,7 @@ Test(containers, rendering_matches_expo_set_order, .init = use_hybrid, .fini = r
 	free(ref);
 }
 
-Test(containers, systemd_driver_scope_is_named, .init = mk_v2, .fini = rm_v2)
+Test(containers, systemd_driver_scope_is_named, .init = mk_v2_docker, .fini = rm_v2)
 {
 	/* Docker with the systemd cgroup driver: system.slice/docker-<id>.scope */
 	v2_ctr("system.slice/docker-" CPU_ID ".scope", "3000000");

@@ -13,6 +13,8 @@
  *   anything else              404
  * Replies are written in small pieces so the client's incremental decoding
  * is exercised.  With standin.silent the server accepts and never answers.
+ * Without the captures (no ../shared/fixtures beside the clone) its users
+ * skip first: shared_fixtures_or_skip() from ../shared_fixtures.h.
  * Header-only (static functions) so several test files can include it.
  */
 #ifndef VIGIL_TESTS_DOCKER_STANDIN_H

@@ -3,6 +3,7 @@
  * The Docker Engine API client against a stand-in speaking the real wire
  * protocol (docker_standin.h), replaying captures from a real docker.io
  * 20.10 engine: chunked HTTP/1.1, HTTP/1.0 to EOF, Content-Length.
+ * The stand-in's tests skip when ../shared/fixtures is absent.
  */
 #include <criterion/criterion.h>
 #include <errno.h>
@@ -10,6 +11,7 @@
 #include <time.h>
 
 #include "collectors/docker_api.h"
+#include "../shared_fixtures.h"
 #include "docker_standin.h"
 
 #define CPU_ID "c4eda9d8a04bf547abe57895647609f8f0ec82559081c9ae43a85f26014a4f96"
@@ -17,9 +19,17 @@
 
 static struct standin sd;
 
-static void setup(void)
+/* A stand-in that replays nothing (only its silent mode is used). */
+static void setup_silent(void)
 {
 	cr_assert_eq(standin_start(&sd), 0, "stand-in did not start");
+}
+
+/* A stand-in replaying the shared captures. */
+static void setup(void)
+{
+	shared_fixtures_or_skip();
+	setup_silent();
 }
 
 static void teardown(void)
@@ -118,7 +128,7 @@ Test(docker_api, events_stream, .init = setup, .fini = teardown)
 	cr_assert_eq(rc, n);
 }
 
-Test(docker_api, unreachable_and_timeout, .init = setup, .fini = teardown)
+Test(docker_api, unreachable_and_timeout, .init = setup_silent, .fini = teardown)
 {
 	struct docker_list l;
 	cr_assert_lt(docker_list_containers("/nonexistent/docker.sock", 500, &l), 0);

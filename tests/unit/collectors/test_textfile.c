@@ -21,6 +21,7 @@
 #include "common/expo.h"
 #include "common/pfile.h"
 #include "common/strutil.h"
+#include "../shared_fixtures.h"
 
 extern const struct collector collector_textfile;
 
@@ -34,6 +35,13 @@ static void setup(void)
 	cr_assert(getcwd(oldcwd, sizeof(oldcwd)));
 	cr_assert_eq(chdir(tmpdir), 0);
 	cr_assert_eq(symlink(VIGIL_SHARED_FIXTURES "/node_exporter", "fixtures"), 0);
+}
+
+/* setup() for the cases that read node_exporter's textfile fixtures. */
+static void setup_upstream(void)
+{
+	shared_fixtures_or_skip();
+	setup();
 }
 
 static void teardown(void)
@@ -122,7 +130,7 @@ static void run_case(const char *const *dirs, size_t n, const char *outfile)
 }
 
 #define CASE(name)                                                                                 \
-	Test(textfile_upstream, name, .init = setup, .fini = teardown)                             \
+	Test(textfile_upstream, name, .init = setup_upstream, .fini = teardown)                    \
 	{                                                                                          \
 		const char *d[] = {"fixtures/textfile/" #name};                                    \
 		run_case(d, 1, #name ".out");                                                      \
@@ -149,14 +157,14 @@ CASE(metrics_merge_no_help)
 CASE(metrics_merge_same_help)
 CASE(metrics_merge_different_help)
 
-Test(textfile_upstream, glob_two_dirs, .init = setup, .fini = teardown)
+Test(textfile_upstream, glob_two_dirs, .init = setup_upstream, .fini = teardown)
 {
 	const char *d[] = {"fixtures/textfile/histogram_extra_dimension",
 			   "fixtures/textfile/summary_extra_dimension"};
 	run_case(d, 2, "glob_extra_dimension.out");
 }
 
-Test(textfile_upstream, glob_pattern, .init = setup, .fini = teardown)
+Test(textfile_upstream, glob_pattern, .init = setup_upstream, .fini = teardown)
 {
 	const char *d[] = {"fixtures/textfile/*_extra_dimension"};
 	run_case(d, 1, "glob_extra_dimension.out");
@@ -289,7 +297,7 @@ Test(textfile, family_of_another_collector_is_kept, .init = setup, .fini = teard
 	expo_set_free(set);
 }
 
-Test(textfile, same_directory_twice, .init = setup, .fini = teardown)
+Test(textfile, same_directory_twice, .init = setup_upstream, .fini = teardown)
 {
 	int rc;
 	const char *d[] = {"fixtures/textfile/two_metric_files",
