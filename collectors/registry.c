@@ -6,7 +6,9 @@
 #include "collectors/collector.h"
 
 extern const struct collector collector_arp;
+extern const struct collector collector_bcache;
 extern const struct collector collector_bonding;
+extern const struct collector collector_btrfs;
 extern const struct collector collector_conntrack;
 extern const struct collector collector_cpu;
 extern const struct collector collector_cpufreq;
@@ -47,10 +49,13 @@ extern const struct collector collector_udp_queues;
 extern const struct collector collector_uname;
 extern const struct collector collector_vmstat;
 extern const struct collector collector_xfs;
+extern const struct collector collector_zfs;
 
 const struct collector *const collector_registry[] = {
 	&collector_arp,
+	&collector_bcache,
 	&collector_bonding,
+	&collector_btrfs,
 	&collector_conntrack,
 	&collector_cpu,
 	&collector_cpufreq,
@@ -91,5 +96,6 @@ const struct collector *const collector_registry[] = {
 	&collector_uname,
 	&collector_vmstat,
 	&collector_xfs,
+	&collector_zfs,
 	NULL,
 };

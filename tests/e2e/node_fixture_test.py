@@ -44,6 +44,7 @@ OPTION_FLAGS = [
     '--collector.cpu.info.flags-include=^(aes|avx.?|constant_tsc)$',
     '--collector.arp.device-exclude=nope',
     '--no-collector.arp.netlink',
+    '--collector.bcache.priorityStats',
     '--collector.hwmon.chip-include=(applesmc|asus_nb_wmi|coretemp|hwmon4|ieee80211|nct6779)',
     '--collector.netclass.ignore-invalid-speed',
     '--collector.netclass.ignored-devices=(dmz|int)',
@@ -118,7 +119,7 @@ def free_port():
 
 def list_supported_flags(agent):
     out = subprocess.run([agent, '--help'], capture_output=True, text=True, timeout=10).stdout
-    return set(re.findall(r'--(?:\[no-\])?([a-z0-9_.-]+)', out))
+    return set(re.findall(r'--(?:\[no-\])?([a-zA-Z0-9_.-]+)', out))
 
 
 def main():

@@ -152,3 +152,30 @@ bool harness_has_line(const char *text, const char *line)
 	}
 	return false;
 }
+
+void harness_assert_same_series(const char *file, const char *prefix, const struct buf *out,
+				const char *except)
+{
+	FILE *f = fopen(file, "r");
+	cr_assert(f, "open %s", file);
+	char line[4096];
+	size_t want = 0, got = 0;
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, prefix, strlen(prefix)) != 0)
+			continue;
+		line[strcspn(line, "\n")] = '\0';
+		assert_has(out, line);
+		want++;
+	}
+	fclose(f);
+	for (const char *p = out->data; (p = strstr(p, prefix)); p++) {
+		if (p != out->data && p[-1] != '\n')
+			continue;
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+		if (except && memmem(p, len, except, strlen(except)))
+			continue;
+		got++;
+	}
+	cr_assert_eq(got, want, "%zu %s series, want %zu:\n%s", got, prefix, want, out->data);
+}

@@ -64,6 +64,13 @@ char *harness_scrape_text(const struct collector *c, void *st, int *rc);
 
 /* Whether text holds line as a whole line. */
 bool harness_has_line(const char *text, const char *line);
+/*
+ * Every line of the expected file (an upstream e2e-output.txt) that starts
+ * with prefix is a whole line of out, and out has no other such line except
+ * those holding except (NULL: none), the series we add on purpose.
+ */
+void harness_assert_same_series(const char *file, const char *prefix, const struct buf *out,
+				const char *except);
 
 /*
  * A Criterion suite whose tests each run on a fresh tree
