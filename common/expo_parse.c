@@ -40,6 +40,11 @@ struct expo_parser {
 	 * resolved to: the next sample is most likely of the same one */
 	size_t last_fam;
 	enum expo_sample_kind last_kind;
+	/* expo_parser_expect(): series text the next sample line may start with */
+	const char *expect;
+	size_t expect_len;
+	char *raw; /* opts.raw_series: the sample line as written, before parsing */
+	size_t capraw;
 };
 
 /* State of one parse. */
@@ -50,6 +55,7 @@ struct pstate {
 	size_t line;
 	const char *eol;   /* end of the current line (its '\n') */
 	bool unterminated; /* the line had no '\n' in the input */
+	bool want_raw;	   /* opts.raw_series */
 	const char *errpos;
 };
 
@@ -182,6 +188,19 @@ static int parse_error(struct pstate *ps, const char *pos, const char *fmt, ...)
 
 int expo_parse_float(const char *s, size_t len, double *out)
 {
+	/* the common value first: a sign and at most 15 digits, an exact double
+	 * (what Go's ParseFloat makes of it, -0 included) */
+	size_t i = len && (s[0] == '-' || s[0] == '+');
+	if (len > i && len - i <= 15) {
+		uint64_t v = 0;
+		size_t k = i;
+		while (k < len && s[k] >= '0' && s[k] <= '9')
+			v = v * 10 + (uint64_t)(s[k++] - '0');
+		if (k == len) {
+			*out = s[0] == '-' ? -(double)v : (double)v;
+			return 0;
+		}
+	}
 	return parse_go_float(s, len, out);
 }
 
@@ -328,10 +347,10 @@ static const char *kind_suffix(enum expo_sample_kind kind, size_t *len)
 	static const char *const suf[] = {[EXPO_SAMPLE_SUM] = "_sum",
 					  [EXPO_SAMPLE_COUNT] = "_count",
 					  [EXPO_SAMPLE_BUCKET] = "_bucket"};
-	const char *r = kind == EXPO_SAMPLE_SUM || kind == EXPO_SAMPLE_COUNT ||
-					kind == EXPO_SAMPLE_BUCKET
-				? suf[kind]
-				: "";
+	const char *r =
+		kind == EXPO_SAMPLE_SUM || kind == EXPO_SAMPLE_COUNT || kind == EXPO_SAMPLE_BUCKET
+			? suf[kind]
+			: "";
 	*len = strlen(r);
 	return r;
 }
@@ -537,6 +556,126 @@ static int read_label_value(struct pstate *ps, char *s, char **next, bool *ascii
 	}
 }
 
+/*
+ * The rest of a sample line from its value at s: value, timestamp, the
+ * checks that need them, then the callback.  line is where the sample line
+ * starts (for the raw series text, see expo_parse_sample.raw); expected:
+ * parse_expected() took the line, without its labels.
+ */
+static int sample_finish(struct pstate *ps, struct pfam *f, const char *name,
+			 enum expo_sample_kind kind, size_t n, int bound_label, double bound,
+			 const char *line, char *s, bool expected)
+{
+	struct expo_parser *p = ps->p;
+	const char *eol = ps->eol;
+	char q[300];
+	int rc;
+	bool histo = f->pub.type == EXPO_HISTOGRAM, summ = f->pub.type == EXPO_SUMMARY;
+	size_t rawlen = (size_t)(s - line);
+
+	char *vs = s;
+	while (s < eol && !is_blank(*s))
+		s++;
+	double v;
+	rc = expo_parse_float(vs, (size_t)(s - vs), &v);
+	if (rc == -ENOMEM)
+		return rc;
+	if (rc < 0) {
+		go_quote(q, sizeof(q), vs, (size_t)(s - vs));
+		return parse_error(ps, s, "expected float as value, got %s", q);
+	}
+	int64_t ts = EXPO_NO_TS;
+	if (s < eol) {
+		/* OpenMetrics hook: an exemplar (" # {...} v [ts]") would start here. */
+		s = skip_blanks(s, eol);
+		char *ts_s = s;
+		while (s < eol && !is_blank(*s))
+			s++;
+		if (parse_i64(ts_s, (size_t)(s - ts_s), &ts) < 0) {
+			go_quote(q, sizeof(q), ts_s, (size_t)(s - ts_s));
+			return parse_error(ps, s, "expected integer as timestamp, got %s", q);
+		}
+		if (s < eol) {
+			go_quote(q, sizeof(q), s, (size_t)(eol - s));
+			return parse_error(ps, eol, "spurious string after timestamp: %s", q);
+		}
+	}
+	if (ps->unterminated)
+		return parse_error(ps, eol, "unexpected end of input stream");
+
+	if (histo || summ) {
+		/* as Go: a line of the family with le/quantile is a bucket/quantile,
+		 * whatever its suffix; _sum and _count win over the label */
+		if (kind != EXPO_SAMPLE_SUM && kind != EXPO_SAMPLE_COUNT)
+			kind = bound_label < 0 ? EXPO_SAMPLE_IGNORED
+			       : histo	       ? EXPO_SAMPLE_BUCKET
+					       : EXPO_SAMPLE_QUANTILE;
+		if (histo && v < 0 && (kind == EXPO_SAMPLE_COUNT || kind == EXPO_SAMPLE_BUCKET)) {
+			go_quote(q, sizeof(q), f->pub.name, f->namelen);
+			return parse_error(
+				ps, eol, "negative %s for histogram %s",
+				kind == EXPO_SAMPLE_COUNT ? "count" : "bucket population", q);
+		}
+	} else {
+		bound_label = -1;
+		bound = NAN;
+	}
+
+	f->pub.nsamples++;
+	if (!ps->opts || !ps->opts->sample)
+		return 0;
+	struct expo_parse_sample smp = {
+		.family = &f->pub,
+		.family_index = (size_t)(f - p->fams),
+		.name = name,
+		.kind = kind,
+		.labels = n ? p->labels : NULL,
+		.nlabels = n,
+		.bound_label = bound_label,
+		.bound = bound,
+		.value = v,
+		.ts_ms = ts,
+		.line = ps->line,
+		.expected = expected,
+	};
+	/* the copy taken before the line was parsed in place (see parse_sample()) */
+	if (ps->want_raw && !histo && !summ && !smp.expected) {
+		smp.raw = p->raw;
+		smp.rawlen = rawlen;
+	}
+	return ps->opts->sample(ps->opts->ctx, &smp);
+}
+
+/*
+ * The line at s starts with the expected series text (expo_parser_expect()),
+ * of el bytes, followed by neither a blank nor '{'.  That text is the series
+ * part of an earlier line that parsed, in a family that was no summary or
+ * histogram, up to its value: the same bytes tokenize the same way (the
+ * only state a series part's parse depends on is the family type: the
+ * bound label a summary or histogram takes and its duplicate rule), and
+ * the byte after it is where a full parse starts the value too.  So when
+ * the family is no summary or histogram now either, only the name is
+ * looked at (for the family) and the value parsed.  Returns 1 when the
+ * family is a summary or histogram: the line was not modified, parse it
+ * fully.
+ */
+static int parse_expected(struct pstate *ps, char *s, size_t el)
+{
+	struct expo_parser *p = ps->p;
+	char *name = s, *end = s + el;
+	while (s < end && is_name_char(*s))
+		s++;
+	size_t namelen = (size_t)(s - name);
+	enum expo_sample_kind kind;
+	struct pfam *f = fam_resolve_sample(p, name, namelen, &kind);
+	if (!f)
+		return -ENOMEM;
+	if (f->pub.type == EXPO_HISTOGRAM || f->pub.type == EXPO_SUMMARY)
+		return 1;
+	*s = '\0'; /* the name's terminator, as in parse_sample() */
+	return sample_finish(ps, f, name, kind, 0, -1, NAN, name, end, true);
+}
+
 static int parse_sample(struct pstate *ps, char *s)
 {
 	struct expo_parser *p = ps->p;
@@ -544,6 +683,27 @@ static int parse_sample(struct pstate *ps, char *s)
 	char q[300], qb[16];
 	int rc;
 
+	size_t el = p->expect_len;
+	p->expect_len = 0; /* an expectation holds for one sample line */
+	if (el && (size_t)(eol - s) > el && !is_blank(s[el]) && s[el] != '{' &&
+	    memcmp(s, p->expect, el) == 0) {
+		rc = parse_expected(ps, s, el);
+		if (rc <= 0)
+			return rc;
+	}
+	char *line = s;
+	if (ps->want_raw) {
+		/* keep the line as written: parsing unescapes and terminates in place */
+		size_t ll = (size_t)(eol - s);
+		if (ll > p->capraw) {
+			char *r = realloc(p->raw, ll);
+			if (!r)
+				return -ENOMEM;
+			p->raw = r;
+			p->capraw = ll;
+		}
+		memcpy(p->raw, s, ll);
+	}
 	if (!is_name_start(*s))
 		return parse_error(ps, s, "invalid metric name");
 	char *name = s;
@@ -661,72 +821,7 @@ static int parse_sample(struct pstate *ps, char *s)
 		s = skip_blanks(s, eol);
 	}
 
-	/* value */
-	char *vs = s;
-	while (s < eol && !is_blank(*s))
-		s++;
-	double v;
-	rc = expo_parse_float(vs, (size_t)(s - vs), &v);
-	if (rc == -ENOMEM)
-		return rc;
-	if (rc < 0) {
-		go_quote(q, sizeof(q), vs, (size_t)(s - vs));
-		return parse_error(ps, s, "expected float as value, got %s", q);
-	}
-	int64_t ts = EXPO_NO_TS;
-	if (s < eol) {
-		/* OpenMetrics hook: an exemplar (" # {...} v [ts]") would start here. */
-		s = skip_blanks(s, eol);
-		char *ts_s = s;
-		while (s < eol && !is_blank(*s))
-			s++;
-		if (parse_i64(ts_s, (size_t)(s - ts_s), &ts) < 0) {
-			go_quote(q, sizeof(q), ts_s, (size_t)(s - ts_s));
-			return parse_error(ps, s, "expected integer as timestamp, got %s", q);
-		}
-		if (s < eol) {
-			go_quote(q, sizeof(q), s, (size_t)(eol - s));
-			return parse_error(ps, eol, "spurious string after timestamp: %s", q);
-		}
-	}
-	if (ps->unterminated)
-		return parse_error(ps, eol, "unexpected end of input stream");
-
-	if (histo || summ) {
-		/* as Go: a line of the family with le/quantile is a bucket/quantile,
-		 * whatever its suffix; _sum and _count win over the label */
-		if (kind != EXPO_SAMPLE_SUM && kind != EXPO_SAMPLE_COUNT)
-			kind = bound_label < 0 ? EXPO_SAMPLE_IGNORED
-			       : histo	       ? EXPO_SAMPLE_BUCKET
-					       : EXPO_SAMPLE_QUANTILE;
-		if (histo && v < 0 && (kind == EXPO_SAMPLE_COUNT || kind == EXPO_SAMPLE_BUCKET)) {
-			go_quote(q, sizeof(q), f->pub.name, f->namelen);
-			return parse_error(
-				ps, eol, "negative %s for histogram %s",
-				kind == EXPO_SAMPLE_COUNT ? "count" : "bucket population", q);
-		}
-	} else {
-		bound_label = -1;
-		bound = NAN;
-	}
-
-	f->pub.nsamples++;
-	if (!ps->opts || !ps->opts->sample)
-		return 0;
-	struct expo_parse_sample smp = {
-		.family = &f->pub,
-		.family_index = (size_t)(f - p->fams),
-		.name = name,
-		.kind = kind,
-		.labels = p->labels,
-		.nlabels = n,
-		.bound_label = bound_label,
-		.bound = bound,
-		.value = v,
-		.ts_ms = ts,
-		.line = ps->line,
-	};
-	return ps->opts->sample(ps->opts->ctx, &smp);
+	return sample_finish(ps, f, name, kind, n, bound_label, bound, line, s, false);
 }
 
 /* ---- public ---------------------------------------------------------------- */
@@ -744,7 +839,14 @@ void expo_parser_free(struct expo_parser *p)
 	free(p->slots);
 	free(p->labels);
 	free(p->tail);
+	free(p->raw);
 	free(p);
+}
+
+void expo_parser_expect(struct expo_parser *p, const char *raw, size_t len)
+{
+	p->expect = raw;
+	p->expect_len = raw ? len : 0;
 }
 
 size_t expo_parser_nfamilies(const struct expo_parser *p)
@@ -757,10 +859,21 @@ const struct expo_parse_family *expo_parser_family(const struct expo_parser *p, 
 	return i < p->nfams ? &p->fams[i].pub : NULL;
 }
 
+static int parse_text(struct expo_parser *p, char *text, size_t len,
+		      const struct expo_parse_opts *opts, struct expo_parse_error *err);
+
 int expo_parse(struct expo_parser *p, char *text, size_t len, const struct expo_parse_opts *opts,
 	       struct expo_parse_error *err)
 {
-	struct pstate ps = {.p = p, .opts = opts, .err = err};
+	int rc = parse_text(p, text, len, opts, err);
+	expo_parser_expect(p, NULL, 0); /* never carried into another parse */
+	return rc;
+}
+
+static int parse_text(struct expo_parser *p, char *text, size_t len,
+		      const struct expo_parse_opts *opts, struct expo_parse_error *err)
+{
+	struct pstate ps = {.p = p, .opts = opts, .err = err, .want_raw = opts && opts->raw_series};
 	if (opts && opts->format != EXPO_PARSE_TEXT_0_0_4)
 		return -ENOTSUP;
 	p->nfams = 0;

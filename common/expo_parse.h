@@ -84,6 +84,21 @@ struct expo_parse_sample {
 	double value;
 	int64_t ts_ms; /* EXPO_NO_TS when absent */
 	size_t line;
+	/*
+	 * With opts.raw_series, for a sample of a family that is no summary or
+	 * histogram: the line as written from the metric name up to the value
+	 * (labels and the blanks before the value included), which
+	 * expo_parser_expect() takes.  A copy valid during the callback; NULL
+	 * otherwise.
+	 */
+	const char *raw;
+	size_t rawlen;
+	/*
+	 * The line started with the text given to expo_parser_expect(): the
+	 * series is the one that text was the raw of, its labels were not
+	 * parsed (labels NULL, nlabels 0, no raw).
+	 */
+	bool expected;
 };
 
 struct expo_parse_error {
@@ -99,6 +114,7 @@ struct expo_parse_opts {
 	 */
 	int (*sample)(void *ctx, const struct expo_parse_sample *s);
 	void *ctx;
+	bool raw_series; /* hand samples their raw series text (costs a copy per line) */
 };
 
 struct expo_parser;
@@ -115,6 +131,22 @@ void expo_parser_free(struct expo_parser *p);
  */
 int expo_parse(struct expo_parser *p, char *text, size_t len, const struct expo_parse_opts *opts,
 	       struct expo_parse_error *err);
+
+/*
+ * Series cache support (the scraper's, as Prometheus's scrape cache keyed
+ * by the series bytes as exposed): raw (len bytes) is the raw text of a
+ * sample from an earlier parse, the series the caller expects on the next
+ * sample line.  When that line starts with exactly these bytes and its
+ * value follows them (no blank, no '{' next), and its family is still no
+ * summary or histogram, the parser reads only the name (for the family) and
+ * the value: the sample comes with expected set and no labels.  Any other
+ * line is parsed as usual.  The text must stay valid until that line is
+ * parsed; the expectation holds for the next sample line only (set it from
+ * the sample callback, or before expo_parse() for the first line).  NULL
+ * clears it.  Any other text than a raw from this parser's samples is a
+ * caller bug: only a raw is known to end where a series part ends.
+ */
+void expo_parser_expect(struct expo_parser *p, const char *raw, size_t len);
 
 /*
  * The families of the last parse, in order of first appearance, those

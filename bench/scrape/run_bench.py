@@ -5,6 +5,7 @@ in the same run, each scraping the same N targets x M series every second.
 
 usage: run_bench.py VIGIL_SERVER [--prometheus /usr/bin/prometheus]
                     [--targets 100] [--series 1000] [--warmup 10] [--seconds 30]
+                    [--vigil-only] [--perf perf.data]
 
 Targets are one asyncio process listening on N loopback ports, each serving a
 fixed exposition body from memory (M series in 10 families, with job-like
@@ -13,6 +14,10 @@ For each server: CPU seconds (utime+stime of /proc/PID/stat) over the
 measurement window after the warm-up, CPU per scraped sample, peak RSS, and
 the scrape latency it reports itself (scrape_duration_seconds: mean and max
 over all targets in the window).  Prints a Markdown table.
+
+--vigil-only skips Prometheus; --perf FILE records `perf record -g` of
+vigil-server over the measurement window into FILE (for profiling; the
+recording costs the server nothing, perf's own CPU is not counted).
 """
 import argparse
 import asyncio
@@ -123,12 +128,19 @@ def run_one(name, argv, port, args, tmp):
     try:
         wait_ready(base, p)
         time.sleep(args.warmup)
+        perf = None
+        if args.perf and name == "vigil-server":
+            perf = subprocess.Popen(["perf", "record", "-g", "-q", "-o", args.perf, "-p", str(p.pid)],
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         c0, t0 = cpu_seconds(p.pid), time.time()
         peak = 0.0
         while time.time() - t0 < args.seconds:
             time.sleep(1)
             peak = max(peak, rss_mb(p.pid))
         c1, t1 = cpu_seconds(p.pid), time.time()
+        if perf:
+            perf.send_signal(2)
+            perf.wait(timeout=60)
         win = int(t1 - t0)
         scrapes = query(base, f'sum(count_over_time(up{{job="bench"}}[{win}s]))')
         ups = query(base, f'sum(sum_over_time(up{{job="bench"}}[{win}s]))')
@@ -159,6 +171,8 @@ def main():
     ap.add_argument("--series", type=int, default=1000)
     ap.add_argument("--warmup", type=int, default=10)
     ap.add_argument("--seconds", type=int, default=30)
+    ap.add_argument("--vigil-only", action="store_true", help="do not run Prometheus")
+    ap.add_argument("--perf", metavar="FILE", help="perf record -g vigil-server into FILE")
     args = ap.parse_args()
     tmp = tempfile.mkdtemp(prefix="vigil-scrape-bench-")
     ports = free_ports(args.targets + 2)
@@ -177,7 +191,7 @@ def main():
         results.append(run_one("vigil-server", [args.vigil_server, f"--config.file={cfg}",
                                                 f"--web.listen-address=127.0.0.1:{sport}",
                                                 f"--storage.tsdb.path={tmp}/vigil"], sport, args, tmp))
-        if os.access(args.prometheus, os.X_OK):
+        if not args.vigil_only and os.access(args.prometheus, os.X_OK):
             results.append(run_one("prometheus 2.42", [args.prometheus, f"--config.file={cfg}",
                                                        f"--web.listen-address=127.0.0.1:{sport}",
                                                        f"--storage.tsdb.path={tmp}/prom"], sport, args, tmp))

@@ -3,20 +3,45 @@
  * The scraper's HTTP client over libcurl's multi interface: see fetch.h.
  * Submissions go through a mutex-protected list and curl_multi_wakeup();
  * only the fetcher thread touches the multi handle.
+ *
+ * Connections: idle connections wait in the multi handle's cache between
+ * scrapes.  curl sizes that cache by default at 4 times the transfers
+ * attached at the moment a connection is returned, a handful when targets
+ * are scraped one after the other, so with many targets most connections
+ * were closed and every scrape paid a TCP connect (and left a TIME_WAIT
+ * socket).  The cache is sized instead by the requests that exist, one
+ * idle connection each, as Prometheus keeps one per target, up to a quarter
+ * of the descriptor limit per fetcher (so that idle connections never take
+ * the descriptors new ones need; the systemd unit raises the limit).
+ *
+ * Bodies: a request borrows a buffer from its fetcher's pool when its
+ * transfer starts; done() gets it, and it goes back to the pool after
+ * done() (the request may be gone by then).  An aborted transfer's buffer
+ * stays with its request.  The most recently
+ * returned buffer goes out first, so a thread whose transfers mostly run one
+ * at a time writes every body into the same buffer, still in its cache, and
+ * keeps a few buffers instead of one per target.
  */
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdio.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include "common/log.h"
 #include "server/scrape/fetch.h"
 
 #define FETCH_MAX_FDS 64
+/* Idle connections kept beyond one per request (redirects, a reload's overlap). */
+#define FETCH_SPARE_CONNS 16
+/* Body buffers a fetcher keeps for reuse, and the largest one it keeps. */
+#define FETCH_POOL_BUFS	 4
+#define FETCH_POOL_BYTES (4u << 20)
 
 struct fetcher {
 	CURLM *multi;
@@ -30,7 +55,18 @@ struct fetcher {
 	void *ctx;
 	struct fetch_req **active; /* attached to multi (fetcher thread only) */
 	size_t nactive, capactive;
+	long maxconnects;  /* the connection cache size set last (fetcher thread only) */
+	long conn_limit;   /* the most it may be: RLIMIT_NOFILE / 4 */
+	int64_t next_tick; /* when tick() asked to run again (fetcher thread only) */
+	bool woken;	   /* fetcher_wake() asked for a tick (under mu) */
+	struct buf pool[FETCH_POOL_BUFS]; /* body buffers (fetcher thread only) */
+	size_t npool;
 };
+
+/* fetch_req objects alive in the process: the connection cache's size. */
+static long live_reqs;
+/* The fetcher whose thread this is (NULL elsewhere). */
+static __thread struct fetcher *fetch_self;
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 
@@ -112,6 +148,7 @@ struct fetch_req *fetch_req_new(void)
 	curl_easy_setopt(r->easy, CURLOPT_ERRORBUFFER, r->errbuf);
 	curl_easy_setopt(r->easy, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(r->easy, CURLOPT_ACCEPT_ENCODING, "gzip");
+	__atomic_add_fetch(&live_reqs, 1, __ATOMIC_RELAXED);
 	return r;
 }
 
@@ -119,10 +156,33 @@ void fetch_req_free(struct fetch_req *r)
 {
 	if (!r)
 		return;
+	__atomic_sub_fetch(&live_reqs, 1, __ATOMIC_RELAXED);
 	curl_easy_cleanup(r->easy);
 	curl_slist_free_all(r->headers);
 	buf_free(&r->body);
 	free(r);
+}
+
+/* A body buffer for a transfer that starts: the one returned last, or a new one. */
+static void body_take(struct fetcher *f, struct fetch_req *r)
+{
+	if (!r->body.data && f->npool)
+		r->body = f->pool[--f->npool];
+	buf_reset(&r->body);
+}
+
+/* Call r's done() with its body, then keep the body's buffer for another transfer. */
+static void fetch_done(struct fetcher *f, struct fetch_req *r)
+{
+	struct buf body = r->body;
+	r->body = (struct buf)BUF_INIT; /* done() may free r */
+	r->done(r, &body, r->ctx);
+	if (!body.data)
+		return; /* done() kept it */
+	if (f->npool < FETCH_POOL_BUFS && body.cap <= FETCH_POOL_BYTES)
+		f->pool[f->npool++] = body;
+	else
+		buf_free(&body);
 }
 
 static void fetch_forget(struct fetcher *f, struct fetch_req *r)
@@ -149,7 +209,7 @@ static void fetch_finish(struct fetcher *f, CURLM *multi)
 		fetch_forget(f, r);
 		r->result = res;
 		curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &r->status);
-		r->done(r, r->ctx);
+		fetch_done(f, r);
 	}
 }
 
@@ -157,11 +217,13 @@ static void *fetch_thread(void *arg)
 {
 	struct fetcher *f = arg;
 	int running = 0;
+	fetch_self = f;
 	for (;;) {
 		pthread_mutex_lock(&f->mu);
-		bool stop = f->stop;
+		bool stop = f->stop, woken = f->woken;
 		struct fetch_req *q = f->queue;
 		f->queue = NULL;
+		f->woken = false;
 		struct curl_waitfd wfds[FETCH_MAX_FDS];
 		int nw = f->nfds;
 		for (int i = 0; i < nw; i++)
@@ -169,9 +231,16 @@ static void *fetch_thread(void *arg)
 		pthread_mutex_unlock(&f->mu);
 		if (stop)
 			break;
+		long want = __atomic_load_n(&live_reqs, __ATOMIC_RELAXED) + FETCH_SPARE_CONNS;
+		if (want > f->conn_limit)
+			want = f->conn_limit;
+		if (want != f->maxconnects) {
+			curl_multi_setopt(f->multi, CURLMOPT_MAXCONNECTS, want);
+			f->maxconnects = want;
+		}
 		while (q) {
 			struct fetch_req *next = q->next;
-			buf_reset(&q->body);
+			body_take(f, q);
 			q->too_big = false;
 			q->status = 0;
 			q->status_text[0] = q->content_type[0] = '\0';
@@ -181,7 +250,7 @@ static void *fetch_thread(void *arg)
 				q->result = CURLE_FAILED_INIT;
 				snprintf(q->errbuf, sizeof(q->errbuf), "%s",
 					 curl_multi_strerror(mc));
-				q->done(q, q->ctx);
+				fetch_done(f, q);
 			} else {
 				if (f->nactive == f->capactive) {
 					f->capactive = f->capactive ? 2 * f->capactive : 64;
@@ -194,17 +263,28 @@ static void *fetch_thread(void *arg)
 		}
 		curl_multi_perform(f->multi, &running);
 		fetch_finish(f, f->multi);
-		int64_t wait = f->tick(f->ctx, fetch_mono_ms());
-		if (wait < 0)
-			wait = 0;
-		if (wait > 1000)
-			wait = 1000;
+		/*
+		 * tick() only when it asked to be, was asked to by fetcher_wake(),
+		 * or an extra descriptor is readable: most rounds are transfers
+		 * progressing, and tick() looks at every target.
+		 */
+		int64_t now = fetch_mono_ms();
+		if (woken || now >= f->next_tick) {
+			int64_t w = f->tick(f->ctx, now);
+			f->next_tick = now + (w < 0 ? 0 : w > 1000 ? 1000 : w);
+		}
+		int64_t wait = f->next_tick > now ? f->next_tick - now : 0;
 		pthread_mutex_lock(&f->mu);
 		bool pending = f->queue != NULL || f->stop;
 		pthread_mutex_unlock(&f->mu);
 		if (pending)
 			continue;
+		for (int i = 0; i < nw; i++)
+			wfds[i].revents = 0;
 		curl_multi_poll(f->multi, wfds, (unsigned)nw, (int)wait, NULL);
+		for (int i = 0; i < nw; i++)
+			if (wfds[i].revents)
+				f->next_tick = 0;
 	}
 	return NULL;
 }
@@ -220,6 +300,13 @@ struct fetcher *fetcher_start(int64_t (*tick)(void *ctx, int64_t now_ms), void *
 		return NULL;
 	}
 	curl_multi_setopt(f->multi, CURLMOPT_MAX_HOST_CONNECTIONS, 0L);
+	struct rlimit rl;
+	f->conn_limit = LONG_MAX;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    rl.rlim_cur / 4 < (rlim_t)LONG_MAX)
+		f->conn_limit = (long)(rl.rlim_cur / 4);
+	if (f->conn_limit < FETCH_SPARE_CONNS)
+		f->conn_limit = FETCH_SPARE_CONNS;
 	pthread_mutex_init(&f->mu, NULL);
 	f->tick = tick;
 	f->ctx = ctx;
@@ -241,6 +328,7 @@ void fetcher_set_fds(struct fetcher *f, const int *fds, int n)
 	pthread_mutex_lock(&f->mu);
 	memcpy(f->fds, fds, (size_t)n * sizeof(*fds));
 	f->nfds = n;
+	f->woken = true;
 	pthread_mutex_unlock(&f->mu);
 	curl_multi_wakeup(f->multi);
 }
@@ -251,11 +339,16 @@ void fetcher_submit(struct fetcher *f, struct fetch_req *r)
 	r->next = f->queue;
 	f->queue = r;
 	pthread_mutex_unlock(&f->mu);
-	curl_multi_wakeup(f->multi);
+	/* from tick() the thread looks at its queue before it polls again */
+	if (fetch_self != f)
+		curl_multi_wakeup(f->multi);
 }
 
 void fetcher_wake(struct fetcher *f)
 {
+	pthread_mutex_lock(&f->mu);
+	f->woken = true;
+	pthread_mutex_unlock(&f->mu);
 	curl_multi_wakeup(f->multi);
 }
 
@@ -272,6 +365,8 @@ void fetcher_stop(struct fetcher *f)
 	for (size_t i = 0; i < f->nactive; i++)
 		curl_multi_remove_handle(f->multi, f->active[i]->easy);
 	free(f->active);
+	for (size_t i = 0; i < f->npool; i++)
+		buf_free(&f->pool[i]);
 	curl_multi_cleanup(f->multi);
 	pthread_mutex_destroy(&f->mu);
 	free(f);

@@ -24,15 +24,22 @@
 
 struct cache_entry {
 	uint64_t hash;
-	char *key; /* series text: name \xff (lname \xff lvalue \xff)* */
+	/*
+	 * The series text (name \xff (lname \xff lvalue \xff)*, keylen
+	 * bytes), the entry's identity; then the raw text of its last
+	 * fully parsed line (rawlen bytes, 0: none), the parser's
+	 * expectation for the line after the previous entry's.
+	 */
+	char *key;
 	size_t keylen;
-	struct tsdb_label *ls; /* final labels; strings in the same allocation */
-	size_t n;
+	struct tsdb_label *ls;	       /* final labels; strings in the same allocation */
 	struct tsdb_series_handle *sh; /* pinned TSDB series, NULL until staged once */
-	uint64_t seen; /* iteration last seen in */
-	bool dropped;  /* metric relabeling dropped it */
-	bool tracked;  /* seen without a timestamp in that iteration */
-	bool in_last;  /* part of the last successful scrape (staleness) */
+	uint64_t seen;		       /* iteration last seen in */
+	uint32_t n;
+	uint32_t rawlen;
+	bool dropped; /* metric relabeling dropped it */
+	bool tracked; /* seen without a timestamp in that iteration */
+	bool in_last; /* part of the last successful scrape (staleness) */
 };
 
 struct cache_slot {
@@ -68,8 +75,10 @@ struct scrape_loop {
 	struct cache_entry *ents;
 	size_t count, ents_cap;
 	struct cache_slot *idx;
-	size_t cap;    /* index slots: a power of two, or 0 */
-	size_t cursor; /* the entry expected for the next line */
+	size_t cap;		    /* index slots: a power of two, or 0 */
+	size_t cursor;		    /* the entry expected for the next line */
+	size_t expect;		    /* the entry whose raw text the parser expects next */
+	struct expo_parser *parser; /* during one append */
 	uint64_t iter;
 	struct tsdb_label *report[REPORT_N];
 	struct tsdb_series_handle *report_sh[REPORT_N];
@@ -408,19 +417,56 @@ static int stage(struct scrape_loop *l, struct scrape_counts *c, const struct ts
 	}
 }
 
+/* How many lines ahead expect_entry() starts loading an entry's memory. */
+#define EXPECT_AHEAD 2
+
+/*
+ * Tell the parser the raw text of entry i (when it has one) as the next
+ * line's, and start loading what the line after that will touch: the raw
+ * text it is compared with and the TSDB series it is appended to, cache
+ * misses otherwise (a steady scrape walks entries in order, but their keys
+ * and series are all over the heap).  The line after next: the next one's
+ * parse alone is too short to hide a miss.
+ */
+static void entry_prefetch(const struct scrape_loop *l, size_t i)
+{
+	if (i >= l->count)
+		return;
+	const struct cache_entry *e = &l->ents[i];
+	const char *raw = e->key + e->keylen;
+	uintptr_t p = (uintptr_t)raw & ~(uintptr_t)63, end = (uintptr_t)raw + e->rawlen;
+	for (; p < end; p += 64)
+		__builtin_prefetch((const void *)p);
+	tsdb_series_handle_prefetch(e->sh);
+}
+
+static void expect_entry(struct scrape_loop *l, size_t i)
+{
+	if (i < l->count && l->ents[i].rawlen) {
+		const struct cache_entry *e = &l->ents[i];
+		expo_parser_expect(l->parser, e->key + e->keylen, e->rawlen);
+		l->expect = i;
+	}
+	entry_prefetch(l, i + EXPECT_AHEAD);
+}
+
 static int on_sample(void *ctx, const struct expo_parse_sample *s)
 {
 	struct scrape_loop *l = ctx;
 	struct scrape_counts *c = l->counts;
 	c->scraped++;
 	struct series_text t;
-	if (s->nlabels > EXPO_MAX_LABELS) {
+	struct cache_entry *e = NULL;
+	bool fresh = false; /* e is new: its key has room for the raw text */
+	/* steady state: the line began with the raw text of the entry after the last one */
+	if (s->expected)
+		e = &l->ents[l->expect];
+	else if (s->nlabels > EXPO_MAX_LABELS) {
 		snprintf(l->err, l->errlen, "too many labels on %s", s->name);
 		return -EINVAL;
 	}
-	/* steady state: the line after the last one is the entry after it */
-	struct cache_entry *e = NULL;
-	if (l->cursor < l->count && cache_sample_equal(&l->ents[l->cursor], s))
+	/* or holds its series text written differently (or of a histogram, without a raw) */
+	if (!e && l->cursor < l->count && cache_sample_equal(&l->ents[l->cursor], s))
 		e = &l->ents[l->cursor];
 	if (!e) {
 		t.p[0] = s->name;
@@ -453,16 +499,22 @@ static int on_sample(void *ctx, const struct expo_parse_sample *s)
 				l->ents_cap = l->ents_cap ? l->ents_cap * 2 : 64;
 				l->ents = xrealloc(l->ents, l->ents_cap * sizeof(*l->ents));
 			}
-			struct cache_entry ne = {.hash = t.hash, .keylen = t.total, .dropped = rc == 0};
-			ne.key = xmalloc(t.total);
+			struct cache_entry ne = {
+				.hash = t.hash, .keylen = t.total, .dropped = rc == 0};
+			/* room for the raw text that follows (set below) */
+			ne.key = xmalloc(t.total +
+					 (s->raw && s->rawlen <= UINT32_MAX ? s->rawlen : 0));
 			char *k = ne.key;
 			for (size_t i = 0; i < t.n; i++) {
 				memcpy(k, t.p[i], t.len[i]);
 				k[t.len[i]] = '\xff';
 				k += t.len[i] + 1;
 			}
-			if (!ne.dropped)
-				ne.ls = labels_pack(&ls, NULL, NULL, &ne.n);
+			if (!ne.dropped) {
+				size_t nl;
+				ne.ls = labels_pack(&ls, NULL, NULL, &nl);
+				ne.n = (uint32_t)nl;
+			}
 			lset_free(&ls);
 			l->ents[l->count++] = ne;
 			if (l->count * 2 > l->cap)
@@ -472,9 +524,19 @@ static int on_sample(void *ctx, const struct expo_parse_sample *s)
 			e = &l->ents[l->count - 1];
 			if (!ne.dropped)
 				c->added++;
+			fresh = true;
 		}
 	}
+	/* the line's raw text, for the parser to compare the next scrape's line with */
+	if (s->raw && s->rawlen <= UINT32_MAX &&
+	    (e->rawlen != s->rawlen || memcmp(e->key + e->keylen, s->raw, s->rawlen) != 0)) {
+		if (e->rawlen != s->rawlen && !fresh)
+			e->key = xrealloc(e->key, e->keylen + s->rawlen);
+		memcpy(e->key + e->keylen, s->raw, s->rawlen);
+		e->rawlen = (uint32_t)s->rawlen;
+	}
 	l->cursor = (size_t)(e - l->ents) + 1;
+	expect_entry(l, l->cursor);
 	bool has_ts = l->job->honor_timestamps && s->ts_ms != EXPO_NO_TS;
 	e->seen = l->iter;
 	e->tracked = !has_ts;
@@ -508,18 +570,23 @@ static struct expo_parser *thread_parser(void)
 }
 
 /*
- * Evict entries not seen for two iterations (they already got their stale
- * marker), keeping the others in order.
+ * After a successful scrape: note which entries it had (for the next one's
+ * stale markers), and evict entries not seen for two iterations (they
+ * already got their stale marker), keeping the others in order.
  */
-static void cache_evict(struct scrape_loop *l)
+static void cache_sweep(struct scrape_loop *l)
 {
 	size_t keep = 0;
 	for (size_t i = 0; i < l->count; i++) {
 		struct cache_entry *e = &l->ents[i];
+		e->in_last = e->seen == l->iter && e->tracked && !e->dropped;
 		if (e->seen + 2 <= l->iter && !e->in_last)
 			cache_entry_free(e);
-		else
-			l->ents[keep++] = *e;
+		else {
+			if (keep != i)
+				l->ents[keep] = *e;
+			keep++;
+		}
 	}
 	if (keep != l->count) {
 		l->count = keep;
@@ -548,9 +615,14 @@ int scrape_loop_append(struct scrape_loop *l, struct tsdb_appender *a, char *bod
 		goto out;
 	}
 	struct expo_parse_opts opts = {
-		.format = EXPO_PARSE_TEXT_0_0_4, .sample = on_sample, .ctx = l};
+		.format = EXPO_PARSE_TEXT_0_0_4, .sample = on_sample, .ctx = l, .raw_series = true};
 	struct expo_parse_error perr = {0, ""};
-	rc = expo_parse(p, body, len, &opts, &perr);
+	l->parser = p;
+	for (size_t i = 0; i < EXPECT_AHEAD; i++)
+		entry_prefetch(l, i);
+	expect_entry(l, 0);
+	rc = expo_parse(p, body, len, &opts, &perr); /* clears the expectation */
+	l->parser = NULL;
 	if (rc == -EINVAL && !err[0])
 		snprintf(err, errlen, "%s", perr.msg);
 	else if (rc < 0 && !err[0])
@@ -572,11 +644,7 @@ int scrape_loop_append(struct scrape_loop *l, struct tsdb_appender *a, char *bod
 				goto out;
 		}
 	}
-	for (size_t i = 0; i < l->count; i++) {
-		struct cache_entry *e = &l->ents[i];
-		e->in_last = e->seen == l->iter && e->tracked && !e->dropped;
-	}
-	cache_evict(l);
+	cache_sweep(l);
 out:
 	l->app = NULL;
 	return rc;

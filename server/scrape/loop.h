@@ -14,8 +14,13 @@
  * metric relabeling", so a steady-state scrape neither relabels nor sorts.
  * Entries are kept in the order their lines first came, so in a scrape
  * that repeats the last one's order each line is checked against the entry
- * after the previous line's (one compare, no hash); other lines take one
- * hash of the line's bytes and one index probe.  Each entry holds a pinned
+ * after the previous line's (no hash); other lines take one hash of the
+ * line's bytes and one index probe.  That check is the parser's: each entry
+ * keeps the raw text of its line (name and labels as written, up to the
+ * value), handed to expo_parser_expect() for the next line, so a line that
+ * starts with exactly those bytes is not tokenized at all, as Prometheus's
+ * cache is keyed by those bytes; lines written differently (blanks) and
+ * summary or histogram lines are compared label by label instead.  Each entry holds a pinned
  * TSDB series handle (tsdb.h), dropped when the entry is evicted or the
  * loop freed, so appending a cached series costs the TSDB no lookup.  Each entry
  * remembers the scrape iteration it was last seen in, which is how series

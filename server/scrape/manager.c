@@ -1,11 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * The scrape manager: pools, loops, scheduling, workers and reloads; see
- * manager.h.  Locking: m->mu guards the pools, the loops' scheduling and
+ * The scrape manager: pools, loops, scheduling, scrape threads and reloads;
+ * see manager.h.  Locking: m->mu guards the pools, the loops' scheduling and
  * status fields and the statistics; a loop's series cache is touched only
- * by the one thread that owns its current scrape (a worker), or under m->mu
- * when it is idle.  Lock order: m->mu before the fetcher's and the work
- * queue's locks.
+ * by the scrape thread of its current scrape, or under m->mu when it is
+ * idle.  Lock order: m->mu before the fetchers' locks.
  */
 #include <errno.h>
 #include <math.h>
@@ -34,6 +33,13 @@
 #define SCRAPE_USER_AGENT "Prometheus/2.42.0 (vigil-server " VIGIL_VERSION ")"
 #define SD_POLL_MS	  1000
 #define INTERVAL_RING	  256
+/*
+ * Bodies up to this size are parsed on the scrape thread that received
+ * them; bigger ones go to a bulk worker, so that a target with a huge
+ * exposition does not hold up the transfers of the others (their timeouts
+ * run meanwhile).  1 MiB parses in a few milliseconds.
+ */
+#define SCRAPE_INLINE_BYTES (1u << 20)
 
 struct cfg_holder {
 	struct scrape_config *cfg;
@@ -41,6 +47,10 @@ struct cfg_holder {
 };
 
 struct target_loop {
+	/* what the scheduler looks at for every target, together */
+	int64_t next_ms; /* monotonic time of the next scrape */
+	bool in_flight, removed;
+	unsigned thread; /* index of the scrape thread that scrapes it */
 	struct scrape_manager *m;
 	struct cfg_holder *holder;
 	const struct scrape_job *job;
@@ -48,20 +58,19 @@ struct target_loop {
 	struct lset labels, discovered;
 	char *url;
 	int64_t interval_ms, timeout_ms;
-	int64_t next_ms; /* monotonic time of the next scrape */
-	bool in_flight, removed;
 	struct fetch_req *req;
 	int64_t start_wall_ms, start_mono_ms, prev_start_mono_ms;
 	struct timespec start_mono; /* precise start, for the scrape duration */
-	struct timespec end_mono;   /* when the transfer ended (fetcher thread) */
+	struct timespec end_mono;   /* when the transfer ended (its scrape thread) */
 	struct timespec start_wall;
 	/* status for the targets API, under m->mu */
 	int health; /* 0 unknown, 1 up, 2 down */
 	char last_error[512];
 	struct timespec last_scrape;
 	double last_duration;
-	struct target_loop *qnext; /* work queue */
 	struct target_loop *znext; /* removed while in flight */
+	struct target_loop *qnext; /* bulk queue */
+	struct buf body;	   /* a big body waiting in the bulk queue */
 };
 
 struct scrape_pool {
@@ -83,15 +92,47 @@ struct interval_stat {
 	uint64_t count;
 };
 
+/*
+ * A scrape thread: a fetcher (its thread runs the transfers of the targets
+ * assigned to it, their schedule, and parses and appends each body as it
+ * arrives, with its own appender).
+ */
+/* A target as its thread's scheduler scans it: next_ms copies the loop's. */
+struct sched_slot {
+	int64_t next_ms;
+	struct target_loop *l;
+};
+
+struct scrape_thread {
+	struct scrape_manager *m;
+	unsigned index;
+	struct fetcher *fetcher;
+	struct tsdb_appender *app;
+	struct sched_slot *slots; /* its targets, under m->mu (threads_assign()) */
+	size_t nslots, capslots;
+};
+
+/* A bulk worker: parses and appends big bodies, with an appender of its own. */
+struct bulk_worker {
+	struct scrape_manager *m;
+	pthread_t thread;
+	struct tsdb_appender *app;
+	bool started;
+};
+
 struct scrape_manager {
 	struct tsdb *db;
 	pthread_mutex_t mu;
 	struct scrape_pool **pools;
 	size_t npools;
 	struct target_loop *zombies;
-	struct fetcher *fetcher;
-	pthread_t *workers;
-	unsigned nworkers;
+	struct scrape_thread *threads;
+	unsigned nthreads;
+	unsigned next_thread; /* round robin for new loops, under mu */
+	bool running;	      /* every thread started, not stopping (under mu) */
+	/* bulk workers: big bodies, in a queue under qmu */
+	struct bulk_worker *bulk;
+	unsigned nbulk;
 	pthread_mutex_t qmu;
 	pthread_cond_t qcond;
 	struct target_loop *qhead, *qtail;
@@ -139,7 +180,7 @@ static char *read_secret(const char *path)
 	return out;
 }
 
-static void on_fetch_done(struct fetch_req *r, void *ctx);
+static void on_fetch_done(struct fetch_req *r, struct buf *body, void *ctx);
 
 /* Set the easy handle's options for a target once: URL, headers, auth, TLS, limits. */
 static void loop_prepare_request(struct target_loop *l)
@@ -185,8 +226,9 @@ static void loop_prepare_request(struct target_loop *l)
 		curl_easy_setopt(e, CURLOPT_PASSWORD, pw);
 		free(pw);
 	}
-	if (job->http.proxy_url)
-		curl_easy_setopt(e, CURLOPT_PROXY, job->http.proxy_url);
+	/* as Prometheus 2.42: proxy_url only, never http_proxy & co. from the
+	 * environment ("" turns curl's lookup of those off, per transfer) */
+	curl_easy_setopt(e, CURLOPT_PROXY, job->http.proxy_url ? job->http.proxy_url : "");
 	const struct scrape_tls *tls = &job->http.tls;
 	if (tls->ca_file)
 		curl_easy_setopt(e, CURLOPT_CAINFO, tls->ca_file);
@@ -241,6 +283,7 @@ static struct target_loop *loop_new(struct scrape_manager *m, struct cfg_holder 
 	if (to && scrape_duration_parse(to, &ms) == 0 && ms > 0)
 		l->timeout_ms = ms;
 	l->sl = scrape_loop_new(job, &l->labels);
+	l->thread = m->next_thread++ % m->nthreads;
 	l->req = fetch_req_new();
 	if (!l->req)
 		abort(); /* curl_easy_init fails only on out-of-memory */
@@ -255,6 +298,7 @@ static struct target_loop *loop_new(struct scrape_manager *m, struct cfg_holder 
 
 static void loop_free(struct target_loop *l)
 {
+	buf_free(&l->body);
 	scrape_loop_free(l->sl);
 	fetch_req_free(l->req);
 	lset_free(&l->labels);
@@ -397,7 +441,7 @@ static void pool_free(struct scrape_manager *m, struct scrape_pool *p, struct ta
 	free(p);
 }
 
-/* Under m->mu: the file_sd watch descriptors of every pool, for the fetcher's poll. */
+/* Under m->mu: the file_sd watch descriptors of every pool, for scrape thread 0's poll. */
 static void update_fds(struct scrape_manager *m)
 {
 	int fds[64];
@@ -408,11 +452,35 @@ static void update_fds(struct scrape_manager *m)
 			if (fd >= 0)
 				fds[n++] = fd;
 		}
-	if (m->fetcher)
-		fetcher_set_fds(m->fetcher, fds, n);
+	if (m->running)
+		fetcher_set_fds(m->threads[0].fetcher, fds, n);
 }
 
-/* ---- scheduling (fetcher thread) ---- */
+/* Under m->mu, after the pools' loops changed: each thread's list of its targets. */
+static void threads_assign(struct scrape_manager *m)
+{
+	for (unsigned i = 0; i < m->nthreads; i++)
+		m->threads[i].nslots = 0;
+	for (size_t i = 0; i < m->npools; i++)
+		for (size_t k = 0; k < m->pools[i]->nloops; k++) {
+			struct target_loop *l = m->pools[i]->loops[k];
+			struct scrape_thread *t = &m->threads[l->thread];
+			if (t->nslots == t->capslots) {
+				t->capslots = t->capslots ? 2 * t->capslots : 64;
+				t->slots = xrealloc(t->slots, t->capslots * sizeof(*t->slots));
+			}
+			t->slots[t->nslots++] = (struct sched_slot){l->next_ms, l};
+		}
+}
+
+/* Under m->mu: have every scrape thread run its scheduler soon. */
+static void wake_threads(struct scrape_manager *m)
+{
+	for (unsigned i = 0; m->running && i < m->nthreads; i++)
+		fetcher_wake(m->threads[i].fetcher);
+}
+
+/* ---- scheduling (each scrape thread, for its own targets) ---- */
 
 static void observe_interval(struct scrape_manager *m, int64_t interval_ms, double seconds)
 {
@@ -436,15 +504,18 @@ static void observe_interval(struct scrape_manager *m, int64_t interval_ms, doub
 
 static int64_t scheduler_tick(void *ctx, int64_t now)
 {
-	struct scrape_manager *m = ctx;
+	struct scrape_thread *t = ctx;
+	struct scrape_manager *m = t->m;
 	struct target_loop *retire = NULL;
 	int64_t wait = SD_POLL_MS;
 	pthread_mutex_lock(&m->mu);
-	if (!m->fetcher) { /* shutting down */
+	if (!m->running) { /* starting or shutting down */
 		pthread_mutex_unlock(&m->mu);
 		return wait;
 	}
-	for (size_t i = 0; i < m->npools; i++) {
+	bool synced = false;
+	for (size_t i = 0; t->index == 0 && i < m->npools; i++) {
+		/* file_sd is thread 0's: its poll has the watch descriptors */
 		struct scrape_pool *p = m->pools[i];
 		if (p->nsd && now - p->last_sd_poll >= SD_POLL_MS) {
 			bool any = false;
@@ -454,50 +525,77 @@ static int64_t scheduler_tick(void *ctx, int64_t now)
 				any |= changed;
 			}
 			p->last_sd_poll = now;
-			if (any)
+			if (any) {
 				pool_sync(m, p, &retire);
-		}
-		for (size_t k = 0; k < p->nloops; k++) {
-			struct target_loop *l = p->loops[k];
-			if (l->in_flight)
-				continue;
-			if (l->next_ms > now) {
-				if (l->next_ms - now < wait)
-					wait = l->next_ms - now;
-				continue;
+				synced = true;
 			}
-			/* due: keep the phase, skipping intervals that were missed */
-			int64_t late = now - l->next_ms;
-			l->next_ms += l->interval_ms * (1 + late / l->interval_ms);
-			if (l->next_ms - now < wait)
-				wait = l->next_ms - now;
-			l->in_flight = true;
-			l->start_mono_ms = now;
-			clock_gettime(CLOCK_MONOTONIC, &l->start_mono);
-			clock_gettime(CLOCK_REALTIME, &l->start_wall);
-			l->start_wall_ms = (int64_t)l->start_wall.tv_sec * 1000 +
-					   l->start_wall.tv_nsec / 1000000;
-			if (l->prev_start_mono_ms)
-				observe_interval(m, l->interval_ms,
-						 (double)(now - l->prev_start_mono_ms) / 1000.0);
-			l->prev_start_mono_ms = now;
-			fetcher_submit(m->fetcher, l->req);
 		}
+	}
+	if (synced) {
+		threads_assign(m);
+		wake_threads(m); /* new targets of the other threads */
+	}
+	/* the slots, not the loops: one cache line for several targets */
+	for (size_t k = 0; k < t->nslots; k++) {
+		struct sched_slot *sl = &t->slots[k];
+		if (sl->next_ms > now) {
+			/* in flight or not, wake for it (a scrape that ends
+			 * late wakes the thread itself) */
+			if (sl->next_ms - now < wait)
+				wait = sl->next_ms - now;
+			continue;
+		}
+		struct target_loop *l = sl->l;
+		if (l->in_flight)
+			continue;
+		/* due: keep the phase, skipping intervals that were missed */
+		int64_t late = now - l->next_ms;
+		l->next_ms += l->interval_ms * (1 + late / l->interval_ms);
+		sl->next_ms = l->next_ms;
+		if (l->next_ms - now < wait)
+			wait = l->next_ms - now;
+		l->in_flight = true;
+		l->start_mono_ms = now;
+		clock_gettime(CLOCK_MONOTONIC, &l->start_mono);
+		clock_gettime(CLOCK_REALTIME, &l->start_wall);
+		l->start_wall_ms =
+			(int64_t)l->start_wall.tv_sec * 1000 + l->start_wall.tv_nsec / 1000000;
+		if (l->prev_start_mono_ms)
+			observe_interval(m, l->interval_ms,
+					 (double)(now - l->prev_start_mono_ms) / 1000.0);
+		l->prev_start_mono_ms = now;
+		fetcher_submit(t->fetcher, l->req);
 	}
 	pthread_mutex_unlock(&m->mu);
 	retire_all(m, retire);
 	return wait;
 }
 
-/* ---- workers ---- */
+/* ---- scrapes ---- */
 
-static void on_fetch_done(struct fetch_req *r, void *ctx)
+static void scrape_finish(struct scrape_manager *m, struct tsdb_appender *a, struct target_loop *l,
+			  struct buf *body);
+
+/*
+ * A transfer ended, on the scrape thread of its target: parse and append
+ * the body right there, while it is in this core's cache (handing it to
+ * another thread cost a wakeup per scrape and the body's cache misses).
+ * The thread's other transfers wait meanwhile, as they would for a core,
+ * so a big body goes to a bulk worker instead (it keeps the buffer).
+ */
+static void on_fetch_done(struct fetch_req *r, struct buf *body, void *ctx)
 {
 	struct target_loop *l = ctx;
 	struct scrape_manager *m = l->m;
 	(void)r;
 	/* as Prometheus, the scrape duration is the HTTP transfer alone, not the append */
 	clock_gettime(CLOCK_MONOTONIC, &l->end_mono);
+	if (body->len <= SCRAPE_INLINE_BYTES) {
+		scrape_finish(m, m->threads[l->thread].app, l, body);
+		return;
+	}
+	l->body = *body;
+	*body = (struct buf)BUF_INIT;
 	pthread_mutex_lock(&m->qmu);
 	l->qnext = NULL;
 	if (m->qtail)
@@ -507,6 +605,32 @@ static void on_fetch_done(struct fetch_req *r, void *ctx)
 	m->qtail = l;
 	pthread_cond_signal(&m->qcond);
 	pthread_mutex_unlock(&m->qmu);
+}
+
+/* A bulk worker: the scrapes with big bodies, until the queue is empty and stopped. */
+static void *bulk_main(void *arg)
+{
+	struct bulk_worker *w = arg;
+	struct scrape_manager *m = w->m;
+	for (;;) {
+		pthread_mutex_lock(&m->qmu);
+		while (!m->qhead && !m->qstop)
+			pthread_cond_wait(&m->qcond, &m->qmu);
+		struct target_loop *l = m->qhead;
+		if (l) {
+			m->qhead = l->qnext;
+			if (!m->qhead)
+				m->qtail = NULL;
+		}
+		pthread_mutex_unlock(&m->qmu);
+		if (!l)
+			break;
+		struct buf body = l->body; /* scrape_finish() may free l */
+		l->body = (struct buf)BUF_INIT;
+		scrape_finish(m, w->app, l, &body);
+		buf_free(&body);
+	}
+	return NULL;
 }
 
 /* Prometheus's (Go's) wording of a failed transfer. */
@@ -555,18 +679,12 @@ static void fetch_error_text(const struct target_loop *l, char *out, size_t len)
 		 r->errbuf[0] ? r->errbuf : curl_easy_strerror(r->result));
 }
 
-static void worker_scrape(struct scrape_manager *m, struct tsdb_appender *a, struct target_loop *l)
+static void scrape_finish(struct scrape_manager *m, struct tsdb_appender *a, struct target_loop *l,
+			  struct buf *body)
 {
 	struct fetch_req *r = l->req;
 	double dur = (double)(l->end_mono.tv_sec - l->start_mono.tv_sec) +
 		     (double)(l->end_mono.tv_nsec - l->start_mono.tv_nsec) / 1e9;
-	struct timespec now;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	double queued = (double)(now.tv_sec - l->end_mono.tv_sec) +
-			(double)(now.tv_nsec - l->end_mono.tv_nsec) / 1e9;
-	if (queued > 0.5)
-		log_debug("Scrape waited for a worker\tscrape_pool=%s target=%s seconds=%.3f",
-			  l->job->job_name, l->url, queued);
 	char err[512] = "";
 	struct scrape_counts c;
 	memset(&c, 0, sizeof(c));
@@ -577,8 +695,8 @@ static void worker_scrape(struct scrape_manager *m, struct tsdb_appender *a, str
 		/* we asked for text; a target that insists on OpenMetrics is not parsed yet */
 		snprintf(err, sizeof(err), "unsupported Content-Type \"%s\"", r->content_type);
 	} else {
-		int rc = scrape_loop_append(l->sl, a, r->body.data ? r->body.data : (char *)"",
-					    r->body.len, l->start_wall_ms, &c, err, sizeof(err));
+		int rc = scrape_loop_append(l->sl, a, body->data ? body->data : (char *)"",
+					    body->len, l->start_wall_ms, &c, err, sizeof(err));
 		if (rc == 0)
 			ok = true;
 		else
@@ -596,8 +714,6 @@ static void worker_scrape(struct scrape_manager *m, struct tsdb_appender *a, str
 	if (!ok)
 		log_debug("Scrape failed\tscrape_pool=%s target=%s err=\"%s\"", l->job->job_name,
 			  l->url, err);
-	if (r->body.cap > (1u << 20))
-		buf_free(&r->body); /* do not keep a huge body's buffer per target */
 
 	pthread_mutex_lock(&m->mu);
 	l->health = ok ? 1 : 2;
@@ -617,65 +733,55 @@ static void worker_scrape(struct scrape_manager *m, struct tsdb_appender *a, str
 				break;
 			}
 	}
-	if (!removed && m->fetcher)
-		fetcher_wake(m->fetcher); /* it may be due again */
+	/* due again already (the scrape took longer than what was left of the
+	 * interval): the scheduler skipped it while it was in flight */
+	if (!removed && m->running && l->next_ms <= fetch_mono_ms())
+		fetcher_wake(m->threads[l->thread].fetcher);
 	pthread_mutex_unlock(&m->mu);
 	if (removed)
 		loop_retire(m, l);
 }
 
-static void *worker_main(void *arg)
-{
-	struct scrape_manager *m = arg;
-	struct tsdb_appender *a = tsdb_appender_new(m->db);
-	for (;;) {
-		pthread_mutex_lock(&m->qmu);
-		while (!m->qhead && !m->qstop)
-			pthread_cond_wait(&m->qcond, &m->qmu);
-		struct target_loop *l = m->qhead;
-		if (l) {
-			m->qhead = l->qnext;
-			if (!m->qhead)
-				m->qtail = NULL;
-		}
-		pthread_mutex_unlock(&m->qmu);
-		if (!l)
-			break;
-		if (a)
-			worker_scrape(m, a, l);
-	}
-	tsdb_appender_free(a);
-	return NULL;
-}
-
 /* ---- the manager ---- */
 
-struct scrape_manager *scrape_manager_new(struct tsdb *db, unsigned nworkers)
+struct scrape_manager *scrape_manager_new(struct tsdb *db, unsigned nthreads)
 {
 	struct scrape_manager *m = xcalloc(1, sizeof(*m));
 	m->db = db;
 	pthread_mutex_init(&m->mu, NULL);
 	pthread_mutex_init(&m->qmu, NULL);
 	pthread_cond_init(&m->qcond, NULL);
-	m->nworkers = nworkers ? nworkers : 2;
-	m->workers = xcalloc(m->nworkers, sizeof(*m->workers));
-	for (unsigned i = 0; i < m->nworkers; i++) {
-		int rc = pthread_create(&m->workers[i], NULL, worker_main, m);
-		if (rc) {
-			log_err(-rc, "scrape: start worker");
-			m->nworkers = i;
+	m->nthreads = nthreads ? nthreads : 2;
+	m->threads = xcalloc(m->nthreads, sizeof(*m->threads));
+	m->nbulk = m->nthreads;
+	m->bulk = xcalloc(m->nbulk, sizeof(*m->bulk));
+	for (unsigned i = 0; i < m->nbulk; i++) {
+		struct bulk_worker *w = &m->bulk[i];
+		w->m = m;
+		w->app = tsdb_appender_new(db);
+		w->started = w->app && pthread_create(&w->thread, NULL, bulk_main, w) == 0;
+		if (!w->started) {
+			log_err(-ENOMEM, "scrape: start bulk worker %u", i);
 			scrape_manager_free(m);
 			return NULL;
 		}
 	}
-	struct fetcher *f = fetcher_start(scheduler_tick, m);
-	pthread_mutex_lock(&m->mu); /* its thread may already be ticking */
-	m->fetcher = f;
-	pthread_mutex_unlock(&m->mu);
-	if (!f) {
-		scrape_manager_free(m);
-		return NULL;
+	for (unsigned i = 0; i < m->nthreads; i++) {
+		struct scrape_thread *t = &m->threads[i];
+		t->m = m;
+		t->index = i;
+		t->app = tsdb_appender_new(db);
+		/* its scheduler does nothing until running is set below */
+		t->fetcher = t->app ? fetcher_start(scheduler_tick, t) : NULL;
+		if (!t->fetcher) {
+			log_err(-ENOMEM, "scrape: start scrape thread %u", i);
+			scrape_manager_free(m);
+			return NULL;
+		}
 	}
+	pthread_mutex_lock(&m->mu);
+	m->running = true;
+	pthread_mutex_unlock(&m->mu);
 	return m;
 }
 
@@ -709,32 +815,41 @@ void scrape_manager_apply(struct scrape_manager *m, struct scrape_config *cfg)
 	m->pools = pools;
 	m->npools = cfg->n_jobs;
 	update_fds(m);
+	threads_assign(m);
+	wake_threads(m);
 	pthread_mutex_unlock(&m->mu);
 	struct cfg_holder *old = m->current;
 	m->current = h; /* pools and loops hold references of their own */
 	holder_unref(old);
 	retire_all(m, retire);
-	if (m->fetcher)
-		fetcher_wake(m->fetcher);
 }
 
 void scrape_manager_free(struct scrape_manager *m)
 {
 	if (!m)
 		return;
-	/* detach the fetcher under the lock: workers and the scheduler only use it there */
+	/* other threads use the fetchers only under the lock while running */
 	pthread_mutex_lock(&m->mu);
-	struct fetcher *f = m->fetcher;
-	m->fetcher = NULL;
+	m->running = false;
 	pthread_mutex_unlock(&m->mu);
-	fetcher_stop(f);
+	for (unsigned i = 0; i < m->nthreads; i++)
+		fetcher_stop(m->threads[i].fetcher); /* waits for a scrape in progress */
+	/* the bulk workers finish what is queued */
 	pthread_mutex_lock(&m->qmu);
 	m->qstop = true;
 	pthread_cond_broadcast(&m->qcond);
 	pthread_mutex_unlock(&m->qmu);
-	for (unsigned i = 0; i < m->nworkers; i++)
-		pthread_join(m->workers[i], NULL);
-	free(m->workers);
+	for (unsigned i = 0; i < m->nbulk; i++) {
+		if (m->bulk[i].started)
+			pthread_join(m->bulk[i].thread, NULL);
+		tsdb_appender_free(m->bulk[i].app);
+	}
+	free(m->bulk);
+	for (unsigned i = 0; i < m->nthreads; i++) {
+		tsdb_appender_free(m->threads[i].app);
+		free(m->threads[i].slots);
+	}
+	free(m->threads);
 	/* no stale markers at shutdown: after a restart the series carry on */
 	for (size_t i = 0; i < m->npools; i++) {
 		struct scrape_pool *p = m->pools[i];

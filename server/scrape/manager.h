@@ -3,14 +3,17 @@
  * The scrape manager: one scrape pool per job of the running config, one
  * scrape loop per active target, as Prometheus 2.42's scrape.Manager.
  *
- * Threads: the fetcher thread (fetch.h) also runs the scheduler: each
- * target is scraped every scrape_interval at a fixed phase inside the
- * interval, derived from a hash of its labels and URL, so the scrapes of
- * many targets spread over the interval and a target keeps its phase across
- * restarts.  A finished transfer goes to a small pool of worker threads that
- * parse and append it (one TSDB appender per worker).  One target is never
- * scraped twice at once; a scrape still running when the next one is due
- * delays it.
+ * Threads: a few scrape threads, each a fetcher (fetch.h) that runs the
+ * transfers and the schedule of the targets assigned to it (round robin)
+ * and parses and appends each body on arrival, with a TSDB appender of its
+ * own: no handoff between threads per scrape.  A body over 1 MiB goes to a
+ * bulk worker instead (as many as scrape threads), so that a huge
+ * exposition does not hold up the other targets' transfers.  Thread 0 also
+ * watches file_sd files.  Each target is scraped every scrape_interval at a
+ * fixed phase inside the interval, derived from a hash of its labels and
+ * URL, so the scrapes of many targets spread over the interval and a target
+ * keeps its phase across restarts.  One target is never scraped twice at
+ * once; a scrape still running when the next one is due delays it.
  *
  * Reload: scrape_manager_apply() compares each job with the running one
  * (scrape_job_equal()): an unchanged job keeps its pool, loops and series
@@ -33,8 +36,8 @@ struct json;
 struct expo_set;
 struct scrape_manager;
 
-/* A manager appending to db with nworkers parsing threads (0: 2).  NULL on failure. */
-struct scrape_manager *scrape_manager_new(struct tsdb *db, unsigned nworkers);
+/* A manager appending to db with nthreads scrape threads (0: 2).  NULL on failure. */
+struct scrape_manager *scrape_manager_new(struct tsdb *db, unsigned nthreads);
 /*
  * Run cfg's jobs (the manager takes ownership of cfg and keeps it alive at
  * least until the next apply): see the reload rules above.  The first call

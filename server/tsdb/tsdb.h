@@ -100,6 +100,11 @@ int tsdb_appender_add_handle(struct tsdb_appender *a, struct tsdb_series_handle 
 			     const struct tsdb_label *ls, size_t n, int64_t t, double v);
 /* Drop a handle (NULL is fine); allowed after tsdb_close(). */
 void tsdb_series_handle_release(struct tsdb_series_handle *h);
+/*
+ * Hint that h (NULL is fine) is appended to soon: start loading the memory
+ * tsdb_appender_add_handle() touches first.  Reads nothing, changes nothing.
+ */
+void tsdb_series_handle_prefetch(const struct tsdb_series_handle *h);
 
 /*
  * Write the staged samples to the WAL (write(2) done before returning),

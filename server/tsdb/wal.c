@@ -46,15 +46,28 @@ void walrec_samples(struct tbuf *b, const struct wal_sample *s, size_t n)
 	tbuf_put_byte(b, WAL_REC_SAMPLES);
 	if (n == 0)
 		return;
-	tbuf_put_be64(b, s[0].ref);
-	tbuf_put_be64(b, (uint64_t)s[0].t);
+	/* the most a sample takes: two varints of 10 bytes and the value (one
+	 * reservation, then bytes written in place: a scrape's record is
+	 * thousands of samples) */
+	if (n > (SIZE_MAX - 16) / 28 || tbuf_reserve(b, 16 + n * 28))
+		return;
+	uint8_t *p = b->data + b->len;
+	be64_put(p, s[0].ref);
+	be64_put(p + 8, (uint64_t)s[0].t);
+	p += 16;
 	for (size_t i = 0; i < n; i++) {
 		uint64_t bits;
 		memcpy(&bits, &s[i].v, 8);
-		tbuf_put_varint(b, (int64_t)(s[i].ref - s[0].ref));
-		tbuf_put_varint(b, (int64_t)((uint64_t)s[i].t - (uint64_t)s[0].t));
-		tbuf_put_be64(b, bits);
+		/* zigzag varints, as tbuf_put_varint() */
+		int64_t dref = (int64_t)(s[i].ref - s[0].ref);
+		int64_t dt = (int64_t)((uint64_t)s[i].t - (uint64_t)s[0].t);
+		uint64_t zr = (uint64_t)dref << 1, zt = (uint64_t)dt << 1;
+		p += uvarint_encode(p, dref < 0 ? ~zr : zr);
+		p += uvarint_encode(p, dt < 0 ? ~zt : zt);
+		be64_put(p, bits);
+		p += 8;
 	}
+	b->len = (size_t)(p - b->data);
 }
 
 void walrec_tombstones(struct tbuf *b, const struct wal_stone *s, size_t n)

@@ -7,6 +7,7 @@
 
 #include "common/buf.h"
 #include "common/expo_parse.h"
+#include "common/pfile.h"
 
 static const char *kind_name(enum expo_sample_kind k)
 {
@@ -154,6 +155,33 @@ Test(expo_parse, float_helper)
 	cr_assert_eq(expo_parse_float("1 ", 2, &v), -EINVAL);
 	cr_assert_eq(expo_parse_float("-1e999", 6, &v), -ERANGE);
 	cr_assert_eq(expo_parse_float("0x1p3", 5, &v), -EINVAL);
+	/* integers (the shortcut) as the general path reads them */
+	static const char *const ints[] = {"0",
+					   "-0",
+					   "+0",
+					   "7",
+					   "007",
+					   "-15",
+					   "+15",
+					   "123456789012345",
+					   "-999999999999999",
+					   "1234567890123456",
+					   "+",
+					   "-",
+					   "1-",
+					   "12a",
+					   "1_000"};
+	for (size_t i = 0; i < sizeof(ints) / sizeof(ints[0]); i++) {
+		double want = 0;
+		int wrc = parse_go_float(ints[i], strlen(ints[i]), &want);
+		v = 42;
+		cr_assert_eq(expo_parse_float(ints[i], strlen(ints[i]), &v), wrc, "%s", ints[i]);
+		if (wrc == 0)
+			cr_assert(memcmp(&v, &want, sizeof(v)) == 0, "%s: %g, want %g", ints[i], v,
+				  want);
+	}
+	cr_assert_eq(expo_parse_float("-0", 2, &v), 0);
+	cr_assert(v == 0 && signbit(v));
 	/* a long but valid number */
 	char longnum[300];
 	memset(longnum, '0', sizeof(longnum));
@@ -376,4 +404,266 @@ Test(expo_parse, garbage_never_crashes)
 		if (rc)
 			cr_assert(strncmp(perr.msg, "text format parsing error in line ", 34) == 0);
 	}
+}
+
+/* ---- expo_parser_expect(): the series cache's fast path ---- */
+
+#define MAX_RAWS 64
+
+/* Raw series texts of one parse, and the expectations of the next. */
+struct raw_ctx {
+	struct expo_parser *p;
+	char *raw[MAX_RAWS];
+	size_t rawlen[MAX_RAWS];
+	size_t n;		      /* raws recorded */
+	const struct raw_ctx *expect; /* expect its raws in order, or NULL */
+	size_t next;		      /* next raw of expect to announce */
+	size_t hits;		      /* samples that came as expected */
+	struct buf *out;
+	bool labels; /* dump labels (off: the fast path has none) */
+};
+
+static void raw_ctx_free(struct raw_ctx *c)
+{
+	for (size_t i = 0; i < c->n; i++)
+		free(c->raw[i]);
+	memset(c, 0, sizeof(*c));
+}
+
+static void announce(struct raw_ctx *c)
+{
+	if (c->expect && c->next < c->expect->n && c->expect->raw[c->next])
+		expo_parser_expect(c->p, c->expect->raw[c->next], c->expect->rawlen[c->next]);
+	c->next++;
+}
+
+static int raw_sample(void *ctx, const struct expo_parse_sample *s)
+{
+	struct raw_ctx *c = ctx;
+	cr_assert(!s->expected || (s->nlabels == 0 && !s->labels && !s->raw));
+	c->hits += s->expected;
+	if (c->n < MAX_RAWS) {
+		c->raw[c->n] = s->raw ? strndup(s->raw, s->rawlen) : NULL;
+		c->rawlen[c->n] = s->rawlen;
+		c->n++;
+	}
+	char v[EXPO_DOUBLE_MAX];
+	expo_format_double(v, s->value, 'g');
+	buf_printf(c->out, "%s|%s|%zu|", s->family->name, s->name, s->family_index);
+	if (c->labels)
+		for (size_t i = 0; i < s->nlabels; i++)
+			buf_printf(c->out, "%s=\"%s\",", s->labels[i].name, s->labels[i].value);
+	buf_printf(c->out, "|%s|%lld|%s|%d|line %zu\n", v, (long long)s->ts_ms, kind_name(s->kind),
+		   s->bound_label, s->line);
+	announce(c);
+	return 0;
+}
+
+/* Parse a copy of text with c's expectations; the dump goes to c->out, rc and error appended. */
+static void parse_raw(struct raw_ctx *c, const char *text)
+{
+	size_t len = strlen(text);
+	char *copy = malloc(len + 1);
+	memcpy(copy, text, len + 1);
+	struct expo_parse_opts o = {.sample = raw_sample, .ctx = c, .raw_series = true};
+	c->p = parser;
+	c->next = 0;
+	announce(c);
+	int rc = expo_parse(parser, copy, len, &o, &perr);
+	buf_printf(c->out, "rc %d %s\n", rc, rc ? perr.msg : "");
+	free(copy);
+}
+
+/*
+ * Parse second with the raws of first announced line by line, and without
+ * any: the same samples (labels aside), the same result; returns the hits.
+ */
+static size_t expect_same(const char *first, const char *second)
+{
+	struct buf d0 = BUF_INIT, d1 = BUF_INIT, d2 = BUF_INIT;
+	struct raw_ctx a = {.out = &d0, .labels = true};
+	parse_raw(&a, first);
+	struct raw_ctx plain = {.out = &d1};
+	parse_raw(&plain, second);
+	struct raw_ctx fast = {.out = &d2, .expect = &a};
+	parse_raw(&fast, second);
+	cr_assert_str_eq(d2.data, d1.data, "first:\n%s\nsecond:\n%s", first, second);
+	size_t hits = fast.hits;
+	raw_ctx_free(&a);
+	raw_ctx_free(&plain);
+	raw_ctx_free(&fast);
+	buf_free(&d0);
+	buf_free(&d1);
+	buf_free(&d2);
+	return hits;
+}
+
+/* The raw text is the line from the name up to the value, as written. */
+Test(expo_parse, raw_series_text)
+{
+	struct buf d = BUF_INIT;
+	struct raw_ctx c = {.out = &d, .labels = true};
+	parse_raw(&c, "a 1\n  b{x=\"1\",y=\"q\\\"\\n\"}\t 2 3\nc{} 4\nd {k=\"v\"} 5\n"
+		      "# TYPE h histogram\nh_bucket{le=\"1\"} 1\nh_sum 2\n"
+		      "# TYPE s summary\ns{quantile=\"0.5\"} 1\ne{k=\"v\"}6\n");
+	cr_assert_eq(c.n, 8);
+	cr_assert_str_eq(c.raw[0], "a ");
+	cr_assert_str_eq(c.raw[1], "b{x=\"1\",y=\"q\\\"\\n\"}\t ");
+	cr_assert_str_eq(c.raw[2], "c{} ");
+	cr_assert_str_eq(c.raw[3], "d {k=\"v\"} ");
+	cr_assert_null(c.raw[4], "histogram samples have no raw text");
+	cr_assert_null(c.raw[5]);
+	cr_assert_null(c.raw[6], "summary samples have no raw text");
+	cr_assert_str_eq(c.raw[7], "e{k=\"v\"}");
+	cr_assert_eq(c.hits, 0);
+	raw_ctx_free(&c);
+	buf_free(&d);
+}
+
+/* The same lines again: every sample takes the fast path and reads the same. */
+Test(expo_parse, expected_lines_read_as_parsed)
+{
+	const char *body = "# HELP a A.\n# TYPE a counter\na 1\n"
+			   "b{x=\"1\",y=\"q\\\"\\n\"}\t 2 3\nc{} 4\nd {k=\"v\"} 5\n"
+			   "e{k=\"v\"}6\nf{é=\"x\"} 1\n";
+	const char *again = "# HELP a A.\n# TYPE a counter\na 7\n"
+			    "b{x=\"1\",y=\"q\\\"\\n\"}\t 8 9\nc{} +Inf\nd {k=\"v\"} NaN\n"
+			    "e{k=\"v\"}-1e3\nf{é=\"x\"} 1\n";
+	/* f is no valid line: an error both ways, after five expected lines */
+	cr_assert_eq(expect_same(body, again), 5);
+	body = "# HELP a A.\n# TYPE a counter\na 1\n"
+	       "b{x=\"1\",y=\"q\\\"\\n\"}\t 2 3\nc{} 4\nd {k=\"v\"} 5\ne{k=\"v\"}6\n";
+	again = "# HELP a A.\n# TYPE a counter\na 7\n"
+		"b{x=\"1\",y=\"q\\\"\\n\"}\t 8 9\nc{} +Inf\nd {k=\"v\"} NaN\ne{k=\"v\"}-1e3\n";
+	cr_assert_eq(expect_same(body, again), 5);
+	/* comments and blank lines in between do not use up the expectation */
+	cr_assert_eq(expect_same("a 1\nb 2\n", "a 1\n# hello\n\n   \nb 3\n"), 2);
+}
+
+/* A line that differs from the expected text anywhere is parsed in full. */
+Test(expo_parse, expected_text_must_match_every_byte)
+{
+	const char *first = "m{a=\"1\",b=\"22\"} 1\n";
+	const char *variants[] = {
+		"n{a=\"1\",b=\"22\"} 1\n",  "m{c=\"1\",b=\"22\"} 1\n",	"m{a=\"1\",b=\"23\"} 1\n",
+		"m{a=\"1\",b=\"2\"} 1\n",   "m{a=\"1\",b=\"222\"} 1\n", "m{a=\"1\" ,b=\"22\"} 1\n",
+		"m{a=\"1\",b=\"22\",} 1\n", "m{b=\"22\",a=\"1\"} 1\n",	"m {a=\"1\",b=\"22\"} 1\n",
+		"mm{a=\"1\",b=\"22\"} 1\n", "m{a=\"1\",b=\"22\"}  1\n",
+	};
+	for (size_t i = 0; i < sizeof(variants) / sizeof(variants[0]); i++)
+		cr_assert_eq(expect_same(first, variants[i]), 0, "%s", variants[i]);
+	cr_assert_eq(expect_same(first, "m{a=\"1\",b=\"22\"} 2\n"), 1);
+}
+
+/*
+ * Where the raw text ends is where a full parse starts the value: a name
+ * without labels followed by labels, more blanks or more name characters
+ * is no match; what follows the text is parsed (and refused) as a full
+ * parse would.
+ */
+Test(expo_parse, expected_text_boundaries)
+{
+	cr_assert_eq(expect_same("m 1\n", "m {a=\"1\"} 1\n"), 0);
+	cr_assert_eq(expect_same("m 1\n", "m  1\n"), 0);
+	cr_assert_eq(expect_same("m 1\n", "m\t1\n"), 0);
+	cr_assert_eq(expect_same("m 1\n", "mx 1\n"), 0);
+	cr_assert_eq(expect_same("m 1\n", "m \n"), 0);
+	cr_assert_eq(expect_same("m 1\n", "m "), 0);
+	cr_assert_eq(expect_same("m{a=\"1\"}1\n", "m{a=\"1\"} 1\n"), 0);
+	cr_assert_eq(expect_same("m{a=\"1\"}1\n", "m{a=\"1\"}{ 1\n"), 0);
+	/* value errors, timestamps and the unterminated last line as in full */
+	cr_assert_eq(expect_same("m{a=\"1\"}1\n", "m{a=\"1\"}x 1\n"), 0);
+	cr_assert_eq(expect_same("m 1\n", "m 1x\n"), 0);
+	cr_assert_eq(expect_same("m 1\n", "m 1 2 3\n"), 0);
+	cr_assert_eq(expect_same("m 1\n", "m 1 2 \n"), 0);
+	cr_assert_eq(expect_same("m 1\n", "m 1 -5\n"), 1);
+	cr_assert_eq(expect_same("m 1\n", "m 1e400\n"), 0);
+	cr_assert_eq(expect_same("m 1\n", "m 2"), 0);
+	cr_assert_eq(expect_same("m 1\n", "m 2\r\n"), 0);
+}
+
+/*
+ * Whether labels parse depends on the family type (a summary's or a
+ * histogram's bound label may repeat): a raw text from an untyped family is
+ * not taken once the family is a histogram, and a histogram has no raw.
+ */
+Test(expo_parse, expected_text_and_family_types)
+{
+	cr_assert_eq(
+		expect_same("h_bucket{le=\"1\"} 1\n", "# TYPE h histogram\nh_bucket{le=\"1\"} 1\n"),
+		0);
+	cr_assert_eq(expect_same("h_bucket{le=\"1\"} 1\n",
+				 "# TYPE h histogram\nh_bucket{le=\"1\",le=\"2\"} 1\n"),
+		     0);
+	cr_assert_eq(
+		expect_same("s{quantile=\"1\"} 1\n", "# TYPE s summary\ns{quantile=\"1\"} -1\n"),
+		0);
+	cr_assert_eq(expect_same("h_count 1\n", "# TYPE h histogram\nh_count -1\n"), 0);
+	cr_assert_eq(expect_same("h_sum 1\n", "# TYPE h_sum gauge\nh_sum -1\n"), 1);
+	/* the family still counts its samples: TYPE after them is refused */
+	cr_assert_eq(expect_same("m 1\n", "m 1\n# TYPE m counter\n"), 1);
+	cr_assert_eq(expect_same("m_sum 1\nm 2\n", "# TYPE m summary\nm_sum 1\nm 2\n"), 0);
+	/* the same sample twice, and a new family the expected line creates */
+	cr_assert_eq(expect_same("a 1\na 2\n", "a 1\na 2\n"), 2);
+	cr_assert_eq(expect_same("a 1\nb 2\n", "b 1\na 2\n"), 0);
+}
+
+/* An expectation holds for one sample line and never outlives the parse. */
+Test(expo_parse, expectation_is_used_once)
+{
+	struct buf d = BUF_INIT;
+	struct raw_ctx first = {.out = &d};
+	parse_raw(&first, "m{a=\"1\"} 1\n");
+	cr_assert_eq(first.n, 1);
+	char text[] = "m{a=\"1\"} 2\nm{a=\"1\"} 3\n";
+	struct raw_ctx c = {.out = &d};
+	struct expo_parse_opts o = {.sample = raw_sample, .ctx = &c};
+	c.p = parser;
+	expo_parser_expect(parser, first.raw[0], first.rawlen[0]);
+	cr_assert_eq(expo_parse(parser, text, strlen(text), &o, &perr), 0);
+	cr_assert_eq(c.hits, 1, "only the first line");
+	raw_ctx_free(&c);
+	c.out = &d;
+	c.p = parser;
+	/* set, then a parse without sample lines: the next parse has none */
+	char empty[] = "# nothing\n";
+	expo_parser_expect(parser, first.raw[0], first.rawlen[0]);
+	cr_assert_eq(expo_parse(parser, empty, strlen(empty), &o, &perr), 0);
+	char text2[] = "m{a=\"1\"} 2\n";
+	cr_assert_eq(expo_parse(parser, text2, strlen(text2), &o, &perr), 0);
+	cr_assert_eq(c.hits, 0);
+	cr_assert_null(c.raw[0], "no raw_series: no raw text");
+	raw_ctx_free(&c);
+	raw_ctx_free(&first);
+	buf_free(&d);
+}
+
+/*
+ * Random few-byte mutations of a body parsed against the raw texts of the
+ * original: whatever the mutation, the fast path reads what a full parse
+ * reads (or fails the same way).
+ */
+Test(expo_parse, expected_text_random_mutations)
+{
+	static const char base[] =
+		"# HELP a A counter.\n# TYPE a counter\na{x=\"1\",y=\"two\"} 1\n"
+		"a{x=\"2\",y=\"t\\\\w\\\"o\\n\"} 2 1700000000000\nb 3\nb{} 4\n"
+		"c { k = \"v\" , } 5\nd{k=\"v\"}6\n# TYPE h histogram\nh_bucket{le=\"1\"} 1\n"
+		"h_bucket{le=\"+Inf\"} 2\nh_sum 3\nh_count 2\nh_total 1\n"
+		"# TYPE s summary\ns{quantile=\"0.5\"} 1\ns_sum 1\ns_count 1\ne_sum 1\n";
+	static const char bytes[] = " \t{}\"\\,=a1#\n-_:e.";
+	char buf[sizeof(base)];
+	uint64_t rng = 0x9e3779b97f4a7c15ULL;
+	size_t hits = 0;
+	for (int iter = 0; iter < 4000; iter++) {
+		memcpy(buf, base, sizeof(base));
+		int nmut = 1 + iter % 3;
+		for (int k = 0; k < nmut; k++) {
+			rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+			size_t pos = (size_t)(rng % (sizeof(base) - 1));
+			buf[pos] = bytes[(rng >> 32) % (sizeof(bytes) - 1)];
+		}
+		hits += expect_same(base, buf);
+	}
+	cr_assert_gt(hits, 4000, "the fast path was taken (%zu)", hits);
 }

@@ -328,7 +328,8 @@ Test(loop, series_cache_order_eviction_and_growth)
 	cr_assert_eq(scrape_loop_cache_size(l), 3, "b evicted");
 	cr_assert_eq(scrape(l, "b 8\na 8\nc 8\nx{k=\"v\"} 8\n", 8000, &c, err, sizeof(err)), 0);
 	cr_assert_eq(c.added, 1);
-	EXPECT_DUMP("b", "{__name__=b,instance=h:1,job=j} 1000=1 2000=2 3000=3 4000=stale 8000=8\n");
+	EXPECT_DUMP("b",
+		    "{__name__=b,instance=h:1,job=j} 1000=1 2000=2 3000=3 4000=stale 8000=8\n");
 	/* many new series at once: the index grows under the entries */
 	struct buf body = BUF_INIT;
 	for (int i = 0; i < 500; i++)
@@ -344,5 +345,67 @@ Test(loop, series_cache_order_eviction_and_growth)
 	EXPECT_DUMP("m{i=\"417\"}", "{__name__=m,i=417,instance=h:1,job=j} 9000=417 10000=417\n");
 	EXPECT_DUMP("a", "{__name__=a,instance=h:1,job=j} 1000=1 2000=2 3000=3 4000=4 5000=5 "
 			 "6000=6 7000=7 8000=8 9000=9 10000=9\n");
+	scrape_loop_free(l);
+}
+
+/*
+ * The parser's fast path for cached series (each entry's raw line text
+ * announced for the line after the previous entry's): a line that differs
+ * from the cached text in one byte is another series, a line that writes
+ * the same series differently is the same one, and histogram lines (no
+ * raw text) still find their entries.
+ */
+Test(loop, series_cache_raw_text)
+{
+	struct scrape_loop *l = new_loop(BASIC, NULL);
+	struct scrape_counts c;
+	char err[256];
+	const char *body = "m{a=\"1\",b=\"xy\"} 1\nm{a=\"1\",b=\"xz\"} 1\nn 1\n"
+			   "# TYPE h histogram\nh_bucket{le=\"1\"} 1\nh_bucket{le=\"+Inf\"} 1\n"
+			   "h_sum 1\nh_count 1\n";
+	cr_assert_eq(scrape(l, body, 1000, &c, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(c.added, 7);
+	/* the same text: all cached */
+	body = "m{a=\"1\",b=\"xy\"} 2\nm{a=\"1\",b=\"xz\"} 2\nn 2\n"
+	       "# TYPE h histogram\nh_bucket{le=\"1\"} 2\nh_bucket{le=\"+Inf\"} 2\n"
+	       "h_sum 2\nh_count 2\n";
+	cr_assert_eq(scrape(l, body, 2000, &c, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(c.added, 0);
+	cr_assert_eq(c.appended, 7);
+	/* one byte off at the end of a value, of a name, of the name: new series */
+	body = "m{a=\"1\",b=\"xw\"} 3\nm{a=\"1\",c=\"xz\"} 3\no 3\n";
+	cr_assert_eq(scrape(l, body, 3000, &c, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(c.added, 3);
+	/* the old series written differently (blanks, a trailing comma): not new */
+	body = "m { a=\"1\" , b=\"xy\" , }\t4\nm{a=\"1\",b=\"x\\z\"} 4\nn  4\n";
+	cr_assert_eq(scrape(l, body, 4000, &c, err, sizeof(err)), -EINVAL);
+	body = "m { a=\"1\" , b=\"xy\" , }\t4\nm{a=\"1\",b=\"xz\"}  4\nn  4\n";
+	cr_assert_eq(scrape(l, body, 5000, &c, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(c.added, 0, "added %zu", c.added);
+	/* and again in that writing (the entries now hold it), then the first */
+	cr_assert_eq(scrape(l, body, 6000, &c, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(c.added, 0);
+	body = "m{a=\"1\",b=\"xy\"} 7\nm{a=\"1\",b=\"xz\"} 7\nn 7\n";
+	cr_assert_eq(scrape(l, body, 7000, &c, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(c.added, 0);
+	EXPECT_DUMP("m", "{__name__=m,a=1,b=xw,instance=h:1,job=j} 3000=3 4000=stale\n"
+			 "{__name__=m,a=1,b=xy,instance=h:1,job=j} 1000=1 2000=2 3000=stale "
+			 "5000=4 6000=4 7000=7\n"
+			 "{__name__=m,a=1,b=xz,instance=h:1,job=j} 1000=1 2000=2 3000=stale "
+			 "5000=4 6000=4 7000=7\n"
+			 "{__name__=m,a=1,c=xz,instance=h:1,job=j} 3000=3 4000=stale\n");
+	EXPECT_DUMP("n", "{__name__=n,instance=h:1,job=j} 1000=1 2000=2 3000=stale 5000=4 "
+			 "6000=4 7000=7\n");
+	EXPECT_DUMP("h_bucket", "{__name__=h_bucket,instance=h:1,job=j,le=+Inf} 1000=1 2000=2 "
+				"3000=stale\n"
+				"{__name__=h_bucket,instance=h:1,job=j,le=1} 1000=1 2000=2 "
+				"3000=stale\n");
+	/* a family that changes type: the same text is read in full as a histogram's */
+	body = "h_bucket{le=\"x\"} 8\n";
+	cr_assert_eq(scrape(l, body, 8000, &c, err, sizeof(err)), 0, "%s", err);
+	body = "# TYPE h histogram\nh_bucket{le=\"x\"} 9\n";
+	cr_assert_eq(scrape(l, body, 9000, &c, err, sizeof(err)), -EINVAL);
+	cr_assert_str_eq(err, "text format parsing error in line 2: expected float as value for "
+			      "'le' label, got \"x\"");
 	scrape_loop_free(l);
 }
