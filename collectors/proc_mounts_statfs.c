@@ -113,7 +113,8 @@ enum fs_worker_state { W_IDLE, W_BUSY, W_DONE };
 /* A worker thread and the list it works on; see the top comment. */
 struct fs_worker {
 	pthread_mutex_t mu;
-	pthread_cond_t cv; /* list posted, item done, list done, quit */
+	pthread_cond_t work_cv; /* to the worker: list posted, or quit */
+	pthread_cond_t done_cv; /* to the scrape: list done */
 	enum fs_worker_state state;
 	bool quit;
 	/* the scrape gave up on it: it frees itself; also read under fs_mu */
@@ -138,7 +139,7 @@ struct filesystem_state {
 	struct fs_item *items; /* the mounts to statfs, in order */
 	size_t *item_mount;    /* index into mounts of each item */
 	size_t capitems, nitems;
-	bool parsed; /* mounts and items hold the table pfile_changed() vouches for */
+	bool parsed; /* mounts and items hold the table pfile_mounts_changed() vouches for */
 };
 
 static void fs_cv_init(void)
@@ -291,7 +292,7 @@ static void *fs_worker_main(void *arg)
 	pthread_mutex_lock(&w->mu);
 	for (;;) {
 		while (w->state != W_BUSY && !w->quit)
-			pthread_cond_wait(&w->cv, &w->mu);
+			pthread_cond_wait(&w->work_cv, &w->mu);
 		if (w->quit)
 			break;
 		while (w->next < w->nitems) {
@@ -310,16 +311,20 @@ static void *fs_worker_main(void *arg)
 			w->items[w->next].err = err;
 			if (!err)
 				w->items[w->next].result = sfs;
+			/* no wake-up per item: the scrape's deadline follows item_start */
 			w->next++;
-			pthread_cond_broadcast(&w->cv);
 		}
 		w->state = W_DONE;
-		pthread_cond_broadcast(&w->cv);
+		/* signalled unlocked, so the scrape does not wake into a held mutex */
+		pthread_mutex_unlock(&w->mu);
+		pthread_cond_signal(&w->done_cv);
+		pthread_mutex_lock(&w->mu);
 	}
 out:
 	pthread_mutex_unlock(&w->mu);
 	pthread_mutex_destroy(&w->mu);
-	pthread_cond_destroy(&w->cv);
+	pthread_cond_destroy(&w->work_cv);
+	pthread_cond_destroy(&w->done_cv);
 	free(w);
 	pthread_mutex_lock(&fs_mu);
 	fs_nworkers--;
@@ -335,7 +340,8 @@ static struct fs_worker *fs_worker_new(void)
 	pthread_condattr_t ca;
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&w->cv, &ca);
+	pthread_cond_init(&w->work_cv, NULL);
+	pthread_cond_init(&w->done_cv, &ca);
 	pthread_condattr_destroy(&ca);
 	pthread_mutex_init(&w->mu, NULL);
 
@@ -354,7 +360,8 @@ static struct fs_worker *fs_worker_new(void)
 		fs_nworkers--;
 		pthread_mutex_unlock(&fs_mu);
 		pthread_mutex_destroy(&w->mu);
-		pthread_cond_destroy(&w->cv);
+		pthread_cond_destroy(&w->work_cv);
+		pthread_cond_destroy(&w->done_cv);
 		free(w);
 		log_err(-rc, "filesystem: cannot start statfs worker");
 		return NULL;
@@ -369,7 +376,7 @@ static void fs_worker_stop(struct fs_worker *w)
 		return;
 	pthread_mutex_lock(&w->mu);
 	w->quit = true;
-	pthread_cond_broadcast(&w->cv);
+	pthread_cond_signal(&w->work_cv);
 	pthread_mutex_unlock(&w->mu);
 }
 
@@ -394,10 +401,13 @@ static void fs_statfs_all(struct filesystem_state *st, struct fs_item *items, si
 		w->next = 0;
 		clock_gettime(CLOCK_MONOTONIC, &w->item_start);
 		w->state = W_BUSY;
-		pthread_cond_broadcast(&w->cv);
+		/* signalled unlocked, so the worker does not wake into a held mutex */
+		pthread_mutex_unlock(&w->mu);
+		pthread_cond_signal(&w->work_cv);
+		pthread_mutex_lock(&w->mu);
 		while (w->state != W_DONE) {
 			struct timespec deadline = fs_add_seconds(w->item_start, fs_mount_timeout);
-			if (pthread_cond_timedwait(&w->cv, &w->mu, &deadline) != ETIMEDOUT)
+			if (pthread_cond_timedwait(&w->done_cv, &w->mu, &deadline) != ETIMEDOUT)
 				continue;
 			/* the worker may have gone on to the next item meanwhile */
 			struct timespec now;
@@ -525,7 +535,7 @@ static int filesystem_collect(void *state, struct expo_set *out)
 	if (!st->pf && (rc = fs_open_mounts(st)) < 0)
 		return rc;
 	/* the mount table as last parsed, while the kernel says it has not changed */
-	if (st->parsed && !pfile_changed(st->pf))
+	if (st->parsed && !pfile_mounts_changed(st->pf))
 		goto statfs;
 	st->parsed = false;
 	if ((rc = pfile_read(st->pf)) < 0)

@@ -381,7 +381,7 @@ static int btrfs_read_mounts(struct btrfs_state *st)
 		if (!st->mounts)
 			return -errno;
 	}
-	if (st->mounts_parsed && !pfile_changed(st->mounts))
+	if (st->mounts_parsed && !pfile_mounts_changed(st->mounts))
 		return st->mounts_bad ? -EINVAL : 0;
 	st->mounts_parsed = false;
 	int rc = pfile_read(st->mounts);

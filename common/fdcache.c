@@ -4,17 +4,27 @@
  * stream.  Paths that may not be kept (not on procfs or sysfs, or through
  * /class/net/) are remembered too, with no descriptor, so the fstatfs(2)
  * that decides it runs once per path, not once per read.
+ *
+ * Absent files are remembered as well (see fdcache.h): an entry records the
+ * cache's epoch in which its open failed with ENOENT or ENOTDIR, and the
+ * epoch moves on when a kernel uevent arrives or NEG_TTL_S has passed.  The
+ * uevent socket is the process's, drained by whichever scrape binds first.
  */
 #include "common/fdcache.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/netlink.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/vfs.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/buf.h"
@@ -22,24 +32,89 @@
 #define PROC_MAGIC 0x9fa0
 #define SYSFS_MAGIC 0x62656572
 #define NBUCKETS 1024
+/* Longest an absence is believed without a uevent to end it. */
+#define NEG_TTL_S 60
+
+/* Whether an absence of the path may be remembered: decided at the first. */
+enum neg_rule { NEG_UNDECIDED, NEG_NEVER, NEG_MAY };
 
 struct fdcache_entry {
 	struct fdcache_entry *next;
 	int fd; /* kept descriptor (of a file or a directory), or -1 */
 	bool keep; /* false: a path that is never kept */
+	unsigned char neg_rule;	    /* enum neg_rule */
+	int neg_errno;		    /* ENOENT or ENOTDIR while absent, else 0 */
+	unsigned long neg_epoch;    /* the cache's epoch when found absent */
 	char path[];
 };
 
 struct fdcache {
 	struct fdcache_entry *bucket[NBUCKETS];
 	unsigned open; /* descriptors and streams kept */
+	unsigned long epoch;	/* absences of older epochs are forgotten */
+	unsigned long uev_seen; /* uevent_gen when the epoch began */
+	time_t epoch_start;	/* CLOCK_MONOTONIC seconds */
 };
 
 static _Thread_local struct fdcache *current;
 
+/* The process's kernel uevent listener; -1 when there is none. */
+static int uevent_fd = -1;
+static pthread_once_t uevent_once = PTHREAD_ONCE_INIT;
+/* Bumped each time a drain finds uevents (or lost some). */
+static atomic_ulong uevent_gen;
+
+static void uevent_open(void)
+{
+	int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+			NETLINK_KOBJECT_UEVENT);
+	if (fd < 0)
+		return;
+	/*
+	 * The smallest receive buffer: a burst of uevents between two scrapes
+	 * overflows it (ENOBUFS, one change) instead of queueing hundreds of
+	 * messages for the next drain to read one by one.
+	 */
+	int one = 1;
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &one, sizeof(one));
+	struct sockaddr_nl sa = {.nl_family = AF_NETLINK, .nl_groups = 1};
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		close(fd);
+		return;
+	}
+	uevent_fd = fd;
+}
+
+/* Read and discard every queued uevent; count them as one change if any. */
+static void uevent_drain(void)
+{
+	bool any = false;
+	for (;;) {
+		char b[1];
+		ssize_t n = recv(uevent_fd, b, sizeof(b), MSG_DONTWAIT | MSG_TRUNC);
+		if (n >= 0 || errno == ENOBUFS) /* ENOBUFS: some were lost */
+			any = true;
+		else if (errno != EINTR)
+			break;
+	}
+	if (any)
+		atomic_fetch_add(&uevent_gen, 1);
+}
+
+static time_t mono_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return ts.tv_sec;
+}
+
 struct fdcache *fdcache_new(void)
 {
-	return xcalloc(1, sizeof(struct fdcache));
+	pthread_once(&uevent_once, uevent_open);
+	struct fdcache *c = xcalloc(1, sizeof(struct fdcache));
+	c->epoch = 1;
+	c->epoch_start = mono_s();
+	return c;
 }
 
 static void entry_close(struct fdcache *c, struct fdcache_entry *e)
@@ -72,6 +147,16 @@ void fdcache_free(struct fdcache *c)
 void fdcache_bind(struct fdcache *c)
 {
 	current = c;
+	if (!c || uevent_fd < 0)
+		return;
+	uevent_drain();
+	unsigned long gen = atomic_load(&uevent_gen);
+	time_t now = mono_s();
+	if (gen != c->uev_seen || now - c->epoch_start >= NEG_TTL_S) {
+		c->epoch++;
+		c->uev_seen = gen;
+		c->epoch_start = now;
+	}
 }
 
 struct fdcache *fdcache_current(void)
@@ -105,6 +190,8 @@ static struct fdcache_entry *entry_find(struct fdcache *c, const char *path, boo
 	memcpy(e->path, path, len + 1);
 	e->fd = -1;
 	e->keep = true;
+	e->neg_rule = NEG_UNDECIDED;
+	e->neg_errno = 0;
 	e->next = *head;
 	*head = e;
 	return e;
@@ -138,28 +225,88 @@ static bool entry_takes(struct fdcache_entry *e, int fd)
 	return e->keep;
 }
 
-static int cache_open(const char *path, int flags, bool *kept)
+/*
+ * Whether an absence of path may be remembered: it would be on procfs or
+ * sysfs (its nearest existing ancestor is), and no component is a number
+ * (a process's directory comes and goes without a uevent).
+ */
+static bool absence_rememberable(const char *path)
+{
+	if (uevent_fd < 0)
+		return false;
+	for (const char *p = path; *p;) {
+		while (*p == '/')
+			p++;
+		const char *q = p;
+		while (*q >= '0' && *q <= '9')
+			q++;
+		if (q > p && (*q == '/' || !*q))
+			return false;
+		while (*q && *q != '/')
+			q++;
+		p = q;
+	}
+	char dir[PATH_MAX];
+	size_t len = strlen(path);
+	if (len >= sizeof(dir))
+		return false;
+	memcpy(dir, path, len + 1);
+	for (;;) {
+		char *slash = strrchr(dir, '/');
+		if (!slash || slash == dir)
+			return false;
+		*slash = '\0';
+		struct statfs sfs;
+		if (statfs(dir, &sfs) == 0)
+			return sfs.f_type == PROC_MAGIC || sfs.f_type == SYSFS_MAGIC;
+		if (errno != ENOENT && errno != ENOTDIR)
+			return false;
+	}
+}
+
+/* See fdcache_open(); with may_keep false the caller always owns the descriptor. */
+static int cache_open(const char *path, int flags, bool may_keep, bool *kept)
 {
 	struct fdcache_entry *e = entry_of(path);
-	*kept = e && e->fd >= 0;
+	*kept = may_keep && e && e->fd >= 0;
 	if (*kept)
 		return e->fd;
+	if (e && e->neg_errno && e->neg_epoch == current->epoch)
+		return -e->neg_errno;
 	int fd = open(path, flags | O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if ((*kept = entry_takes(e, fd)))
+	if (fd < 0) {
+		int err = errno;
+		if (e && (err == ENOENT || err == ENOTDIR)) {
+			if (e->neg_rule == NEG_UNDECIDED)
+				e->neg_rule = absence_rememberable(path) ? NEG_MAY : NEG_NEVER;
+			if (e->neg_rule == NEG_MAY) {
+				e->neg_errno = err;
+				e->neg_epoch = current->epoch;
+			}
+		}
+		return -err;
+	}
+	if (e)
+		e->neg_errno = 0;
+	if (may_keep && (*kept = entry_takes(e, fd)))
 		e->fd = fd;
 	return fd;
 }
 
 int fdcache_open(const char *path, bool *kept)
 {
-	return cache_open(path, 0, kept);
+	return cache_open(path, 0, true, kept);
+}
+
+int fdcache_open_owned(const char *path)
+{
+	bool kept;
+	return cache_open(path, 0, false, &kept);
 }
 
 int fdcache_opendir(const char *path, bool *kept)
 {
-	int fd = cache_open(path, O_DIRECTORY, kept);
+	int fd = cache_open(path, O_DIRECTORY, true, kept);
 	if (fd >= 0 && *kept && lseek(fd, 0, SEEK_SET) < 0)
 		return -errno;
 	return fd;

@@ -21,6 +21,20 @@
  * device's attribute under this name (netclass has its own cache, which
  * checks the directory entry's inode).
  *
+ * A path found absent (open(2) fails with ENOENT or ENOTDIR) on procfs or
+ * sysfs is remembered too, so a probe for a feature this machine lacks
+ * (/sys/class/infiniband, /proc/mdstat, ...) costs no path walk on every
+ * scrape.  Such paths appear when a module loads or a device is added, and
+ * the kernel announces both as uevents: the first fdcache_bind() of a scrape
+ * reads the process's NETLINK_KOBJECT_UEVENT socket, and any uevent (or an
+ * overflow of its small buffer) makes every cache forget its absences.  They
+ * are also forgotten every 60 s, for what appears without a uevent (a
+ * sysfs attribute a driver adds after its device's announcement) and where
+ * uevents do not reach the process (a network namespace of another user
+ * namespace).  Paths with a numeric component (/proc/<pid>/...) and paths
+ * outside procfs and sysfs are never remembered as absent; without the
+ * uevent socket, nothing is.
+ *
  * A cache belongs to one scrape context and is used by one thread at a
  * time: fdcache_bind() makes it the calling thread's current cache, and the
  * pfile.h readers (read_small_file, read_attr_once with an absolute path,
@@ -42,7 +56,10 @@ struct fdcache;
 struct fdcache *fdcache_new(void);
 /* Close every kept descriptor and free the cache. */
 void fdcache_free(struct fdcache *c);
-/* Make c (or NULL: none) the calling thread's current cache. */
+/*
+ * Make c (or NULL: none) the calling thread's current cache; binding a
+ * cache also reads the pending uevents (above).
+ */
 void fdcache_bind(struct fdcache *c);
 /* The calling thread's current cache, or NULL. */
 struct fdcache *fdcache_current(void);
@@ -57,6 +74,12 @@ unsigned fdcache_size(const struct fdcache *c);
  * (*kept true).  Returns the descriptor or a negative errno from open(2).
  */
 int fdcache_open(const char *path, bool *kept);
+/*
+ * open(path, O_RDONLY|O_CLOEXEC) for a descriptor the caller keeps and
+ * closes itself (a pfile), through the bound cache's record of absent
+ * paths.  Returns the descriptor or a negative errno.
+ */
+int fdcache_open_owned(const char *path);
 /* Forget and close the kept descriptor (file or directory) of path, if any. */
 void fdcache_drop(const char *path);
 

@@ -44,8 +44,9 @@ struct http_conn {
 	struct httpd *srv;
 	struct http_conn *prev, *next; /* the server's list, under srv->lock */
 	atomic_bool busy;	       /* a thread owns it (not armed in epoll) */
+	bool in_epoll;		       /* added to the epoll set */
 	_Atomic time_t last_active;
-	time_t started;		       /* first byte of the current request, 0 if none */
+	_Atomic time_t started;	       /* first byte of the current request, 0 if none */
 
 	char *in; /* received bytes; the request is split in place */
 	size_t in_len, in_cap;
@@ -664,11 +665,10 @@ static void conn_free(struct http_conn *c)
 	free(c);
 }
 
-static void arm(struct httpd *h, int fd, void *ptr)
+static void arm(struct httpd *h, int fd, void *ptr, bool added)
 {
 	struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP | EPOLLONESHOT, .data.ptr = ptr };
-	if (epoll_ctl(h->ep, EPOLL_CTL_MOD, fd, &ev) < 0 && errno == ENOENT)
-		epoll_ctl(h->ep, EPOLL_CTL_ADD, fd, &ev);
+	epoll_ctl(h->ep, added ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, fd, &ev);
 }
 
 /*
@@ -708,13 +708,18 @@ static void conn_event(struct http_conn *c)
 				if (c->hdr_len)
 					rebase_head(c, old);
 			}
-			ssize_t n = recv(c->fd, c->in + c->in_len, c->in_cap - c->in_len, 0);
+			size_t room = c->in_cap - c->in_len;
+			ssize_t n = recv(c->fd, c->in + c->in_len, room, 0);
 			if (n > 0) {
 				if (!c->started)
 					c->started = now_s();
 				c->in_len += (size_t)n;
 				c->last_active = now_s();
-				if (c->in_len > MAX_HEADER_BYTES + h->max_body)
+				/*
+				 * A short read drained the socket: no recv for the
+				 * EAGAIN; bytes arriving later fire the re-armed event.
+				 */
+				if ((size_t)n < room || c->in_len > MAX_HEADER_BYTES + h->max_body)
 					break;
 				continue;
 			}
@@ -789,51 +794,58 @@ static void conn_event(struct http_conn *c)
 		if (!c->in_len)
 			break;
 	}
-	c->busy = false;
-	arm(h, c->fd, c);
+	bool added = c->in_epoll;
+	c->in_epoll = true;
+	atomic_store_explicit(&c->busy, false, memory_order_release);
+	arm(h, c->fd, c, added);
 	return;
 close:
 	conn_free(c);
 }
 
-static void accept_all(struct httpd *h)
+/*
+ * The listening socket is readable: accept one connection, re-arm the
+ * listener so another thread can take the next one, and serve this one on
+ * the calling thread.  With TCP_DEFER_ACCEPT the request is usually already
+ * there, so a fresh connection costs one wake-up, not two (accept here,
+ * request on whichever thread epoll picks next).
+ */
+static void accept_one(struct httpd *h)
 {
+	int fd;
 	for (;;) {
-		int fd = accept4(h->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (fd < 0) {
-			if (errno == EINTR || errno == ECONNABORTED)
-				continue;
-			if (errno == EMFILE || errno == ENFILE)
-				log_warn("HTTP: too many open files, not accepting");
+		fd = accept4(h->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd >= 0 || (errno != EINTR && errno != ECONNABORTED))
 			break;
-		}
-		int one = 1;
-		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-		struct http_conn *c = xcalloc(1, sizeof(*c));
-		c->fd = fd;
-		c->srv = h;
-		c->last_active = now_s();
-		c->busy = true;
-		pthread_mutex_lock(&h->lock);
-		bool full = h->nconns >= MAX_CONNECTIONS;
-		if (!full) {
-			c->next = h->conns;
-			if (h->conns)
-				h->conns->prev = c;
-			h->conns = c;
-			h->nconns++;
-		}
-		pthread_mutex_unlock(&h->lock);
-		if (full) {
-			close(fd);
-			free(c);
-			continue;
-		}
-		c->busy = false;
-		struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP | EPOLLONESHOT, .data.ptr = c };
-		epoll_ctl(h->ep, EPOLL_CTL_ADD, fd, &ev);
 	}
-	arm(h, h->listen_fd, &listen_tag);
+	if (fd < 0 && (errno == EMFILE || errno == ENFILE))
+		log_warn("HTTP: too many open files, not accepting");
+	arm(h, h->listen_fd, &listen_tag, true);
+	if (fd < 0)
+		return;
+	int one = 1;
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	struct http_conn *c = xcalloc(1, sizeof(*c));
+	c->fd = fd;
+	c->srv = h;
+	c->last_active = now_s();
+	atomic_init(&c->busy, true);
+	pthread_mutex_lock(&h->lock);
+	bool full = h->nconns >= MAX_CONNECTIONS;
+	if (!full) {
+		c->next = h->conns;
+		if (h->conns)
+			h->conns->prev = c;
+		h->conns = c;
+		h->nconns++;
+	}
+	pthread_mutex_unlock(&h->lock);
+	if (full) {
+		close(fd);
+		free(c);
+		return;
+	}
+	conn_event(c);
 }
 
 /*
@@ -873,10 +885,11 @@ static void *worker(void *arg)
 			if (ev.data.ptr == &wake_tag)
 				break;
 			if (ev.data.ptr == &listen_tag) {
-				accept_all(h);
+				accept_one(h);
 			} else {
 				struct http_conn *c = ev.data.ptr;
-				c->busy = true;
+				/* pairs with the release in conn_event: epoll hands c over */
+				atomic_exchange_explicit(&c->busy, true, memory_order_acquire);
 				conn_event(c);
 			}
 		}
@@ -901,6 +914,9 @@ struct httpd *httpd_start(int listen_fd, unsigned nthreads, size_t max_body,
 	pthread_mutex_init(&h->sweep_lock, NULL);
 	int fl = fcntl(listen_fd, F_GETFL);
 	fcntl(listen_fd, F_SETFL, fl | O_NONBLOCK);
+	/* wake for a connection once its request arrives (see accept_one) */
+	int defer = 10;
+	setsockopt(listen_fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &defer, sizeof(defer));
 	h->ep = epoll_create1(EPOLL_CLOEXEC);
 	h->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (h->ep < 0 || h->wake_fd < 0) {

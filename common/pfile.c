@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <dirent.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <math.h>
@@ -27,7 +28,7 @@ struct pfile_line {
 struct pfile {
 	int fd;
 	bool seekable;
-	bool poll_checked, pollable; /* pfile_changed() */
+	bool poll_checked, pollable; /* pfile_mounts_changed() */
 	char *path;
 	bool sep[256];
 	char *data; /* content, NUL-terminated, split in place */
@@ -40,9 +41,11 @@ struct pfile {
 
 struct pfile *pfile_open(const char *path, const char *seps)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	int fd = fdcache_open_owned(path);
+	if (fd < 0) {
+		errno = -fd;
 		return NULL;
+	}
 	struct pfile *pf = xcalloc(1, sizeof(*pf));
 	pf->fd = fd;
 	pf->seekable = true;
@@ -73,14 +76,13 @@ const char *pfile_path(const struct pfile *pf)
 	return pf->path;
 }
 
-bool pfile_changed(struct pfile *pf)
+bool pfile_mounts_changed(struct pfile *pf)
 {
 	if (pf->fd < 0 || !pf->seekable)
 		return true;
 	if (!pf->poll_checked) {
 		struct statfs sfs;
-		pf->pollable = !fstatfs(pf->fd, &sfs) && sfs.f_type == PROC_SUPER_MAGIC &&
-			       strstr(pf->path, "mounts");
+		pf->pollable = !fstatfs(pf->fd, &sfs) && sfs.f_type == PROC_SUPER_MAGIC;
 		pf->poll_checked = true;
 		if (pf->pollable) /* the first call: take the pending event, read anyway */
 			poll(&(struct pollfd){ .fd = pf->fd, .events = POLLPRI }, 1, 0);
@@ -460,7 +462,11 @@ static bool same_dir(int fd, const char *path)
  * accepts into l; *seen counts every name but "." and "..".  getdents64(2)
  * into a buffer on the stack: no 32 KiB DIR buffer per kept directory.
  */
-static int list_names(int fd, struct dir_list *l, bool (*keep)(const char *name), size_t *seen)
+/* Longest getdents64 record: header, NAME_MAX bytes and NUL, 8-aligned. */
+#define DIRENT64_MAX ((offsetof(struct dirent64, d_name) + NAME_MAX + 1 + 7) & ~(size_t)7)
+
+static int list_names(int fd, struct dir_list *l, bool (*keep)(const char *name), size_t *seen,
+		      bool fills)
 {
 	char buf[4096] __attribute__((aligned(8)));
 	*seen = 0;
@@ -482,6 +488,12 @@ static int list_names(int fd, struct dir_list *l, bool (*keep)(const char *name)
 			buf_append(&l->names, name, strlen(name) + 1);
 			l->n++;
 		}
+		/*
+		 * procfs and sysfs fill the buffer until the next record does
+		 * not fit: room left for the longest record means the end.
+		 */
+		if (fills && sizeof(buf) - (size_t)n >= DIRENT64_MAX)
+			return 0;
 	}
 }
 
@@ -494,7 +506,7 @@ int dir_list_read(struct dir_list *l, const char *dir, bool (*keep)(const char *
 	if (fd < 0)
 		return fd;
 	size_t seen;
-	int rc = list_names(fd, l, keep, &seen);
+	int rc = list_names(fd, l, keep, &seen, kept);
 	/* a kept directory that lists nothing (or fails) may have been removed: look again */
 	if (kept && (rc < 0 || (!seen && !same_dir(fd, dir)))) {
 		fdcache_drop(dir);
@@ -504,7 +516,7 @@ int dir_list_read(struct dir_list *l, const char *dir, bool (*keep)(const char *
 		if (fd < 0)
 			return -errno;
 		kept = false;
-		rc = list_names(fd, l, keep, &seen);
+		rc = list_names(fd, l, keep, &seen, false);
 	}
 	if (!kept)
 		close(fd);

@@ -36,12 +36,14 @@ int pfile_read(struct pfile *pf);
 void pfile_close(struct pfile *pf);
 const char *pfile_path(const struct pfile *pf);
 /*
- * Whether the file changed since the last call, for files that tell by
- * poll(2): /proc/<pid>/mounts raises POLLPRI when the mount table changed
- * (a mount, an unmount, a remount).  True when the file cannot tell (any
- * other file, a fixture tree), so callers re-read it.
+ * For pf opened on a mount table (/proc/<pid>/mounts or mountinfo): whether
+ * the table changed since the last call.  procfs raises POLLPRI on those
+ * files when a mount, an unmount or a remount happens; other kernel files
+ * never do, so this must not be called on them.  True at the first call
+ * and where the file cannot tell (a fixture tree's regular file), so
+ * callers re-read it.
  */
-bool pfile_changed(struct pfile *pf);
+bool pfile_mounts_changed(struct pfile *pf);
 
 size_t pfile_lines(const struct pfile *pf);
 size_t pfile_words(const struct pfile *pf, size_t line);

@@ -3,7 +3,7 @@
  * Kept kernel-file descriptors: procfs files are kept and still read fresh
  * values, regular files are never kept, a descriptor whose process died is
  * dropped and the read gives what a fresh open gives, kept directories see
- * new entries, and nothing is kept with no cache bound; pfile_changed()
+ * new entries, and nothing is kept with no cache bound; pfile_mounts_changed()
  * follows the mount table by poll(2) and says "changed" for plain files.
  */
 #include <criterion/criterion.h>
@@ -130,25 +130,25 @@ Test(fdcache, nothing_kept_unbound)
 	fdcache_bind(cache);
 }
 
-Test(pfile_changed, mount_table)
+Test(pfile_mounts_changed, mount_table)
 {
 	/* a mount namespace of our own, so the test's mount touches nothing else */
 	if (unshare(CLONE_NEWNS) != 0 || mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
 		cr_skip_test("needs CAP_SYS_ADMIN for a private mount namespace");
 	struct pfile *pf = pfile_open("/proc/self/mounts", NULL);
 	cr_assert_not_null(pf);
-	cr_assert(pfile_changed(pf), "the first call always reads");
+	cr_assert(pfile_mounts_changed(pf), "the first call always reads");
 	cr_assert_eq(pfile_read(pf), 0);
-	cr_assert_not(pfile_changed(pf), "nothing mounted since");
+	cr_assert_not(pfile_mounts_changed(pf), "nothing mounted since");
 	char dir[] = "/tmp/vigil-mnt-XXXXXX";
 	cr_assert_not_null(mkdtemp(dir));
 	cr_assert_eq(mount("vigil-test", dir, "tmpfs", 0, "size=64k"), 0);
-	cr_assert(pfile_changed(pf), "a mount changes the table");
-	cr_assert_not(pfile_changed(pf));
+	cr_assert(pfile_mounts_changed(pf), "a mount changes the table");
+	cr_assert_not(pfile_mounts_changed(pf));
 	cr_assert_eq(mount(NULL, dir, NULL, MS_REMOUNT | MS_RDONLY, "size=64k"), 0);
-	cr_assert(pfile_changed(pf), "a remount read-only changes the table");
+	cr_assert(pfile_mounts_changed(pf), "a remount read-only changes the table");
 	cr_assert_eq(umount(dir), 0);
-	cr_assert(pfile_changed(pf), "an unmount changes the table");
+	cr_assert(pfile_mounts_changed(pf), "an unmount changes the table");
 	rmdir(dir);
 	pfile_close(pf);
 
@@ -157,9 +157,66 @@ Test(pfile_changed, mount_table)
 	int fd = mkstemp(path);
 	close(fd);
 	pf = pfile_open(path, NULL);
-	cr_assert(pfile_changed(pf));
+	cr_assert(pfile_mounts_changed(pf));
 	cr_assert_eq(pfile_read(pf), 0);
-	cr_assert(pfile_changed(pf));
+	cr_assert(pfile_mounts_changed(pf));
 	pfile_close(pf);
 	unlink(path);
+}
+
+/* An absent path outside procfs and sysfs is looked up again every time. */
+Test(fdcache, absent_regular_path_not_remembered)
+{
+	char dir[] = "/tmp/vigil-absent-XXXXXX";
+	cr_assert_not_null(mkdtemp(dir));
+	char path[sizeof(dir) + 8];
+	snprintf(path, sizeof(path), "%s/f", dir);
+	cr_assert_eq(fdcache_open_owned(path), -ENOENT);
+	FILE *f = fopen(path, "w");
+	cr_assert_not_null(f);
+	fclose(f);
+	int fd = fdcache_open_owned(path);
+	cr_assert_geq(fd, 0, "a new regular file is seen at once");
+	close(fd);
+	unlink(path);
+	rmdir(dir);
+}
+
+/* Run cmd through the shell quietly; its exit status, or -1. */
+static int quiet(const char *cmd)
+{
+	char full[256];
+	snprintf(full, sizeof(full), "%s >/dev/null 2>&1", cmd);
+	int st = system(full);
+	return st >= 0 && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/*
+ * A device's sysfs attribute is remembered as absent until a uevent says
+ * the device came: in a network and mount namespace of the test's own, with
+ * a sysfs mounted there, create a device after the first failed open.
+ */
+Test(fdcache_absent, sysfs_absence_ends_with_uevent)
+{
+	if (unshare(CLONE_NEWNET | CLONE_NEWNS) != 0 ||
+	    mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
+	    mount("sysfs", "/sys", "sysfs", 0, NULL) != 0)
+		cr_skip_test("needs CAP_SYS_ADMIN for private network and mount namespaces");
+	struct fdcache *c = fdcache_new(); /* its uevent socket is in this namespace */
+	fdcache_bind(c);
+	const char *path = "/sys/class/net/vgabs0/mtu";
+	cr_assert_eq(fdcache_open_owned(path), -ENOENT);
+	if (quiet("ip link add vgabs0 type dummy") != 0 && quiet("ip link add vgabs0 type ifb") != 0)
+		cr_skip_test("cannot create a dummy or ifb device (ip(8) missing or no driver)");
+	cr_assert_eq(fdcache_open_owned(path), -ENOENT,
+		     "no new lookup within a scrape: the absence is remembered");
+	fdcache_bind(c); /* the next scrape reads the device's uevent */
+	int fd = fdcache_open_owned(path);
+	cr_assert_geq(fd, 0, "the uevent ended the remembered absence: %s", strerror(-fd));
+	close(fd);
+	quiet("ip link del vgabs0");
+	fdcache_bind(c);
+	cr_assert_eq(fdcache_open_owned(path), -ENOENT, "removed again");
+	fdcache_bind(NULL);
+	fdcache_free(c);
 }
