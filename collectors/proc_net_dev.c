@@ -43,6 +43,7 @@
 #include "collectors/collector.h"
 #include "collectors/devfilter.h"
 #include "collectors/hostpath.h"
+#include "collectors/rtnl.h"
 #include "common/buf.h"
 #include "common/log.h"
 #include "common/pfile.h"
@@ -165,28 +166,30 @@ static const struct netdev_stat netdev_netlink_detailed[] = {
 	NETDEV_STAT("receive_nohandler", NL_RX_NOHANDLER, E),
 };
 
-/* /proc/net/dev columns; legacy names fold nothing there, they only rename. */
-static const struct netdev_stat netdev_proc_legacy[] = {
-	NETDEV_STAT("receive_bytes", 0, E),	 NETDEV_STAT("receive_packets", 1, E),
-	NETDEV_STAT("receive_errs", 2, E),	 NETDEV_STAT("receive_drop", 3, E),
-	NETDEV_STAT("receive_fifo", 4, E),	 NETDEV_STAT("receive_frame", 5, E),
-	NETDEV_STAT("receive_compressed", 6, E), NETDEV_STAT("receive_multicast", 7, E),
-	NETDEV_STAT("transmit_bytes", 8, E),	 NETDEV_STAT("transmit_packets", 9, E),
-	NETDEV_STAT("transmit_errs", 10, E),	 NETDEV_STAT("transmit_drop", 11, E),
-	NETDEV_STAT("transmit_fifo", 12, E),	 NETDEV_STAT("transmit_colls", 13, E),
-	NETDEV_STAT("transmit_carrier", 14, E),	 NETDEV_STAT("transmit_compressed", 15, E),
-};
+/*
+ * /proc/net/dev columns; legacy names fold nothing there, they only rename.
+ * The legacy and detailed names differ only in the errors and drops columns
+ * ("errs"/"errors", "drop"/"dropped").
+ */
+#define NETDEV_PROC_STATS(errs, drop)                                                              \
+	{                                                                                          \
+		NETDEV_STAT("receive_bytes", 0, E), NETDEV_STAT("receive_packets", 1, E),          \
+			NETDEV_STAT("receive_" errs, 2, E), NETDEV_STAT("receive_" drop, 3, E),    \
+			NETDEV_STAT("receive_fifo", 4, E), NETDEV_STAT("receive_frame", 5, E),     \
+			NETDEV_STAT("receive_compressed", 6, E),                                   \
+			NETDEV_STAT("receive_multicast", 7, E),                                    \
+			NETDEV_STAT("transmit_bytes", 8, E),                                       \
+			NETDEV_STAT("transmit_packets", 9, E),                                     \
+			NETDEV_STAT("transmit_" errs, 10, E),                                      \
+			NETDEV_STAT("transmit_" drop, 11, E), NETDEV_STAT("transmit_fifo", 12, E), \
+			NETDEV_STAT("transmit_colls", 13, E),                                      \
+			NETDEV_STAT("transmit_carrier", 14, E),                                    \
+			NETDEV_STAT("transmit_compressed", 15, E),                                 \
+	}
 
-static const struct netdev_stat netdev_proc_detailed[] = {
-	NETDEV_STAT("receive_bytes", 0, E),	 NETDEV_STAT("receive_packets", 1, E),
-	NETDEV_STAT("receive_errors", 2, E),	 NETDEV_STAT("receive_dropped", 3, E),
-	NETDEV_STAT("receive_fifo", 4, E),	 NETDEV_STAT("receive_frame", 5, E),
-	NETDEV_STAT("receive_compressed", 6, E), NETDEV_STAT("receive_multicast", 7, E),
-	NETDEV_STAT("transmit_bytes", 8, E),	 NETDEV_STAT("transmit_packets", 9, E),
-	NETDEV_STAT("transmit_errors", 10, E),	 NETDEV_STAT("transmit_dropped", 11, E),
-	NETDEV_STAT("transmit_fifo", 12, E),	 NETDEV_STAT("transmit_colls", 13, E),
-	NETDEV_STAT("transmit_carrier", 14, E),	 NETDEV_STAT("transmit_compressed", 15, E),
-};
+static const struct netdev_stat netdev_proc_legacy[] = NETDEV_PROC_STATS("errs", "drop");
+static const struct netdev_stat netdev_proc_detailed[] = NETDEV_PROC_STATS("errors", "dropped");
+#undef NETDEV_PROC_STATS
 #undef E
 
 struct netdev_dev {
@@ -197,9 +200,7 @@ struct netdev_dev {
 
 struct netdev_state {
 	struct pfile *pf; /* /proc/net/dev */
-	int nl_fd;	  /* rtnetlink socket + 1 (0: not open) */
-	uint32_t nl_seq;
-	struct buf nl_buf;
+	struct rtnl rtnl;
 	struct netdev_dev *devs;
 	size_t ndevs, cap;
 };
@@ -262,41 +263,15 @@ static int netdev_read_proc(struct netdev_state *st)
 
 /* ---- rtnetlink ------------------------------------------------------------ */
 
-static int netdev_nl_open(struct netdev_state *st)
+/* rtnl_link_fn: one device of the dump, its name and counters. */
+static void netdev_nl_link(void *ctx, const struct ifinfomsg *ifi, const struct rtattr *a, int len)
 {
-	if (st->nl_fd)
-		return 0;
-	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
-	if (fd < 0)
-		return -errno;
-	struct sockaddr_nl sa = {.nl_family = AF_NETLINK};
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		int rc = -errno;
-		close(fd);
-		return rc;
-	}
-	st->nl_fd = fd + 1;
-	return 0;
-}
-
-static void netdev_nl_close(struct netdev_state *st)
-{
-	if (st->nl_fd)
-		close(st->nl_fd - 1);
-	st->nl_fd = 0;
-}
-
-/* One RTM_NEWLINK message: the device's name and counters. */
-static void netdev_nl_link(struct netdev_state *st, const struct nlmsghdr *nh)
-{
-	if (nh->nlmsg_len < NLMSG_LENGTH(sizeof(struct ifinfomsg)))
-		return;
-	const struct ifinfomsg *ifi = NLMSG_DATA(nh);
-	int len = (int)(nh->nlmsg_len - NLMSG_LENGTH(sizeof(*ifi)));
+	struct netdev_state *st = ctx;
+	(void)ifi;
 	const char *name = NULL;
 	size_t namelen = 0;
 	const struct rtattr *st64 = NULL, *st32 = NULL;
-	for (const struct rtattr *a = IFLA_RTA(ifi); RTA_OK(a, len); a = RTA_NEXT(a, len)) {
+	for (; RTA_OK(a, len); a = RTA_NEXT(a, len)) {
 		switch (a->rta_type) {
 		case IFLA_IFNAME:
 			name = RTA_DATA(a);
@@ -332,78 +307,9 @@ static void netdev_nl_link(struct netdev_state *st, const struct nlmsghdr *nh)
 	}
 }
 
-/*
- * Process one datagram of the dump; 1 when the dump is complete, 0 for
- * more, or a negative errno.
- */
-static int netdev_nl_datagram(struct netdev_state *st, size_t n)
-{
-	int len = (int)n;
-	for (const struct nlmsghdr *nh = (const void *)st->nl_buf.data; NLMSG_OK(nh, len);
-	     nh = NLMSG_NEXT(nh, len)) {
-		if (nh->nlmsg_seq != st->nl_seq)
-			continue; /* a reply to an earlier, abandoned request */
-		if (nh->nlmsg_type == NLMSG_DONE)
-			return 1;
-		if (nh->nlmsg_type == NLMSG_ERROR) {
-			const struct nlmsgerr *e = NLMSG_DATA(nh);
-			if (nh->nlmsg_len < NLMSG_LENGTH(sizeof(*e)))
-				return -EPROTO;
-			return e->error ? e->error : 1;
-		}
-		if (nh->nlmsg_type == RTM_NEWLINK)
-			netdev_nl_link(st, nh);
-	}
-	return 0;
-}
-
 static int netdev_read_netlink(struct netdev_state *st)
 {
-	int rc = netdev_nl_open(st);
-	if (rc)
-		return rc;
-	int fd = st->nl_fd - 1;
-	struct {
-		struct nlmsghdr nh;
-		struct ifinfomsg ifi;
-	} req = {
-		.nh = {.nlmsg_len = NLMSG_LENGTH(sizeof(struct ifinfomsg)),
-		       .nlmsg_type = RTM_GETLINK,
-		       .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP,
-		       .nlmsg_seq = ++st->nl_seq},
-		.ifi = {.ifi_family = AF_UNSPEC},
-	};
-	struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
-	if (sendto(fd, &req, req.nh.nlmsg_len, 0, (struct sockaddr *)&kernel, sizeof(kernel)) < 0) {
-		rc = -errno;
-		goto fail;
-	}
-	for (;;) {
-		/* size the next datagram first, so a big dump is never truncated */
-		ssize_t n = recv(fd, NULL, 0, MSG_PEEK | MSG_TRUNC);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			rc = -errno;
-			goto fail;
-		}
-		buf_reset(&st->nl_buf);
-		buf_reserve(&st->nl_buf, (size_t)n + 1);
-		n = recv(fd, st->nl_buf.data, (size_t)n, 0);
-		if (n < 0) {
-			rc = -errno;
-			goto fail;
-		}
-		rc = netdev_nl_datagram(st, (size_t)n);
-		if (rc < 0)
-			goto fail;
-		if (rc == 1)
-			return 0;
-	}
-fail:
-	/* the socket may still hold part of the dump: start afresh next time */
-	netdev_nl_close(st);
-	return rc;
+	return rtnl_dump_links(&st->rtnl, false, netdev_nl_link, st);
 }
 
 /* ---- addresses ------------------------------------------------------------ */
@@ -557,8 +463,7 @@ static void netdev_cleanup(void *state)
 {
 	struct netdev_state *st = state;
 	pfile_close(st->pf);
-	netdev_nl_close(st);
-	buf_free(&st->nl_buf);
+	rtnl_close(&st->rtnl);
 	free(st->devs);
 }
 

@@ -20,7 +20,31 @@
  * IFF_UP is set in flags, "unknown" without flags).  speed_bytes is
  * speed (Mb/s) * 125000; with --collector.netclass.ignore-invalid-speed a
  * negative speed (-1: unknown) is left out.  --collector.netclass.netlink is
- * accepted for compatibility; the attributes are always read from sysfs.
+ * accepted for compatibility (see below for where values come from).
+ *
+ * Where values come from: on a real sysfs whose devices are those of the
+ * process's network namespace, the attributes that rtnetlink reports
+ * exactly as sysfs shows them come from one RTM_GETLINK dump per scrape
+ * (collectors/rtnl.h), and only duplex, addr_assign_type, dev_id, flags,
+ * name_assign_type and speed are read from sysfs: 6 reads per device
+ * instead of 22.  The kernel fills both from the same fields
+ * (net/core/net-sysfs.c, net/core/rtnetlink.c): address and broadcast are
+ * IFLA_ADDRESS/IFLA_BROADCAST in sysfs's "%*phC" form (empty without a
+ * hardware address); operstate is IFLA_OPERSTATE named as sysfs names it
+ * (already "down" when the device is not running); ifalias is
+ * IFLA_IFALIAS cut to the 128 bytes node_exporter reads; carrier and
+ * dormant, which sysfs refuses (EINVAL) on a device that is not running,
+ * are IFLA_CARRIER and IFF_DORMANT only while IFF_UP is set; iflink is
+ * IFLA_LINK or, without it, the ifindex; carrier_changes, carrier_up_count,
+ * carrier_down_count, link_mode, mtu, netdev_group, tx_queue_len, ifindex
+ * and type are the attributes of the same names, as sysfs's "%d" prints
+ * them.  flags stays a sysfs read: IFLA's ifi_flags mixes in the
+ * operational state.  Whether sysfs shows the process's own namespace
+ * (a sysfs mounted elsewhere, say a host's bind-mounted into a container,
+ * may not) is checked once, at the first scrape: every device is read from
+ * sysfs alone, and ifindex and address must match the dump's for all of
+ * them; otherwise every scrape reads sysfs alone.  A listed device missing
+ * from the dump (added in between) is read from sysfs alone too.
  *
  * Cost: on a real sysfs (statfs magic SYSFS_MAGIC) the agent keeps the
  * attribute files of up to NC_CACHE_DEVS devices open (fewer when
@@ -41,6 +65,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/if.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -54,6 +79,7 @@
 
 #include "collectors/collector.h"
 #include "collectors/hostpath.h"
+#include "collectors/rtnl.h"
 #include "common/buf.h"
 #include "common/log.h"
 #include "common/pfile.h"
@@ -169,12 +195,32 @@ static struct {
 	bool sized; /* maxfds set from RLIMIT_NOFILE */
 } netclass_cache = {.mu = PTHREAD_MUTEX_INITIALIZER};
 
+/* Whether sysfs and rtnetlink show the same devices (see the top comment). */
+enum netclass_nl_state { NL_UNCHECKED, NL_SAME, NL_OTHER };
+
 struct netclass_state {
 	DIR *dir; /* /sys/class/net, kept open and rewound each scrape */
 	bool is_sysfs;
 	struct netclass_iface *ifs;
 	size_t nifs, cap;
+	enum netclass_nl_state nl_state;
+	struct rtnl rtnl;
+	struct netclass_iface *nl; /* this scrape's dump, sorted by name */
+	size_t nnl, capnl;
 };
+
+/* Attribute file k (string attributes first) as a bit of a file mask. */
+#define NC_BIT(k) (1u << (k))
+#define NC_ALL_FILES ((1u << NC_NFILES) - 1)
+/* The files whose values the rtnetlink dump gives exactly. */
+#define NC_NL_FILES                                                                                \
+	(NC_BIT(NC_ADDRESS) | NC_BIT(NC_BROADCAST) | NC_BIT(NC_OPERSTATE) | NC_BIT(NC_IFALIAS) |   \
+	 NC_BIT(NC_NSTRS + NC_CARRIER) | NC_BIT(NC_NSTRS + NC_CARRIER_CHANGES) |                   \
+	 NC_BIT(NC_NSTRS + NC_CARRIER_UP) | NC_BIT(NC_NSTRS + NC_CARRIER_DOWN) |                   \
+	 NC_BIT(NC_NSTRS + NC_DORMANT) | NC_BIT(NC_NSTRS + NC_IFINDEX) |                           \
+	 NC_BIT(NC_NSTRS + NC_IFLINK) | NC_BIT(NC_NSTRS + NC_LINK_MODE) |                          \
+	 NC_BIT(NC_NSTRS + NC_MTU) | NC_BIT(NC_NSTRS + NC_NETDEV_GROUP) |                          \
+	 NC_BIT(NC_NSTRS + NC_TX_QUEUE_LEN) | NC_BIT(NC_NSTRS + NC_TYPE))
 
 static int netclass_setup(char *errbuf, size_t errlen)
 {
@@ -242,11 +288,18 @@ static void netclass_fds_close(struct netclass_fds *c)
  * Returns 0, -ENODEV when a descriptor belongs to a removed device (the
  * caller closes them and reads by name), or a negative errno.
  */
-static int netclass_read_cached(struct netclass_iface *ifc, struct netclass_fds *c, int classfd)
+static int netclass_read_cached(struct netclass_iface *ifc, struct netclass_fds *c, int classfd,
+				uint32_t files)
 {
 	int dfd = -1, rc = 0;
 	char tmp[NC_VALUE_MAX + 1];
 	for (int k = 0; k < NC_NFILES; k++) {
+		if (!(files & NC_BIT(k))) {
+			if (c->fd[k] >= 0) /* read from sysfs no longer */
+				close(c->fd[k]);
+			c->fd[k] = -1;
+			continue;
+		}
 		if (c->fd[k] < 0) {
 			if (dfd < 0) {
 				dfd = openat(classfd, ifc->name,
@@ -316,7 +369,7 @@ static void netclass_prune(void)
 	netclass_cache.nfds = j;
 }
 
-static int netclass_read_iface(struct netclass_iface *ifc, int classfd)
+static int netclass_read_iface(struct netclass_iface *ifc, int classfd, uint32_t files)
 {
 	int dfd = openat(classfd, ifc->name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
@@ -324,6 +377,8 @@ static int netclass_read_iface(struct netclass_iface *ifc, int classfd)
 	int rc = 0;
 	char tmp[NC_VALUE_MAX + 1];
 	for (int i = 0; i < NC_NSTRS; i++) {
+		if (!(files & NC_BIT(i)))
+			continue;
 		rc = netclass_attr(dfd, netclass_strs[i], ifc->str[i]);
 		if (rc < 0)
 			goto out;
@@ -331,6 +386,8 @@ static int netclass_read_iface(struct netclass_iface *ifc, int classfd)
 			ifc->str[i][0] = '\0';
 	}
 	for (int i = 0; i < NC_NINTS; i++) {
+		if (!(files & NC_BIT(NC_NSTRS + i)))
+			continue;
 		rc = netclass_attr(dfd, netclass_ints[i].attr, tmp);
 		if (rc < 0)
 			goto out;
@@ -344,6 +401,193 @@ static int netclass_read_iface(struct netclass_iface *ifc, int classfd)
 out:
 	close(dfd);
 	return rc;
+}
+
+/* sysfs's names of IF_OPER_* (include/uapi/linux/if.h), as operstate shows them. */
+static const char *const netclass_operstates[] = {"unknown", "notpresent",    "down", "lowerlayerdown",
+						  "testing", "dormant", "up"};
+
+/* A hardware address as sysfs prints it ("%*phC": lower-case hex bytes joined by ':'). */
+static void netclass_hwaddr(char *out, const struct rtattr *a)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *b = RTA_DATA(a);
+	size_t n = RTA_PAYLOAD(a);
+	if (n > 32) /* MAX_ADDR_LEN; 32 bytes take 95 characters */
+		n = 32;
+	char *o = out;
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			*o++ = ':';
+		*o++ = hex[b[i] >> 4];
+		*o++ = hex[b[i] & 15];
+	}
+	*o = '\0';
+}
+
+/* The 32-bit IFLA attributes that are integer attributes of sysfs. */
+static const struct {
+	unsigned short type;
+	int val; /* NC_* */
+} netclass_nl_u32[] = {
+	{IFLA_CARRIER_CHANGES, NC_CARRIER_CHANGES},
+	{IFLA_CARRIER_UP_COUNT, NC_CARRIER_UP},
+	{IFLA_CARRIER_DOWN_COUNT, NC_CARRIER_DOWN},
+	{IFLA_LINK, NC_IFLINK},
+	{IFLA_MTU, NC_MTU},
+	{IFLA_GROUP, NC_NETDEV_GROUP},
+	{IFLA_TXQLEN, NC_TX_QUEUE_LEN},
+};
+
+/* A 32-bit attribute as sysfs's "%d" prints it. */
+static int64_t netclass_nl_int(const struct rtattr *a)
+{
+	uint32_t v = 0;
+	if (RTA_PAYLOAD(a) >= sizeof(v))
+		memcpy(&v, RTA_DATA(a), sizeof(v));
+	return (int32_t)v;
+}
+
+static void netclass_nl_set(struct netclass_iface *d, int i, int64_t v)
+{
+	d->val[i] = v;
+	d->have |= 1u << i;
+}
+
+/* rtnl_link_fn: one device of the dump into st->nl (see the top comment). */
+static void netclass_nl_link(void *ctx, const struct ifinfomsg *ifi, const struct rtattr *a,
+			     int len)
+{
+	struct netclass_state *st = ctx;
+	if (st->nnl == st->capnl) {
+		st->capnl = st->capnl ? st->capnl * 2 : 8;
+		st->nl = xrealloc(st->nl, st->capnl * sizeof(*st->nl));
+	}
+	struct netclass_iface *d = &st->nl[st->nnl];
+	memset(d->name, 0, sizeof(d->name));
+	for (int i = 0; i < NC_NSTRS; i++)
+		d->str[i][0] = '\0';
+	d->have = 0;
+	bool up = ifi->ifi_flags & IFF_UP; /* sysfs: netif_running() */
+	netclass_nl_set(d, NC_IFINDEX, ifi->ifi_index);
+	netclass_nl_set(d, NC_IFLINK, ifi->ifi_index); /* IFLA_LINK only when it differs */
+	netclass_nl_set(d, NC_TYPE, ifi->ifi_type);
+	if (up)
+		netclass_nl_set(d, NC_DORMANT, (ifi->ifi_flags & IFF_DORMANT) != 0);
+	for (; RTA_OK(a, len); a = RTA_NEXT(a, len)) {
+		const unsigned char *p = RTA_DATA(a);
+		size_t n = RTA_PAYLOAD(a);
+		switch (a->rta_type) {
+		case IFLA_IFNAME:
+			memcpy(d->name, p, n < sizeof(d->name) - 1 ? n : sizeof(d->name) - 1);
+			break;
+		case IFLA_ADDRESS:
+			netclass_hwaddr(d->str[NC_ADDRESS], a);
+			break;
+		case IFLA_BROADCAST:
+			netclass_hwaddr(d->str[NC_BROADCAST], a);
+			break;
+		case IFLA_OPERSTATE:
+			if (n >= 1 && p[0] < ARRAY_SIZE(netclass_operstates))
+				strcpy(d->str[NC_OPERSTATE], netclass_operstates[p[0]]);
+			break;
+		case IFLA_IFALIAS: {
+			/* node_exporter reads at most 128 bytes of "alias\n" */
+			size_t k = strnlen((const char *)p, n);
+			if (k > NC_VALUE_MAX)
+				k = NC_VALUE_MAX;
+			memcpy(d->str[NC_IFALIAS], p, k);
+			d->str[NC_IFALIAS][k] = '\0';
+			memmove(d->str[NC_IFALIAS], trim_space(d->str[NC_IFALIAS]),
+				strlen(trim_space(d->str[NC_IFALIAS])) + 1);
+			break;
+		}
+		case IFLA_CARRIER:
+			if (up && n >= 1)
+				netclass_nl_set(d, NC_CARRIER, p[0] != 0);
+			break;
+		case IFLA_LINKMODE:
+			if (n >= 1)
+				netclass_nl_set(d, NC_LINK_MODE, p[0]);
+			break;
+		default:
+			for (size_t i = 0; i < ARRAY_SIZE(netclass_nl_u32); i++)
+				if (a->rta_type == netclass_nl_u32[i].type)
+					netclass_nl_set(d, netclass_nl_u32[i].val, netclass_nl_int(a));
+		}
+	}
+	if (d->name[0])
+		st->nnl++;
+}
+
+static int netclass_cmp_name(const void *a, const void *b)
+{
+	return strcmp(((const struct netclass_iface *)a)->name,
+		      ((const struct netclass_iface *)b)->name);
+}
+
+/* The dump's entry for device name, or NULL. */
+static const struct netclass_iface *netclass_nl_find(const struct netclass_state *st,
+						     const char *name)
+{
+	size_t lo = 0, hi = st->nnl;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(name, st->nl[mid].name);
+		if (!c)
+			return &st->nl[mid];
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return NULL;
+}
+
+/* Fill ifc's attributes that come from the dump (NC_NL_FILES) from nl. */
+static void netclass_nl_merge(struct netclass_iface *ifc, const struct netclass_iface *nl)
+{
+	for (int k = 0; k < NC_NFILES; k++) {
+		if (!(NC_NL_FILES & NC_BIT(k)))
+			continue;
+		if (k < NC_NSTRS) {
+			memcpy(ifc->str[k], nl->str[k], sizeof(ifc->str[k]));
+			continue;
+		}
+		int i = k - NC_NSTRS;
+		ifc->have = (ifc->have & ~(1u << i)) | (nl->have & (1u << i));
+		ifc->val[i] = nl->val[i];
+	}
+}
+
+/* Whether device ifc, read from sysfs alone, is the dump's nl (the first-scrape check). */
+static bool netclass_nl_agrees(const struct netclass_iface *ifc, const struct netclass_iface *nl)
+{
+	uint32_t idx = 1u << NC_IFINDEX;
+	return nl && (ifc->have & idx) && (nl->have & idx) &&
+	       ifc->val[NC_IFINDEX] == nl->val[NC_IFINDEX] &&
+	       strcmp(ifc->str[NC_ADDRESS], nl->str[NC_ADDRESS]) == 0;
+}
+
+/*
+ * This scrape's dump into st->nl, sorted; false (nothing from netlink this
+ * scrape) when sysfs is not the kernel's or not the process's namespace, or
+ * the dump fails.
+ */
+static bool netclass_nl_dump(struct netclass_state *st)
+{
+	st->nnl = 0;
+	if (!st->is_sysfs || st->nl_state == NL_OTHER)
+		return false;
+	int rc = rtnl_dump_links(&st->rtnl, true, netclass_nl_link, st);
+	if (rc < 0) {
+		log_debug("netclass: rtnetlink dump failed, reading sysfs alone\terr=%s",
+			  strerror(-rc));
+		st->nnl = 0;
+		return false;
+	}
+	qsort(st->nl, st->nnl, sizeof(*st->nl), netclass_cmp_name);
+	return true;
 }
 
 static bool netclass_is_device(int classfd, const struct dirent *de)
@@ -381,6 +625,8 @@ static int netclass_gather(struct netclass_state *st)
 	int classfd = dirfd(dir);
 	int rc = 0;
 	st->nifs = 0;
+	bool dumped = netclass_nl_dump(st);
+	bool agree = dumped; /* the first-scrape check, over every device */
 	if (st->is_sysfs)
 		pthread_mutex_lock(&netclass_cache.mu);
 	struct dirent *de;
@@ -408,21 +654,34 @@ static int netclass_gather(struct netclass_state *st)
 			netclass_fds_close(c);
 			c->ino = de->d_ino;
 		}
+		const struct netclass_iface *nl = dumped ? netclass_nl_find(st, ifc->name) : NULL;
+		uint32_t files = nl && st->nl_state == NL_SAME ? NC_ALL_FILES & ~NC_NL_FILES
+							       : NC_ALL_FILES;
 		if (c) {
 			c->seen = true;
-			rc = netclass_read_cached(ifc, c, classfd);
+			rc = netclass_read_cached(ifc, c, classfd, files);
 			if (rc == -ENODEV) {
 				/* removed, perhaps created again: read it by name */
 				netclass_fds_close(c);
 				ifc->have = 0;
-				rc = netclass_read_iface(ifc, classfd);
+				rc = netclass_read_iface(ifc, classfd, files);
 			}
 		} else {
-			rc = netclass_read_iface(ifc, classfd);
+			rc = netclass_read_iface(ifc, classfd, files);
 		}
 		if (rc < 0)
 			break;
+		if (files != NC_ALL_FILES)
+			netclass_nl_merge(ifc, nl);
+		else if (st->nl_state == NL_UNCHECKED)
+			agree = agree && netclass_nl_agrees(ifc, nl);
 		st->nifs++;
+	}
+	if (rc == 0 && dumped && st->nl_state == NL_UNCHECKED) {
+		st->nl_state = agree ? NL_SAME : NL_OTHER;
+		if (!agree)
+			log_info("netclass: sysfs does not show this process's network namespace, "
+				 "reading every attribute from sysfs");
 	}
 	if (st->is_sysfs) {
 		netclass_prune();
@@ -486,6 +745,8 @@ static void netclass_cleanup(void *state)
 	if (st->dir)
 		closedir(st->dir);
 	free(st->ifs);
+	free(st->nl);
+	rtnl_close(&st->rtnl);
 }
 
 const struct collector collector_netclass = {
