@@ -13,6 +13,7 @@
 #include "collectors/collector.h"
 #include "collectors/hostpath.h"
 #include "common/pfile.h"
+#include "common/strutil.h"
 
 struct meminfo_state {
 	struct pfile *pf;
@@ -46,7 +47,7 @@ static int meminfo_collect(void *state, struct expo_set *out)
 			v *= 1024;
 
 		char name[160], help[200];
-		size_t n = (size_t)snprintf(name, sizeof(name), "node_memory_");
+		size_t n = str_concat(name, sizeof(name), "node_memory_", NULL);
 		for (const char *k = key; *k && n < sizeof(name) - 8; k++) {
 			if (*k == '(')
 				name[n++] = '_';
@@ -56,7 +57,7 @@ static int meminfo_collect(void *state, struct expo_set *out)
 		name[n] = '\0';
 		if (kb)
 			strcat(name, "_bytes");
-		snprintf(help, sizeof(help), "Memory information field %s.", name + 12);
+		str_concat(help, sizeof(help), "Memory information field ", name + 12, ".", NULL);
 		expo_add(expo_family(out, name, help, EXPO_GAUGE), NULL, 0, v);
 		found++;
 	}

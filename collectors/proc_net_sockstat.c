@@ -27,6 +27,7 @@
 #include "collectors/collector.h"
 #include "collectors/hostpath.h"
 #include "common/pfile.h"
+#include "common/strutil.h"
 
 struct sockstat_state {
 	struct pfile *pf[2]; /* sockstat, sockstat6 */
@@ -54,8 +55,8 @@ static int sockstat_validate(const struct pfile *pf)
 static void sockstat_put(struct expo_set *out, const char *proto, const char *key, double v)
 {
 	char name[160], help[200];
-	snprintf(name, sizeof(name), "node_sockstat_%s_%s", proto, key);
-	snprintf(help, sizeof(help), "Number of %s sockets in state %s.", proto, key);
+	str_concat(name, sizeof(name), "node_sockstat_", proto, "_", key, NULL);
+	str_concat(help, sizeof(help), "Number of ", proto, " sockets in state ", key, ".", NULL);
 	struct expo_family *f = expo_family(out, name, help, EXPO_GAUGE);
 	/* the same protocol twice would be a duplicate series: keep the first */
 	if (expo_family_count(f) == 0)

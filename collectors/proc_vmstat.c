@@ -85,8 +85,8 @@ static int vmstat_collect(void *state, struct expo_set *out)
 		if (!vmstat_wanted(st, l, name))
 			continue;
 		char fam[160], help[200];
-		snprintf(fam, sizeof(fam), "node_vmstat_%s", name);
-		snprintf(help, sizeof(help), "/proc/vmstat information field %s.", name);
+		str_concat(fam, sizeof(fam), "node_vmstat_", name, NULL);
+		str_concat(help, sizeof(help), "/proc/vmstat information field ", name, ".", NULL);
 		expo_add(expo_family(out, fam, help, EXPO_UNTYPED), NULL, 0, v);
 	}
 	return 0;

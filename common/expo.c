@@ -52,14 +52,23 @@ static int shortest_digits(double v, char *digits, int *dp)
 	return dtoa_shortest(v, digits, dp);
 }
 
+/* Copy the literal s (with its NUL) to out; its length. */
+static size_t put_literal(char *out, const char *s)
+{
+	size_t n = strlen(s);
+	memcpy(out, s, n + 1);
+	return n;
+}
+
 size_t expo_format_double(char *out, double v, char fmt)
 {
+	/* no printf here: zeros and exponents are most of a scrape's values */
 	if (isnan(v))
-		return (size_t)sprintf(out, "NaN");
+		return put_literal(out, "NaN");
 	if (isinf(v))
-		return (size_t)sprintf(out, v > 0 ? "+Inf" : "-Inf");
+		return put_literal(out, v > 0 ? "+Inf" : "-Inf");
 	if (v == 0)
-		return (size_t)sprintf(out, signbit(v) ? "-0" : "0");
+		return put_literal(out, signbit(v) ? "-0" : "0");
 
 	char digits[24] = { 0 };
 	int dp = 0;
@@ -79,7 +88,14 @@ size_t expo_format_double(char *out, double v, char fmt)
 			memcpy(out + pos, digits + 1, (size_t)nd - 1);
 			pos += (size_t)nd - 1;
 		}
-		pos += (size_t)sprintf(out + pos, "e%c%02d", exp < 0 ? '-' : '+', exp < 0 ? -exp : exp);
+		/* Go's 'e' form: sign and at least two exponent digits */
+		unsigned e = (unsigned)(exp < 0 ? -exp : exp);
+		out[pos++] = 'e';
+		out[pos++] = exp < 0 ? '-' : '+';
+		if (e >= 100)
+			out[pos++] = (char)('0' + e / 100);
+		out[pos++] = (char)('0' + e / 10 % 10);
+		out[pos++] = (char)('0' + e % 10);
 	} else if (dp <= 0) {
 		out[pos++] = '0';
 		out[pos++] = '.';

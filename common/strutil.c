@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <pcre2.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -123,6 +124,23 @@ int hex_digit(int c)
 	if (c >= 'A' && c <= 'F')
 		return c - 'A' + 10;
 	return -1;
+}
+
+size_t str_concat(char *out, size_t size, ...)
+{
+	va_list ap;
+	va_start(ap, size);
+	size_t n = 0;
+	for (const char *s; (s = va_arg(ap, const char *));) {
+		size_t len = strlen(s);
+		if (len > size - 1 - n)
+			len = size - 1 - n;
+		memcpy(out + n, s, len);
+		n += len;
+	}
+	va_end(ap);
+	out[n] = '\0';
+	return n;
 }
 
 static bool use_jit = true;

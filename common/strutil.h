@@ -30,6 +30,14 @@ bool strlist_contains(const struct strlist *l, const char *s);
 /* The value of hexadecimal digit c (0-9, a-f, A-F), or -1 (any other int, EOF included). */
 int hex_digit(int c);
 
+/*
+ * Concatenate the strings given, up to a NULL, into out (size > 0 bytes),
+ * truncating and always terminating; returns the length written.  For
+ * names built per line of a kernel file on every scrape, where snprintf's
+ * format parsing showed in profiles.
+ */
+size_t str_concat(char *out, size_t size, ...) __attribute__((sentinel));
+
 /* A compiled regular expression (PCRE2, UTF mode). */
 struct vregex;
 
