@@ -22,8 +22,6 @@ Prints a Markdown table.
 """
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -31,28 +29,8 @@ import time
 import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(('127.0.0.1', 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
-
-
-def cpu_seconds(pid):
-    with open(f'/proc/{pid}/stat') as f:
-        fields = f.read().rsplit(')', 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK')
-
-
-def status_kb(pid, key):
-    with open(f'/proc/{pid}/status') as f:
-        for line in f:
-            if line.startswith(key + ':'):
-                return int(line.split()[1])
-    return 0
+sys.path.insert(0, os.path.join(HERE, '..', '..', 'tests', 'lib'))
+from vigiltest import cpu_seconds, free_port, status_kb, stop, wait_http  # noqa: E402
 
 
 def real_cgroups(n):
@@ -104,15 +82,8 @@ def run(agent, n, layout, seconds):
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             url = f'http://127.0.0.1:{port}/metrics'
-            deadline = time.time() + 20
-            while True:
-                try:
-                    urllib.request.urlopen(url, timeout=5).read()
-                    break
-                except OSError:
-                    if time.time() > deadline:
-                        raise SystemExit('agent did not start')
-                    time.sleep(0.2)
+            if wait_http(url, proc, 20, timeout=5) is None:
+                raise SystemExit('agent did not start')
             time.sleep(3)
             c0, t0 = cpu_seconds(proc.pid), time.time()
             time.sleep(seconds)
@@ -134,12 +105,7 @@ def run(agent, n, layout, seconds):
                 'series': sum(1 for l in body.decode().splitlines() if l and l[0] != '#'),
             }
         finally:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            stop(proc, 10)
     finally:
         remove_cgroups(made)
         shutil.rmtree(tmp, ignore_errors=True)

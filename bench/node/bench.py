@@ -16,36 +16,15 @@ import argparse
 import http.client
 import os
 import shutil
-import signal
-import socket
 import statistics
 import subprocess
+import sys
 import threading
 import time
 
-TICK = os.sysconf('SC_CLK_TCK')
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(('127.0.0.1', 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
-
-
-def cpu_seconds(pid):
-    with open(f'/proc/{pid}/stat') as f:
-        fields = f.read().rsplit(')', 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICK
-
-
-def mem_kb(pid, key):
-    with open(f'/proc/{pid}/status') as f:
-        for line in f:
-            if line.startswith(key + ':'):
-                return int(line.split()[1])
-    return 0
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, '..', '..', 'tests', 'lib'))
+from vigiltest import cpu_seconds, free_port, status_kb, stop, wait_ready  # noqa: E402
 
 
 def scrape(port, gzip=False):
@@ -59,16 +38,6 @@ def scrape(port, gzip=False):
     return dt, body
 
 
-def wait_ready(port):
-    for _ in range(300):
-        try:
-            scrape(port)
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError('not ready')
-
-
 def pct(values, p):
     values = sorted(values)
     return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
@@ -77,7 +46,7 @@ def pct(values, p):
 def measure(name, cmd, port, n):
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        wait_ready(port)
+        wait_ready(f'http://127.0.0.1:{port}/metrics', proc, name, 15, timeout=30, interval=0.05)
         _, body = scrape(port)
         series = sum(1 for l in body.decode().split('\n') if l and not l.startswith('#'))
         for _ in range(20):
@@ -107,8 +76,8 @@ def measure(name, cmd, port, n):
             'series': series,
             'cpu_ms': (c1 - c0) / n * 1000,
             'cpu_gzip_ms': (gz1 - gz0) / (n // 5) * 1000,
-            'rss_mb': mem_kb(proc.pid, 'VmRSS') / 1024,
-            'hwm_mb': mem_kb(proc.pid, 'VmHWM') / 1024,
+            'rss_mb': status_kb(proc.pid, 'VmRSS') / 1024,
+            'hwm_mb': status_kb(proc.pid, 'VmHWM') / 1024,
             'p50_1': statistics.median(lat1) * 1000,
             'p99_1': pct(lat1, 99) * 1000,
             'p50_4': statistics.median(lat4) * 1000,
@@ -116,8 +85,7 @@ def measure(name, cmd, port, n):
             'rate_4': len(lat4) / wall4,
         }
     finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=10)
+        stop(proc, 10)
     return r
 
 

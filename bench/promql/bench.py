@@ -18,8 +18,6 @@ import json
 import os
 import random
 import shutil
-import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -28,8 +26,11 @@ import time
 import urllib.parse
 import urllib.request
 
-PROMETHEUS = "/usr/bin/prometheus"
-PROMTOOL = "/usr/bin/promtool"
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "..", "tests", "lib"))
+from vigiltest import (PROMETHEUS, backfill_copies, free_port, require_prometheus,  # noqa: E402
+                       start_server, stop, wait_ready)
+
 T0 = 1700000000
 DAYS = 2
 END = T0 + DAYS * 86400
@@ -102,30 +103,12 @@ QUERIES = [
 ]
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def get(base, ep, params):
     url = "%s/api/v1/%s?%s" % (base, ep, urllib.parse.urlencode(params))
     t = time.perf_counter()
     with urllib.request.urlopen(url, timeout=300) as r:
         body = r.read()
     return time.perf_counter() - t, body
-
-
-def wait_ready(base):
-    for _ in range(600):
-        try:
-            with urllib.request.urlopen(base + "/-/ready", timeout=2) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError("%s not ready" % base)
 
 
 def canon(body):
@@ -144,37 +127,24 @@ def main():
     if "--out" in args:
         out = args[args.index("--out") + 1]
     serve = args[0]
-    for b in (PROMETHEUS, PROMTOOL):
-        if not os.access(b, os.X_OK):
-            print("SKIP: %s not installed" % b)
-            return 77
+    require_prometheus()
     work = tempfile.mkdtemp(prefix="vigil-promql-bench-")
     procs = []
     try:
         om = os.path.join(work, "data.om")
         write_data(om)
-        blocks = os.path.join(work, "blocks")
-        os.makedirs(blocks)
-        subprocess.run([PROMTOOL, "tsdb", "create-blocks-from", "openmetrics",
-                        "--max-block-duration=24h", om, blocks],
-                       check=True, stdout=subprocess.DEVNULL)
+        _, (pdir, odir) = backfill_copies(om, work, ("prom", "ours"), ["--max-block-duration=24h"])
         os.unlink(om)
-        pdir, odir = os.path.join(work, "prom"), os.path.join(work, "ours")
-        shutil.copytree(blocks, pdir)
-        shutil.copytree(blocks, odir)
         cfg = os.path.join(work, "prometheus.yml")
         with open(cfg, "w") as f:
             f.write("global:\n  scrape_interval: 1h\n")
         pp, op = free_port(), free_port()
-        procs.append(subprocess.Popen([PROMETHEUS, "--config.file=" + cfg, "--storage.tsdb.path=" + pdir,
-                                       "--storage.tsdb.retention.time=100y",
-                                       "--web.listen-address=127.0.0.1:%d" % pp],
-                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        procs.append(start_server(PROMETHEUS, cfg, pdir, pp, "--storage.tsdb.retention.time=100y"))
         procs.append(subprocess.Popen([serve, odir, "127.0.0.1:%d" % op],
                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         pbase, obase = "http://127.0.0.1:%d" % pp, "http://127.0.0.1:%d" % op
-        wait_ready(pbase)
-        wait_ready(obase)
+        wait_ready(pbase + "/-/ready", procs[0], "prometheus", 60)
+        wait_ready(obase + "/-/ready", procs[1], "vigil-api-serve", 60)
         rows = []
         for name, ep, params in QUERIES:
             _, pb = get(pbase, ep, params)
@@ -200,13 +170,7 @@ def main():
         return 0 if all(r[4] for r in rows) else 1
     finally:
         for p in procs:
-            if p.poll() is None:
-                p.send_signal(signal.SIGTERM)
-                try:
-                    p.wait(timeout=30)
-                except subprocess.TimeoutExpired:
-                    p.kill()
-                    p.wait()
+            stop(p, 30)
         shutil.rmtree(work, ignore_errors=True)
 
 

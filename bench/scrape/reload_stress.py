@@ -17,13 +17,15 @@ import http.server
 import os
 import shutil
 import signal
-import socket
 import socketserver
-import subprocess
 import sys
 import tempfile
 import threading
 import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "..", "tests", "lib"))
+from vigiltest import free_port, start_server, stop  # noqa: E402
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -73,14 +75,9 @@ def main():
         os.rename(cfg + ".tmp", cfg)
 
     write(0)
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    wport = s.getsockname()[1]
-    s.close()
+    wport = free_port()
     log_path = os.path.join(tmp, "server.log")
-    log = open(log_path, "w")
-    p = subprocess.Popen([srv_bin, f"--config.file={cfg}", f"--web.listen-address=127.0.0.1:{wport}",
-                          f"--storage.tsdb.path={tmp}/data"], stderr=log, stdout=log)
+    p = start_server(srv_bin, cfg, f"{tmp}/data", wport, log=log_path)
     t0, n = time.time(), 0
     while time.time() - t0 < secs and p.poll() is None:
         time.sleep(0.15)
@@ -88,14 +85,7 @@ def main():
         write(n % 3)
         p.send_signal(signal.SIGHUP)
     alive = p.poll() is None
-    if alive:
-        p.send_signal(signal.SIGTERM)
-    try:
-        rc = p.wait(timeout=60)
-    except subprocess.TimeoutExpired:
-        p.kill()
-        rc = p.wait()
-    log.close()
+    rc = stop(p, 60)
     print(f"reloads {n}, alive until the end {alive}, exit status {rc}")
     if not alive or rc != 0:
         print(open(log_path).read()[-4000:])

@@ -32,6 +32,10 @@ import time
 import urllib.parse
 import urllib.request
 
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "..", "tests", "lib"))
+from vigiltest import cpu_seconds, status_kb, stop, wait_ready  # noqa: E402
+
 TARGET_SERVER = r'''
 import asyncio, sys
 ports = [int(p) for p in sys.argv[2:]]
@@ -86,20 +90,6 @@ def free_ports(n):
     return ports
 
 
-def cpu_seconds(pid):
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def rss_mb(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return 0.0
-
-
 def query(base, q):
     u = f"{base}/api/v1/query?" + urllib.parse.urlencode({"query": q})
     with urllib.request.urlopen(u, timeout=30) as r:
@@ -107,26 +97,13 @@ def query(base, q):
     return float(res[0]["value"][1]) if res else float("nan")
 
 
-def wait_ready(base, proc, secs=60):
-    end = time.time() + secs
-    while time.time() < end:
-        if proc.poll() is not None:
-            raise SystemExit(f"server exited with {proc.returncode}")
-        try:
-            with urllib.request.urlopen(base + "/-/ready", timeout=1) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)
-    raise SystemExit("server not ready")
-
-
 def run_one(name, argv, port, args, tmp):
     base = f"http://127.0.0.1:{port}"
     log = open(os.path.join(tmp, name + ".log"), "w")
     p = subprocess.Popen(argv, stderr=log, stdout=log)
     try:
-        wait_ready(base, p)
+        wait_ready(base + "/-/ready", p, "server", 60, timeout=1, interval=0.2, exc=SystemExit,
+                   late="server not ready")
         time.sleep(args.warmup)
         perf = None
         if args.perf and name == "vigil-server":
@@ -136,7 +113,7 @@ def run_one(name, argv, port, args, tmp):
         peak = 0.0
         while time.time() - t0 < args.seconds:
             time.sleep(1)
-            peak = max(peak, rss_mb(p.pid))
+            peak = max(peak, status_kb(p.pid, "VmRSS") / 1024)
         c1, t1 = cpu_seconds(p.pid), time.time()
         if perf:
             perf.send_signal(2)
@@ -155,12 +132,7 @@ def run_one(name, argv, port, args, tmp):
             "lat_mean_ms": 1000 * lat_mean, "lat_max_ms": 1000 * lat_max, "rss_mb": peak,
         }
     finally:
-        p.terminate()
-        try:
-            p.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.wait()
+        stop(p, 30)
 
 
 def main():

@@ -25,7 +25,6 @@ import ctypes
 import json
 import os
 import shutil
-import socket
 import struct
 import subprocess
 import sys
@@ -33,8 +32,11 @@ import tempfile
 import time
 import urllib.request
 
-PROMETHEUS = "/usr/bin/prometheus"
-PROMTOOL = "/usr/bin/promtool"
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "..", "tests", "lib"))
+from vigiltest import (PROMETHEUS, PROMTOOL, cpu_seconds, free_port, start_server,  # noqa: E402
+                       status_kb, stop, wait_http)
+
 INTERVAL = 15000
 
 snappy = ctypes.CDLL("libsnappy.so.1")
@@ -79,48 +81,18 @@ def label_bytes(i):
                     for n, v in labels_of(i))
 
 
-def proc_cpu(pid):
-    with open("/proc/%d/stat" % pid) as f:
-        parts = f.read().rsplit(")", 1)[1].split()
-    return (int(parts[11]) + int(parts[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def proc_rss_kb(pid):
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
-
-
 def bench_prometheus(n, rounds, start, work):
     d = os.path.join(work, "prom")
     cfg = os.path.join(work, "p.yml")
     with open(cfg, "w") as f:
         f.write("global:\n  scrape_interval: 1h\n")
     port = free_port()
-    log = open(os.path.join(work, "prom.log"), "w")
-    proc = subprocess.Popen([PROMETHEUS, "--config.file=" + cfg, "--storage.tsdb.path=" + d,
-                             "--web.listen-address=127.0.0.1:%d" % port,
-                             "--web.enable-remote-write-receiver"], stdout=log,
-                            stderr=subprocess.STDOUT)
+    proc = start_server(PROMETHEUS, cfg, d, port, "--web.enable-remote-write-receiver",
+                        log=os.path.join(work, "prom.log"))
     try:
-        for _ in range(150):
-            try:
-                urllib.request.urlopen("http://127.0.0.1:%d/-/ready" % port, timeout=1)
-                break
-            except Exception:
-                time.sleep(0.2)
+        wait_http("http://127.0.0.1:%d/-/ready" % port, proc, 30, timeout=1)
         time.sleep(2)
-        rss0, cpu0 = proc_rss_kb(proc.pid), proc_cpu(proc.pid)
+        rss0, cpu0 = status_kb(proc.pid, "VmRSS"), cpu_seconds(proc.pid)
         lbl = [label_bytes(i) for i in range(n)]
         url = "http://127.0.0.1:%d/api/v1/write" % port
         hdr = {"Content-Encoding": "snappy", "Content-Type": "application/x-protobuf",
@@ -139,7 +111,7 @@ def bench_prometheus(n, rounds, start, work):
                 with urllib.request.urlopen(req, timeout=60) as resp:
                     if resp.status // 100 != 2:
                         raise RuntimeError("remote write status %d" % resp.status)
-        cpu1, rss1 = proc_cpu(proc.pid), proc_rss_kb(proc.pid)
+        cpu1, rss1 = cpu_seconds(proc.pid), status_kb(proc.pid, "VmRSS")
         heap = 0
         with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port) as resp:
             for line in resp.read().decode().splitlines():
@@ -151,8 +123,7 @@ def bench_prometheus(n, rounds, start, work):
                 "bytes_per_series": (rss1 - rss0) * 1024.0 / n,
                 "go_heap_inuse_bytes": heap, "client_cpu_s": client_s}
     finally:
-        proc.terminate()
-        proc.wait(timeout=60)
+        stop(proc, 60)
 
 
 def bench_disk(bindir, work, n=10000, rounds=480, start=1700006400000):

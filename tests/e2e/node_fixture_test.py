@@ -23,15 +23,14 @@ Exit 77 (skipped) when the fixture directory is absent.
 import os
 import re
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, '..', 'lib'))
+from vigiltest import free_port, stop, wait_http  # noqa: E402
+
 DROP = re.compile(r'^(go_|node_exporter_build_info|node_scrape_collector_duration_seconds|process_'
                   r'|node_textfile_mtime_seconds|node_time_(zone|seconds)'
                   r'|node_network_(receive|transmit)_(bytes|packets)_total)')
@@ -109,14 +108,6 @@ def restore_symlinks(tree, ttar):
     return fixed
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(('127.0.0.1', 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
 def list_supported_flags(agent):
     out = subprocess.run([agent, '--help'], capture_output=True, text=True, timeout=10).stdout
     return set(re.findall(r'--(?:\[no-\])?([a-zA-Z0-9_.-]+)', out))
@@ -170,23 +161,10 @@ def main():
         proc = subprocess.Popen([agent, f'--web.listen-address=127.0.0.1:{port}'] + flags,
                                 cwd=tmp, stdout=log, stderr=log)
         try:
-            body = None
-            deadline = time.time() + 10
-            while time.time() < deadline:
-                if proc.poll() is not None:
-                    break
-                try:
-                    body = urllib.request.urlopen(f'http://127.0.0.1:{port}/metrics', timeout=5).read().decode()
-                    break
-                except OSError:
-                    time.sleep(0.05)
+            r = wait_http(f'http://127.0.0.1:{port}/metrics', proc, 10, timeout=5, interval=0.05)
+            body = r[1] if r else None
         finally:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            stop(proc, 10)
         log.seek(0)
         agent_log = log.read()
         if proc.returncode != 0:

@@ -11,9 +11,11 @@ file, when a file in good/ is rejected, or when a file in bad/ is accepted.
 Exit 77 (skip) only when promtool is not installed.
 """
 import os
-import shutil
 import subprocess
 import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from vigiltest import tool_or_skip  # noqa: E402
 
 
 def run(cmd, cwd):
@@ -28,10 +30,7 @@ def main():
         return 2
     vigil = os.path.abspath(sys.argv[1])
     configs = os.path.abspath(sys.argv[2])
-    promtool = sys.argv[3] if len(sys.argv) > 3 else shutil.which("promtool")
-    if not promtool or not os.path.exists(promtool):
-        print("SKIP: promtool is not installed (apt-get install prometheus)")
-        return 77
+    promtool = tool_or_skip("promtool", sys.argv[3] if len(sys.argv) > 3 else None)
 
     failures = 0
     checked = 0

@@ -14,21 +14,14 @@ target its discovered labels.  Prometheus is stopped by its PID.  Exit 77
 import json
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
 
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from vigiltest import free_port, start_server, stop, tool_or_skip  # noqa: E402
 
 
 def normalize(data):
@@ -46,10 +39,7 @@ def main():
         return 2
     vigil = os.path.abspath(sys.argv[1])
     config = os.path.abspath(sys.argv[2])
-    prom = sys.argv[3] if len(sys.argv) > 3 else shutil.which("prometheus")
-    if not prom or not os.path.exists(prom):
-        print("SKIP: prometheus is not installed (apt-get install prometheus)")
-        return 77
+    prom = tool_or_skip("prometheus", sys.argv[3] if len(sys.argv) > 3 else None)
 
     ours = json.loads(subprocess.run([vigil, "--targets", config], check=True,
                                      stdout=subprocess.PIPE, text=True, timeout=30).stdout)
@@ -60,11 +50,8 @@ def main():
 
     tmp = tempfile.mkdtemp(prefix="vigil-targets-diff-")
     port = free_port()
-    log = open(os.path.join(tmp, "prometheus.log"), "w")
-    proc = subprocess.Popen([prom, "--config.file=" + config,
-                             "--storage.tsdb.path=" + os.path.join(tmp, "data"),
-                             "--web.listen-address=127.0.0.1:%d" % port],
-                            stdout=log, stderr=subprocess.STDOUT)
+    proc = start_server(prom, config, os.path.join(tmp, "data"), port,
+                        log=os.path.join(tmp, "prometheus.log"))
     theirs = None
     try:
         deadline = time.time() + 60
@@ -87,13 +74,7 @@ def main():
                 pass
             time.sleep(0.3)
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
+        stop(proc, 20)
     if theirs is None:
         print("no stable target list from prometheus; log:")
         print(open(os.path.join(tmp, "prometheus.log")).read()[-3000:])

@@ -25,32 +25,18 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'lib'))
+from vigiltest import SKIP, free_port, http_get, stop, wait_http  # noqa: E402
 
 DOCKER = '/usr/bin/docker'
 DOCKERD = next((p for p in ('/usr/sbin/dockerd', '/usr/bin/dockerd') if os.access(p, os.X_OK)),
                '/usr/sbin/dockerd')
 BUSYBOX = '/bin/busybox'
-SKIP = 77
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(('127.0.0.1', 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def get(url, timeout=5):
-    with urllib.request.urlopen(url, timeout=timeout) as r:
-        return r.read().decode()
-
 
 SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})? (\S+)(?: (\d+))?$')
 LABEL = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"')
@@ -133,13 +119,7 @@ class Env:
         self.docker('import', '-c', 'CMD ["/bin/sh"]', tar, 'vigil-test/busybox:local')
 
     def stop(self):
-        if self.agent and self.agent.poll() is None:
-            self.agent.send_signal(signal.SIGTERM)
-            try:
-                self.agent.wait(10)
-            except subprocess.TimeoutExpired:
-                self.agent.kill()
-                self.agent.wait()
+        stop(self.agent, 10)
         if self.dockerd and self.dockerd.poll() is None:
             ids = self.docker('ps', '-aq', check=False).split()
             if ids:
@@ -170,7 +150,7 @@ class Env:
 
 
 def scrape(port):
-    return parse(get(f'http://127.0.0.1:{port}/metrics'))
+    return parse(http_get(f'http://127.0.0.1:{port}/metrics'))
 
 
 def main():
@@ -208,15 +188,8 @@ def main():
              f'--container.docker-socket=unix://{env.sock}', '--housekeeping_interval=1s',
              '--storage_duration=30s'],
             stdout=subprocess.DEVNULL, stderr=open(os.path.join(env.tmp, 'agent.log'), 'w'))
-        deadline = time.time() + 10
-        while True:
-            try:
-                get(f'http://127.0.0.1:{port}/metrics', timeout=1)
-                break
-            except OSError:
-                if time.time() > deadline or env.agent.poll() is not None:
-                    raise AssertionError('agent did not serve :%d' % port)
-                time.sleep(0.2)
+        if wait_http(f'http://127.0.0.1:{port}/metrics', env.agent, 10, timeout=1) is None:
+            raise AssertionError('agent did not serve :%d' % port)
         time.sleep(3)  # let ctr-mem fill /dev/shm
         s1 = scrape(port)
         time.sleep(8)
@@ -261,7 +234,7 @@ def main():
         # promtool finds nothing beyond the lints cAdvisor's own names draw
         promtool = shutil.which('promtool')
         if promtool:
-            text = get(f'http://127.0.0.1:{port}/metrics')
+            text = http_get(f'http://127.0.0.1:{port}/metrics')
             r = subprocess.run([promtool, 'check', 'metrics'], input=text, capture_output=True,
                                text=True)
             allowed = ("cadvisor_version_info label names should be written in 'snake_case' not 'camelCase'",
@@ -270,7 +243,7 @@ def main():
             assert not bad, 'promtool: ' + '; '.join(bad[:5])
             print('promtool check metrics: only cAdvisor-name lints')
 
-        hist = json.loads(get(f'http://127.0.0.1:{port}/api/v1/containers'))
+        hist = json.loads(http_get(f'http://127.0.0.1:{port}/api/v1/containers'))
         h = [c for c in hist['data'] if c['name'] == 'ctr-cpu']
         assert len(h) == 1 and len(h[0]['samples']) >= 5, h
         assert h[0]['labels']['app'] == 'cpu'

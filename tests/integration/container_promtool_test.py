@@ -15,15 +15,11 @@ FIXTURES_DIR (../shared/fixtures) is absent.
 """
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from shared_fixtures import shared_fixtures_or_skip  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'lib'))
+from vigiltest import free_port, shared_fixtures_or_skip, stop, wait_http  # noqa: E402
 
 # lint lines cAdvisor's own output draws as well
 CADVISOR_LINTS = (
@@ -32,36 +28,18 @@ CADVISOR_LINTS = (
 )
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(('127.0.0.1', 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
 def scrape_agent(agent, extra):
     port, nport = free_port(), free_port()
     proc = subprocess.Popen([agent, f'--web.listen-address=127.0.0.1:{nport}',
                              f'--container.listen-address=127.0.0.1:{port}'] + extra,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        deadline = time.time() + 10
-        while True:
-            try:
-                with urllib.request.urlopen(f'http://127.0.0.1:{port}/metrics', timeout=2) as r:
-                    return r.read().decode()
-            except OSError:
-                if time.time() > deadline or proc.poll() is not None:
-                    raise SystemExit(f'FAIL: agent did not serve 127.0.0.1:{port}')
-                time.sleep(0.2)
+        r = wait_http(f'http://127.0.0.1:{port}/metrics', proc, 10, timeout=2)
+        if r is None:
+            raise SystemExit(f'FAIL: agent did not serve 127.0.0.1:{port}')
+        return r[1]
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc, 10)
 
 
 def check(promtool, text, what):

@@ -33,63 +33,23 @@ import json
 import os
 import re
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 
-SKIP = 77
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-from shared_fixtures import shared_fixtures_or_skip  # noqa: E402
+sys.path.insert(0, os.path.join(HERE, "..", "lib"))
+from vigiltest import (SKIP, api_json, free_port, shared_fixtures_or_skip, start_server,  # noqa: E402
+                       stop, wait_http)
 RATE_INTERVAL = "1m"   # Grafana: max(4 x scrape interval, step + scrape interval); 1s scrapes
 RANGE = "5m"           # $__range: longer than the data, as a dashboard's time range is
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def get_json(url, timeout=10):
-    try:
-        with urllib.request.urlopen(url, timeout=timeout) as r:
-            return json.loads(r.read())
-    except urllib.error.HTTPError as e:
-        try:
-            return json.loads(e.read())
-        except ValueError:
-            return {"status": "error", "error": f"HTTP {e.code}"}
-
-
-def wait_up(url, proc, seconds):
-    end = time.time() + seconds
-    while time.time() < end:
-        if proc is not None and proc.poll() is not None:
-            return False
-        try:
-            urllib.request.urlopen(url, timeout=2).read()
-            return True
-        except OSError:
-            time.sleep(0.2)
-    return False
-
-
-def stop(proc):
-    if proc is None or proc.poll() is not None:
-        return
-    proc.send_signal(signal.SIGTERM)
-    try:
-        proc.wait(15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(5)
+def get_json(url):
+    """The JSON answer of a GET to the server's API (an error answer's too)."""
+    return api_json(url, timeout=10)[1]
 
 
 class Server:
@@ -265,7 +225,7 @@ def main():
         for url, p, what in ((f"http://127.0.0.1:{p_node}/metrics", agent, "vigil-agent"),
                              (f"http://127.0.0.1:{p_ctr}/metrics", agent, "vigil-agent containers"),
                              (f"http://127.0.0.1:{p_ne}/metrics", ne, "node_exporter")):
-            if not wait_up(url, p, 20):
+            if wait_http(url, p, 20, timeout=2) is None:
                 print(f"FAIL: {what} did not serve {url}")
                 return 1
         targets = {"vigil": f"127.0.0.1:{p_node}", "vigil-cadvisor": f"127.0.0.1:{p_ctr}",
@@ -279,14 +239,11 @@ def main():
                 f.write("global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\nscrape_configs:\n")
                 for job, t in targets.items():
                     f.write(f"  - job_name: {job}\n    static_configs:\n      - targets: ['{t}']\n")
-            srv = subprocess.Popen([server_bin, f"--config.file={cfg}",
-                                    f"--storage.tsdb.path={os.path.join(tmp, 'data')}",
-                                    f"--web.listen-address=127.0.0.1:{p_srv}"],
-                                   stdout=subprocess.DEVNULL,
-                                   stderr=open(os.path.join(tmp, "server.log"), "w"))
+            srv = start_server(server_bin, cfg, os.path.join(tmp, "data"), p_srv,
+                               log=os.path.join(tmp, "server.log"))
             procs.append(srv)
             base = f"http://127.0.0.1:{p_srv}"
-            if not wait_up(base + "/api/v1/status/buildinfo", srv, 30):
+            if wait_http(base + "/api/v1/status/buildinfo", srv, 30, timeout=2) is None:
                 print(f"FAIL: {kind} did not start; log:\n" +
                       open(os.path.join(tmp, "server.log")).read()[-2000:])
                 return 1
@@ -362,7 +319,7 @@ def main():
                 print("  " + g)
     finally:
         for p in reversed(procs):
-            stop(p)
+            stop(p, 15)
         if docker:
             docker.stop()
         shutil.rmtree(tmp, ignore_errors=True)

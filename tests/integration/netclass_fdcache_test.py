@@ -22,26 +22,18 @@ the ifb device type.
 
 Usage: netclass_fdcache_test.py AGENT
 """
-import ctypes
 import os
 import re
-import shutil
-import signal
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'lib'))
+from vigiltest import (die_with_parent, free_port, http_get, reexec_in_namespaces,  # noqa: E402
+                       stop, wait_http)
 
 DEV = 'vglfd%d' % (os.getpid() % 100000)
 # set in the re-executed child: the parent's network namespace
 NS_ENV = 'VIGIL_NETCLASS_HOST_NETNS'
-PR_SET_PDEATHSIG = 1
-
-
-def die_with_parent():
-    """preexec_fn: SIGKILL when our parent goes (a timed-out test leaves nothing)."""
-    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
 
 
 def ip(*args, check=True):
@@ -49,15 +41,9 @@ def ip(*args, check=True):
                           check=check, timeout=10)
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
-
-
 def scrape(port):
-    with urllib.request.urlopen('http://127.0.0.1:%d/metrics' % port, timeout=10) as r:
-        return r.read().decode()
+    """The agent's /metrics text."""
+    return http_get('http://127.0.0.1:%d/metrics' % port, timeout=10)
 
 
 def sample(text, family):
@@ -85,30 +71,6 @@ def check(port, want_mtu, what, also=()):
     print('ok', what)
 
 
-def run_in_namespace():
-    """Re-execute this script in private network and mount namespaces."""
-    if not shutil.which('unshare'):
-        print('SKIP: unshare (util-linux) is not installed')
-        return 77
-    cmd = ['unshare', '--net', '--mount', '--propagation', 'private', '--']
-    probe = subprocess.run(cmd + ['true'], capture_output=True, text=True, timeout=10)
-    if probe.returncode != 0:
-        print('SKIP: cannot create network and mount namespaces here: %s'
-              % probe.stderr.strip())
-        return 77
-    env = dict(os.environ)
-    env[NS_ENV] = os.readlink('/proc/self/ns/net')
-    child = subprocess.Popen(cmd + [sys.executable, os.path.abspath(__file__)] + sys.argv[1:],
-                             env=env, preexec_fn=die_with_parent)
-    try:
-        return child.wait(timeout=50)
-    except subprocess.TimeoutExpired:
-        child.kill()
-        child.wait()
-        print('FAIL: the test did not finish within 50 s')
-        return 1
-
-
 def enter_namespace():
     """In the child: our own sysfs and a live loopback; False (skip) if impossible."""
     if os.readlink('/proc/self/ns/net') == os.environ[NS_ENV]:
@@ -129,7 +91,7 @@ def main():
         print('SKIP: needs root to create namespaces and a network device')
         return 77
     if NS_ENV not in os.environ:
-        return run_in_namespace()
+        return reexec_in_namespaces(NS_ENV, 50)
     if not enter_namespace():
         return 77
     if ip('add', DEV, 'type', 'ifb', check=False).returncode != 0:
@@ -140,15 +102,9 @@ def main():
                               '--log.level=error'], stdout=subprocess.DEVNULL,
                              preexec_fn=die_with_parent)
     try:
-        deadline = time.time() + 10
-        while True:
-            try:
-                scrape(port)
-                break
-            except OSError:
-                if time.time() > deadline or agent.poll() is not None:
-                    sys.exit('FAIL: agent did not start')
-                time.sleep(0.05)
+        if wait_http('http://127.0.0.1:%d/metrics' % port, agent, 10, timeout=10,
+                     interval=0.05) is None:
+            sys.exit('FAIL: agent did not start')
         check(port, '1500', 'new device')
         ip('set', DEV, 'mtu', '1400')
         check(port, '1400', 'mtu changed')
@@ -168,12 +124,7 @@ def main():
     finally:
         ip('del', DEV, check=False)
         ip('del', DEV + 'r', check=False)
-        agent.send_signal(signal.SIGTERM)
-        try:
-            agent.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            agent.kill()
-            agent.wait()
+        stop(agent, 10)
     return 0
 
 

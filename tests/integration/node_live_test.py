@@ -16,15 +16,13 @@ Usage: node_live_test.py AGENT [NODE_EXPORTER]
 import os
 import re
 import shutil
-import signal
-import socket
 import subprocess
 import sys
-import tempfile
-import time
-import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, '..', 'lib'))
+from vigiltest import free_port, http_get, stop, tool_or_skip, wait_http  # noqa: E402
+
 FAMILIES = os.path.join(HERE, '..', 'e2e', 'node_families')
 
 # Families whose samples must be equal in both outputs (label set and value).
@@ -46,37 +44,16 @@ FSTYPE_EXCLUDE = ('^(autofs|binfmt_misc|bpf|cgroup2?|configfs|debugfs|devpts|dev
 SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{.*\})? (\S+)$')
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(('127.0.0.1', 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
 def start(cmd, port):
+    """Start cmd and wait until it serves /metrics on port; RuntimeError when it exits or
+    does not answer within 15 s."""
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.time() + 15
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f'{cmd[0]} exited: {proc.stderr.read().decode()}')
-        try:
-            urllib.request.urlopen(f'http://127.0.0.1:{port}/metrics', timeout=5).read()
-            return proc
-        except OSError:
-            time.sleep(0.05)
+    if wait_http(f'http://127.0.0.1:{port}/metrics', proc, 15, timeout=5, interval=0.05):
+        return proc
+    if proc.poll() is not None:
+        raise RuntimeError(f'{cmd[0]} exited: {proc.stderr.read().decode()}')
     proc.kill()
     raise RuntimeError(f'{cmd[0]} did not start')
-
-
-def stop(proc):
-    proc.send_signal(signal.SIGTERM)
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-    return proc.returncode
 
 
 def parse(text):
@@ -113,10 +90,8 @@ def lint(promtool, text):
 
 def main():
     agent = os.path.abspath(sys.argv[1])
-    ne = sys.argv[2] if len(sys.argv) > 2 else shutil.which('prometheus-node-exporter')
-    if not ne or not os.path.exists(ne):
-        print('SKIP: prometheus-node-exporter is not installed (apt-get install prometheus-node-exporter)')
-        return 77
+    ne = tool_or_skip('prometheus-node-exporter', sys.argv[2] if len(sys.argv) > 2 else None,
+                      'prometheus-node-exporter')
     promtool = shutil.which('promtool')
 
     pa, pn = free_port(), free_port()
@@ -132,8 +107,8 @@ def main():
         print(f'SKIP: node_exporter cannot run here: {e}')
         return 77
     try:
-        got_text = urllib.request.urlopen(f'http://127.0.0.1:{pa}/metrics', timeout=10).read().decode()
-        want_text = urllib.request.urlopen(f'http://127.0.0.1:{pn}/metrics', timeout=10).read().decode()
+        got_text = http_get(f'http://127.0.0.1:{pa}/metrics', timeout=10)
+        want_text = http_get(f'http://127.0.0.1:{pn}/metrics', timeout=10)
     finally:
         rc = stop(ours)
         stop(ref)

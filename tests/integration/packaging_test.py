@@ -28,16 +28,15 @@ import pwd
 import re
 import shlex
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.parse
-import urllib.request
 
-SKIP = 77
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from vigiltest import SKIP, free_port, http_get, stop, wait_http  # noqa: E402
+
 COMPONENTS = ("agent", "server")
 failures = []
 
@@ -57,40 +56,6 @@ def run(cmd, **kw):
     kw.setdefault("capture_output", True)
     kw.setdefault("text", True)
     return subprocess.run(cmd, **kw)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def http_get(url, timeout=5):
-    with urllib.request.urlopen(url, timeout=timeout) as r:
-        return r.status, r.read().decode("utf-8", "replace")
-
-
-def wait_http(url, deadline_s=15, proc=None):
-    end = time.time() + deadline_s
-    while time.time() < end:
-        if proc is not None and proc.poll() is not None:
-            return None
-        try:
-            return http_get(url)
-        except OSError:
-            time.sleep(0.2)
-    return None
-
-
-def stop(proc):
-    if proc is None or proc.poll() is not None:
-        return
-    proc.send_signal(signal.SIGTERM)
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(5)
 
 
 def ensure_tools(pkgs_by_tool):
@@ -363,7 +328,7 @@ def agent_as_unit_in(debs, out, root):
     plain_log = open(os.path.join(out, "agent-plain.log"), "w+")
     plain = subprocess.Popen(cmd, stdout=plain_log, stderr=subprocess.STDOUT)
     try:
-        r = wait_http(f"http://127.0.0.1:{p_node}/metrics", 15, plain)
+        r = wait_http(f"http://127.0.0.1:{p_node}/metrics", plain, 15)
         plain_families = families(r[1]) if r else set()
     finally:
         stop(plain)
@@ -373,13 +338,13 @@ def agent_as_unit_in(debs, out, root):
     agent = start_as_unit(cmd, pw.pw_uid, pw.pw_gid, log)
     server = None
     try:
-        r = wait_http(f"http://127.0.0.1:{p_node}/metrics", 15, agent)
+        r = wait_http(f"http://127.0.0.1:{p_node}/metrics", agent, 15)
         if check(r is not None, "packaged agent does not answer on the node port"):
             check(r[0] == 200 and "\nnode_cpu_seconds_total{" in r[1], "node metrics missing")
             check("node_filesystem_size_bytes{" in r[1], "no filesystem metrics under hardening")
             lost = plain_families - families(r[1])
             check(not lost, f"metric families lost under the unit's hardening: {sorted(lost)}")
-        r = wait_http(f"http://127.0.0.1:{p_ctr}/metrics", 15, agent)
+        r = wait_http(f"http://127.0.0.1:{p_ctr}/metrics", agent, 15)
         if check(r is not None, "packaged agent does not answer on the container port"):
             check(r[0] == 200 and "container_cpu_usage_seconds_total{" in r[1],
                   "container metrics missing")
@@ -439,7 +404,7 @@ def scrape_with_server(root, out, p_node, p_ctr):
     ok = False
     while time.time() < end and srv.poll() is None:
         try:
-            _, body = http_get(q)
+            body = http_get(q)
             res = json.loads(body)["data"]["result"]
             ups = {r["metric"]["job"]: float(r["value"][1]) for r in res}
             if ups.get("node") == 1 and ups.get("cadvisor") == 1:
@@ -562,10 +527,10 @@ def cmd_chroot(build, sanitize):
         log = open(os.path.join(out, "agent.log"), "w+")
         agent = subprocess.Popen(["unshare", "--mount", "--propagation", "private", "--", "sh",
                                   "-c", wrapper, "sh", script], stdout=log, stderr=subprocess.STDOUT)
-        r = wait_http(f"http://127.0.0.1:{p_node}/metrics", 20, agent)
+        r = wait_http(f"http://127.0.0.1:{p_node}/metrics", agent, 20)
         if check(r is not None, "installed agent does not answer on its node port"):
             check("node_cpu_seconds_total{" in r[1], "installed agent: no node metrics")
-        r = wait_http(f"http://127.0.0.1:{p_ctr}/metrics", 20, agent)
+        r = wait_http(f"http://127.0.0.1:{p_ctr}/metrics", agent, 20)
         if check(r is not None, "installed agent does not answer on its container port"):
             check("container_cpu_usage_seconds_total{" in r[1], "installed agent: no container metrics")
         stop(agent)
@@ -619,7 +584,7 @@ def chroot_server(root):
     srv = subprocess.Popen(["unshare", "--mount", "--propagation", "private", "--", "sh", "-c",
                             wrapper, "sh", script])
     try:
-        r = wait_http(f"http://127.0.0.1:{p_srv}/-/ready", 20, srv)
+        r = wait_http(f"http://127.0.0.1:{p_srv}/-/ready", srv, 20)
         check(r is not None, "installed vigil-server does not answer on its port")
     finally:
         stop(srv)

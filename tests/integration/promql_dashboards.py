@@ -26,31 +26,23 @@ import json
 import os
 import re
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from promql_eval_diff import first_difference, http, normalise, values_close, wait_ready  # noqa: E402
-from shared_fixtures import shared_fixtures_or_skip  # noqa: E402
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(HERE, "..", "lib"))
+from promql_eval_diff import first_difference, normalise, values_close  # noqa: E402
+from vigiltest import (PROMETHEUS, backfill_copies, free_port, http, http_get,  # noqa: E402
+                       prometheus_ready_or_skip, require_prometheus, shared_fixtures_or_skip,
+                       start_server, stop, wait_http, wait_ready)
 
-PROMETHEUS = "/usr/bin/prometheus"
-PROMTOOL = "/usr/bin/promtool"
 T0 = 1700000000
 SCRAPES = 24
 INTERVAL = 15
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 LINE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{.*\})?\s+(\S+)\s*$')
@@ -58,8 +50,7 @@ LINE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{.*\})?\s+(\S+)\s*$')
 
 def scrape(url, extra, series, ts):
     try:
-        with urllib.request.urlopen(url, timeout=30) as r:
-            text = r.read().decode("utf-8", "replace")
+        text = http_get(url, timeout=30)
     except OSError:
         return False
     for line in text.splitlines():
@@ -110,10 +101,7 @@ def main():
     agent, serve, dashboards = sys.argv[1], sys.argv[2], sys.argv[3:]
     for d in dashboards:
         shared_fixtures_or_skip(d)
-    for b in (PROMETHEUS, PROMTOOL):
-        if not os.access(b, os.X_OK):
-            print("SKIP: %s not installed (Debian package prometheus)" % b)
-            return 77
+    require_prometheus()
     work = tempfile.mkdtemp(prefix="vigil-dash-")
     procs = []
     try:
@@ -123,13 +111,7 @@ def main():
                               "--container.listen-address=127.0.0.1:%d" % cp],
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         procs.append(a)
-        wait = time.monotonic() + 20
-        while time.monotonic() < wait:
-            try:
-                urllib.request.urlopen("http://%s/metrics" % instance, timeout=2).read()
-                break
-            except OSError:
-                time.sleep(0.1)
+        wait_http("http://%s/metrics" % instance, a, 20, timeout=2, interval=0.1)
         series = {}
         for i in range(SCRAPES):
             ts = T0 + i * INTERVAL
@@ -147,32 +129,19 @@ def main():
                     for ts, v in pts:
                         f.write("%s %s %d\n" % (key, v, ts))
             f.write("# EOF\n")
-        blocks = os.path.join(work, "blocks")
-        os.makedirs(blocks)
-        subprocess.run([PROMTOOL, "tsdb", "create-blocks-from", "openmetrics", om, blocks],
-                       check=True, stdout=subprocess.DEVNULL)
-        pdir, odir = os.path.join(work, "prom"), os.path.join(work, "ours")
-        shutil.copytree(blocks, pdir)
-        shutil.copytree(blocks, odir)
+        _, (pdir, odir) = backfill_copies(om, work, ("prom", "ours"))
         cfg = os.path.join(work, "prometheus.yml")
         with open(cfg, "w") as f:
             f.write("global:\n  scrape_interval: 1h\n")
         pp, op = free_port(), free_port()
-        prom = subprocess.Popen([PROMETHEUS, "--config.file=" + cfg, "--storage.tsdb.path=" + pdir,
-                                 "--storage.tsdb.retention.time=100y",
-                                 "--web.listen-address=127.0.0.1:%d" % pp],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        prom = start_server(PROMETHEUS, cfg, pdir, pp, "--storage.tsdb.retention.time=100y")
         procs.append(prom)
         ours = subprocess.Popen([serve, odir, "127.0.0.1:%d" % op],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         procs.append(ours)
         pbase, obase = "http://127.0.0.1:%d" % pp, "http://127.0.0.1:%d" % op
-        try:
-            wait_ready(pbase, prom, "prometheus")
-        except RuntimeError as e:
-            print("SKIP: Prometheus cannot run here: %s" % e)
-            return 77
-        wait_ready(obase, ours, "vigil-api-serve")
+        prometheus_ready_or_skip(pbase, prom)
+        wait_ready(obase + "/-/ready", ours, "vigil-api-serve")
         end = T0 + (SCRAPES - 1) * INTERVAL
         failures = total = nonempty = 0
         for d in dashboards:
@@ -213,13 +182,7 @@ def main():
         return 1 if failures else 0
     finally:
         for p in procs:
-            if p.poll() is None:
-                p.send_signal(signal.SIGTERM)
-                try:
-                    p.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    p.kill()
-                    p.wait()
+            stop(p, 20)
         shutil.rmtree(work, ignore_errors=True)
 
 

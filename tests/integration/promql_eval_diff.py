@@ -32,52 +32,24 @@ Exit: 0 all agree, 1 a difference, 77 Prometheus or promtool missing.
 import json
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.error
 import urllib.parse
-import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "lib"))
+from vigiltest import (PROMETHEUS, backfill_copies, free_port, http,  # noqa: E402
+                       prometheus_ready_or_skip, require_prometheus, start_server, stop,
+                       wait_ready)
+
 GEN = os.path.join(HERE, "..", "promql", "data", "gen_eval_data.py")
-PROMETHEUS = "/usr/bin/prometheus"
-PROMTOOL = "/usr/bin/promtool"
 T0 = 1700000000
 END = T0 + 3 * 3600
 
 INSTANT_TIMES = [str(T0 + 3600), str(T0 + 7322.5), str(END + 240), str(END + 600)]
 RANGES = [(str(T0 - 300), str(END + 600), "60"), (str(T0 + 3000), str(T0 + 5000.5), "37")]
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def http(url, data=None, timeout=60):
-    try:
-        with urllib.request.urlopen(url, data=data, timeout=timeout) as r:
-            return r.status, r.read().decode("utf-8", "replace")
-    except urllib.error.HTTPError as e:
-        return e.code, e.read().decode("utf-8", "replace")
-
-
-def wait_ready(base, proc, what):
-    for _ in range(300):
-        if proc.poll() is not None:
-            raise RuntimeError("%s exited with %s" % (what, proc.returncode))
-        try:
-            if http(base + "/-/ready", timeout=2)[0] == 200:
-                return
-        except (urllib.error.URLError, ConnectionError, OSError):
-            pass
-        time.sleep(0.1)
-    raise RuntimeError("%s did not become ready" % what)
 
 
 def load_corpus(path):
@@ -179,10 +151,7 @@ def main():
         print(__doc__)
         return 2
     serve, corpus = args
-    for b in (PROMETHEUS, PROMTOOL):
-        if not os.access(b, os.X_OK):
-            print("SKIP: %s not installed (Debian package prometheus)" % b)
-            return 77
+    require_prometheus()
     work = tempfile.mkdtemp(prefix="vigil-eval-diff-")
     procs = []
     ours = None
@@ -190,24 +159,13 @@ def main():
     try:
         om = os.path.join(work, "data.om")
         subprocess.run([sys.executable, GEN, om], check=True)
-        blocks = os.path.join(work, "blocks")
-        os.makedirs(blocks)
-        subprocess.run([PROMTOOL, "tsdb", "create-blocks-from", "openmetrics", om, blocks],
-                       check=True, stdout=subprocess.DEVNULL)
-        prom_dir, our_dir = os.path.join(work, "prom"), os.path.join(work, "ours")
-        shutil.copytree(blocks, prom_dir)
-        shutil.copytree(blocks, our_dir)
+        blocks, (prom_dir, our_dir) = backfill_copies(om, work, ("prom", "ours"))
         cfg = os.path.join(work, "prometheus.yml")
         with open(cfg, "w") as f:
             f.write("global:\n  scrape_interval: 1h\n")
         pport, oport = free_port(), free_port()
-        plog = open(os.path.join(work, "prometheus.log"), "w")
-        prom = subprocess.Popen([PROMETHEUS, "--config.file=" + cfg,
-                                 "--storage.tsdb.path=" + prom_dir,
-                                 "--storage.tsdb.retention.time=100y",
-                                 "--web.enable-admin-api",
-                                 "--web.listen-address=127.0.0.1:%d" % pport],
-                                stdout=plog, stderr=subprocess.STDOUT)
+        prom = start_server(PROMETHEUS, cfg, prom_dir, pport, "--storage.tsdb.retention.time=100y",
+                            "--web.enable-admin-api", log=os.path.join(work, "prometheus.log"))
         procs.append(prom)
         olog_path = os.path.join(work, "vigil.log")
         olog = open(olog_path, "w")
@@ -216,12 +174,8 @@ def main():
                                 env=dict(os.environ, VIGIL_ADMIN_API="1"))
         procs.append(ours)
         pbase, obase = "http://127.0.0.1:%d" % pport, "http://127.0.0.1:%d" % oport
-        try:
-            wait_ready(pbase, prom, "prometheus")
-        except RuntimeError as e:
-            print("SKIP: Prometheus cannot run here: %s" % e)
-            return 77
-        wait_ready(obase, ours, "vigil-api-serve")
+        prometheus_ready_or_skip(pbase, prom)
+        wait_ready(obase + "/-/ready", ours, "vigil-api-serve")
 
         entries = load_corpus(corpus)
         failures, known, checked = 0, 0, 0
@@ -329,19 +283,15 @@ def main():
         shutil.copytree(blocks, limit_dirs[0])
         shutil.copytree(blocks, limit_dirs[1])
         lp, lo = free_port(), free_port()
-        prom2 = subprocess.Popen([PROMETHEUS, "--config.file=" + cfg,
-                                  "--storage.tsdb.path=" + limit_dirs[0],
-                                  "--storage.tsdb.retention.time=100y",
-                                  "--query.max-samples=2000",
-                                  "--web.listen-address=127.0.0.1:%d" % lp],
-                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        prom2 = start_server(PROMETHEUS, cfg, limit_dirs[0], lp,
+                             "--storage.tsdb.retention.time=100y", "--query.max-samples=2000")
         procs.append(prom2)
         ours2 = subprocess.Popen([serve, limit_dirs[1], "127.0.0.1:%d" % lo, "300", "2000"],
                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         procs.append(ours2)
         lpbase, lobase = "http://127.0.0.1:%d" % lp, "http://127.0.0.1:%d" % lo
-        wait_ready(lpbase, prom2, "prometheus (limited)")
-        wait_ready(lobase, ours2, "vigil-api-serve (limited)")
+        wait_ready(lpbase + "/-/ready", prom2, "prometheus (limited)")
+        wait_ready(lobase + "/-/ready", ours2, "vigil-api-serve (limited)")
         limit_cases = [
             ("query_range", "up"), ("query_range", "http_requests_total"),
             ("query_range", "sum(http_requests_total)"), ("query_range", "sum(up)"),
@@ -412,13 +362,7 @@ def main():
         return 1
     finally:
         for p in procs:
-            if p.poll() is None:
-                p.send_signal(signal.SIGTERM)
-                try:
-                    p.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    p.kill()
-                    p.wait()
+            stop(p, 20)
         if ours is not None and ours.returncode not in (0, None):
             # a sanitizer report (leak, overflow) at exit fails the test
             print("FAIL: vigil-api-serve exit status %s; its log:" % ours.returncode)

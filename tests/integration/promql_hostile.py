@@ -16,34 +16,20 @@ test.
 import json
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.error
 import urllib.parse
-import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "lib"))
+from vigiltest import free_port, http, stop, wait_http  # noqa: E402
+
 GEN = os.path.join(HERE, "..", "promql", "data", "gen_eval_data.py")
 T0 = 1700000000
 END = T0 + 3 * 3600
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def http(url, data=None, timeout=20):
-    try:
-        with urllib.request.urlopen(url, data=data, timeout=timeout) as r:
-            return r.status, r.read().decode("utf-8", "replace")
-    except urllib.error.HTTPError as e:
-        return e.code, e.read().decode("utf-8", "replace")
 
 
 def main():
@@ -66,12 +52,7 @@ def main():
         port = free_port()
         base = "http://127.0.0.1:%d" % port
         proc = subprocess.Popen([serve, data, "127.0.0.1:%d" % port, "300", "5000000", "10"])
-        for _ in range(200):
-            try:
-                if http(base + "/-/ready", timeout=2)[0] == 200:
-                    break
-            except (urllib.error.URLError, OSError):
-                time.sleep(0.05)
+        wait_http(base + "/-/ready", proc, 10, timeout=2, interval=0.05)
         failures = n = 0
         with open(corpus, encoding="utf-8") as f:
             for raw in f:
@@ -96,7 +77,8 @@ def main():
                 n += 1
                 started = time.monotonic()
                 try:
-                    status, body = http(base + path, data=urllib.parse.urlencode(params).encode())
+                    status, body = http(base + path, data=urllib.parse.urlencode(params).encode(),
+                                        timeout=20)
                 except (urllib.error.URLError, OSError) as e:
                     print("FAIL %s: no answer (%s)" % (qjson[:80], e))
                     failures += 1
@@ -138,13 +120,7 @@ def main():
         return 1 if failures else 0
     finally:
         if proc and proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                rc = proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-                rc = -9
+            rc = stop(proc, 30)
             if rc != 0:
                 print("FAIL: server exit status %s at shutdown" % rc)
                 sys.exit(1)

@@ -22,21 +22,18 @@ transcendental functions Go implements itself (ULP_FNS), where 2 ulp pass.
 
 Exit status: 0 all agree, 1 a difference, 77 Prometheus or promtool cannot run.
 """
-import json
 import math
 import os
 import random
 import shutil
-import signal
-import socket
 import struct
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from vigiltest import api_json, free_port, om_float, start_server, stop, wait_http  # noqa: E402
 
 RANGE_FNS = ["rate", "increase", "delta", "irate", "idelta", "deriv", "predict_linear",
              "resets", "changes", "avg_over_time", "sum_over_time", "min_over_time",
@@ -68,20 +65,6 @@ def ulps(a, b):
     return abs(key(a) - key(b))
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def fmt(v):
-    if math.isnan(v):
-        return "NaN"
-    if math.isinf(v):
-        return "+Inf" if v > 0 else "-Inf"
-    return repr(v)
-
-
 def generate(path, t0, hours=3):
     """OpenMetrics text of the test data; returns the series selectors."""
     rnd = random.Random(42)
@@ -92,7 +75,7 @@ def generate(path, t0, hours=3):
         out.append("# TYPE %s gauge" % name)
         for labels, samples in series:
             for t, v in samples:
-                out.append("%s{%s} %s %.3f" % (name, labels, fmt(v), t))
+                out.append("%s{%s} %s %.3f" % (name, labels, om_float(v), t))
 
     def times(step, jitter=0.0, gaps=()):
         t = t0
@@ -147,15 +130,6 @@ def generate(path, t0, hours=3):
         ['g{s="g0"}', 'g{s="g7"}']
 
 
-def http(url, data):
-    req = urllib.request.Request(url, data=urllib.parse.urlencode(data).encode())
-    try:
-        with urllib.request.urlopen(req, timeout=30) as r:
-            return json.loads(r.read())
-    except urllib.error.HTTPError as e:
-        return json.loads(e.read() or b"{}")
-
-
 def main():
     if len(sys.argv) < 2:
         print(__doc__)
@@ -184,29 +158,16 @@ def main():
         with open(cfg, "w") as f:
             f.write("scrape_configs: []\n")
         port = free_port()
-        log = open(os.path.join(tmp, "prometheus.log"), "w")
-        proc = subprocess.Popen([prom, "--config.file=" + cfg, "--storage.tsdb.path=" + data,
-                                 "--web.listen-address=127.0.0.1:%d" % port, "--log.level=warn"],
-                                stdout=log, stderr=subprocess.STDOUT)
+        proc = start_server(prom, cfg, data, port, "--log.level=warn",
+                            log=os.path.join(tmp, "prometheus.log"))
         base = "http://127.0.0.1:%d" % port
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            if proc.poll() is not None:
-                break
-            try:
-                with urllib.request.urlopen(base + "/-/ready", timeout=2) as rr:
-                    if rr.status == 200:
-                        break
-            except (urllib.error.URLError, OSError):
-                time.sleep(0.2)
-        else:
-            proc.poll()
+        wait_http(base + "/-/ready", proc, 30, timeout=2, interval=0.2)
         if proc.poll() is not None:
             print("SKIP: prometheus did not start")
             return 77
 
         def query(q, t):
-            body = http(base + "/api/v1/query", {"query": q, "time": "%.3f" % t})
+            _, body = api_json(base + "/api/v1/query", {"query": q, "time": "%.3f" % t})
             if body.get("status") != "success":
                 raise RuntimeError("%s at %.3f: %s" % (q, t, body.get("error")))
             return body["data"]["result"]
@@ -236,7 +197,7 @@ def main():
                             expr = "holt_winters(%s[%s], 0.3, 0.6)" % (sel, rng)
                         req = "R %s %d %d %d %s %s %d %s" % (
                             fn, eval_ms - secs * 1000, eval_ms, eval_ms, a1, a2, len(samples),
-                            " ".join("%d %s" % (ts, fmt(v)) for ts, v in samples))
+                            " ".join("%d %s" % (ts, om_float(v)) for ts, v in samples))
                         requests.append(req)
                         checks.append((expr, t))
             # aggregations over the gauges, in Prometheus's input order
@@ -249,7 +210,7 @@ def main():
                     param = rnd.choice([0.1, 0.5, 0.99])
                     expr = "quantile(%s, g)" % param
                 requests.append("A %s %s %d %s" % (op, param, len(vals),
-                                                   " ".join(fmt(v) for v in vals)))
+                                                   " ".join(om_float(v) for v in vals)))
                 checks.append((expr, t))
             buckets = query("h_bucket", t)
             for q in (0, 0.25, 0.5, 0.9, 0.99, 1):
@@ -266,7 +227,7 @@ def main():
                 eval_ms = round(t * 1000)
                 rates.append((le, "R rate %d %d %d 0 0 %d %s" % (
                     eval_ms - 300000, eval_ms, eval_ms, len(samples),
-                    " ".join("%d %s" % (ts, fmt(v)) for ts, v in samples))))
+                    " ".join("%d %s" % (ts, om_float(v)) for ts, v in samples))))
             rated = subprocess.run([kernels], input="\n".join(r for _, r in rates).encode() + b"\n",
                                    stdout=subprocess.PIPE, timeout=60, check=True).stdout.decode()
             pairs = [(le, v) for (le, _), v in zip(rates, rated.splitlines()) if v != "none"]
@@ -313,13 +274,7 @@ def main():
               "%d differ" % (len(checks), len(checks) - near - failures, near, failures))
         return 1 if failures else 0
     finally:
-        if proc and proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        stop(proc, 15)
         shutil.rmtree(tmp, ignore_errors=True)
 
 

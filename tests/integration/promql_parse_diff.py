@@ -26,23 +26,16 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from vigiltest import api_json, free_port, start_server, stop, wait_http  # noqa: E402
 
 EVAL_TIME = "1700000000"
 PREFIX = 'invalid parameter "query": '
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def load_corpus(path):
@@ -67,16 +60,6 @@ def load_corpus(path):
     return entries
 
 
-def http(url, data=None, timeout=30):
-    body = urllib.parse.urlencode(data).encode() if data is not None else None
-    req = urllib.request.Request(url, data=body)
-    try:
-        with urllib.request.urlopen(req, timeout=timeout) as r:
-            return r.status, json.loads(r.read())
-    except urllib.error.HTTPError as e:
-        return e.code, json.loads(e.read() or b"{}")
-
-
 class Prometheus:
     def __init__(self, binary):
         self.dir = tempfile.mkdtemp(prefix="vigil-promql-diff-")
@@ -88,36 +71,17 @@ class Prometheus:
         with open(cfg, "w") as f:
             f.write("global:\n  evaluation_interval: 1h\nrule_files:\n  - %s\n"
                     "scrape_configs: []\n" % json.dumps(self.rules))
-        self.log = open(os.path.join(self.dir, "prometheus.log"), "w")
-        self.proc = subprocess.Popen(
-            [binary, "--config.file=" + cfg, "--storage.tsdb.path=" + os.path.join(self.dir, "data"),
-             "--web.listen-address=127.0.0.1:%d" % self.port, "--log.level=warn"],
-            stdout=self.log, stderr=subprocess.STDOUT)
+        self.proc = start_server(binary, cfg, os.path.join(self.dir, "data"), self.port,
+                                 "--log.level=warn", log=os.path.join(self.dir, "prometheus.log"))
         self.base = "http://127.0.0.1:%d" % self.port
 
     def wait_ready(self, seconds=30):
-        deadline = time.time() + seconds
-        while time.time() < deadline:
-            if self.proc.poll() is not None:
-                return False
-            try:
-                with urllib.request.urlopen(self.base + "/-/ready", timeout=2) as r:
-                    if r.status == 200:
-                        return True
-            except (urllib.error.URLError, ConnectionError, OSError):
-                pass
-            time.sleep(0.2)
-        return False
+        """True once Prometheus answers /-/ready; False when it exits first or seconds pass."""
+        return wait_http(self.base + "/-/ready", self.proc, seconds, timeout=2) is not None
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.log.close()
+        """Stop Prometheus by its PID and remove its directory."""
+        stop(self.proc, 15)
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
@@ -168,10 +132,10 @@ def main():
                 print(f.read()[-2000:])
             return 77
         for e in entries:
-            st, body = http(prom.base + "/api/v1/query", {"query": e["q"], "time": EVAL_TIME})
+            st, body = api_json(prom.base + "/api/v1/query", {"query": e["q"], "time": EVAL_TIME})
             e["prom"] = prom_verdict(st, body)
             if e["range"]:
-                st, body = http(prom.base + "/api/v1/query_range",
+                st, body = api_json(prom.base + "/api/v1/query_range",
                                 {"query": e["q"], "start": EVAL_TIME,
                                  "end": str(int(EVAL_TIME) + 600), "step": "60"})
                 e["prom_range"] = (body.get("status"), body.get("errorType"), body.get("error", ""))
@@ -186,7 +150,7 @@ def main():
         rules = None
         deadline = time.time() + 30
         while time.time() < deadline:
-            st, body = http(prom.base + "/api/v1/rules")
+            st, body = api_json(prom.base + "/api/v1/rules")
             groups = body.get("data", {}).get("groups", [])
             if groups:
                 rules = groups[0]["rules"]

@@ -16,13 +16,8 @@ import subprocess
 import sys
 import tempfile
 
-
-def free_port():
-    s = socket.socket()
-    s.bind(('127.0.0.1', 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'lib'))
+from vigiltest import free_port, stop  # noqa: E402
 
 
 def run(cmd, cwd, hup=False):
@@ -51,13 +46,7 @@ def run(cmd, cwd, hup=False):
     except OSError as e:
         msgs.append(f'<{e}>')
     finally:
-        if p.poll() is None:
-            p.send_signal(signal.SIGTERM)
-        try:
-            p.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.wait()
+        stop(p, 20)
         s.close()
     return msgs, p.returncode, p.stderr.read().decode()
 

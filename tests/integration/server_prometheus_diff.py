@@ -11,18 +11,18 @@ servers' scrapes, differs for one interval only).
 usage: server_prometheus_diff.py VIGIL_SERVER VIGIL_AGENT [NODE_EXPORTER] PROMETHEUS
 Exit 77 when Prometheus cannot run here.
 """
-import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 import urllib.parse
-import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from vigiltest import api_json, free_port, start_server, stop, wait_ready  # noqa: E402
 
 FIXED = (b"# HELP app_requests_total Requests.\n# TYPE app_requests_total counter\n"
          b'app_requests_total{code="200",job="inner",instance="i1"} 10\n'
@@ -50,31 +50,15 @@ class Fixed(BaseHTTPRequestHandler):
         self.wfile.write(FIXED)
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_http(url, proc, what, secs=20):
-    end = time.time() + secs
-    while time.time() < end:
-        if proc.poll() is not None:
-            raise RuntimeError(f"{what} exited with {proc.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=1) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f"{what} not ready at {url}")
+def wait_up(url, proc, what, secs=20):
+    """Wait until url answers; RuntimeError when proc exits first or secs pass."""
+    wait_ready(url, proc, what, secs, timeout=1, late=f"{what} not ready at {url}")
 
 
 def series(base, start):
     q = urllib.parse.urlencode({"match[]": '{job=~"agent|node|fixed|fixed_honor"}',
                                 "start": str(start)})
-    with urllib.request.urlopen(f"{base}/api/v1/series?{q}", timeout=30) as r:
-        d = json.load(r)
+    _, d = api_json(f"{base}/api/v1/series?{q}")
     return {tuple(sorted(s.items())) for s in d["data"]}
 
 
@@ -99,13 +83,13 @@ def main():
         procs.append(subprocess.Popen([agent_bin, f"--web.listen-address=127.0.0.1:{aport}",
                                        "--container.listen-address="],
                                       stderr=subprocess.DEVNULL))
-        wait_http(f"http://127.0.0.1:{aport}/metrics", procs[-1], "vigil-agent")
+        wait_up(f"http://127.0.0.1:{aport}/metrics", procs[-1], "vigil-agent")
         jobs = [("agent", aport)]
         if node_bin and os.access(node_bin, os.X_OK):
             nport = free_port()
             procs.append(subprocess.Popen([node_bin, f"--web.listen-address=127.0.0.1:{nport}",
                                            "--no-collector.systemd"], stderr=subprocess.DEVNULL))
-            wait_http(f"http://127.0.0.1:{nport}/metrics", procs[-1], "node_exporter")
+            wait_up(f"http://127.0.0.1:{nport}/metrics", procs[-1], "node_exporter")
             jobs.append(("node", nport))
         cfg = ["global:", "  scrape_interval: 1s", "scrape_configs:"]
         for name, port in jobs:
@@ -123,22 +107,18 @@ def main():
             f.write("\n".join(cfg) + "\n")
         start = time.time() - 5
         pport, vport = free_port(), free_port()
-        prom = subprocess.Popen([prom_bin, f"--config.file={cfgpath}",
-                                 f"--web.listen-address=127.0.0.1:{pport}",
-                                 f"--storage.tsdb.path={tmp}/prom"],
-                                stderr=open(os.path.join(tmp, "prom.log"), "w"))
+        prom = start_server(prom_bin, cfgpath, f"{tmp}/prom", pport,
+                            log=os.path.join(tmp, "prom.log"))
         procs.append(prom)
-        vig = subprocess.Popen([server_bin, f"--config.file={cfgpath}",
-                                f"--web.listen-address=127.0.0.1:{vport}",
-                                f"--storage.tsdb.path={tmp}/vigil"],
-                               stderr=open(os.path.join(tmp, "vigil.log"), "w"))
+        vig = start_server(server_bin, cfgpath, f"{tmp}/vigil", vport,
+                           log=os.path.join(tmp, "vigil.log"))
         procs.append(vig)
         try:
-            wait_http(f"http://127.0.0.1:{pport}/-/ready", prom, "prometheus", 30)
+            wait_up(f"http://127.0.0.1:{pport}/-/ready", prom, "prometheus", 30)
         except RuntimeError as e:
             print(f"SKIP: {e}")
             return 77
-        wait_http(f"http://127.0.0.1:{vport}/-/ready", vig, "vigil-server")
+        wait_up(f"http://127.0.0.1:{vport}/-/ready", vig, "vigil-server")
         time.sleep(15)
         ps = series(f"http://127.0.0.1:{pport}", start)
         vs = series(f"http://127.0.0.1:{vport}", start)
@@ -161,13 +141,7 @@ def main():
         return 1 if only_p or only_v or not ps else 0
     finally:
         for p in procs:
-            if p.poll() is None:
-                p.terminate()
-                try:
-                    p.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    p.kill()
-                    p.wait()
+            stop(p, 15)
         shutil.rmtree(tmp, ignore_errors=True)
 
 

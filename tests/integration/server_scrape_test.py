@@ -21,10 +21,11 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from vigiltest import free_port, http  # noqa: E402
 
 FAILURES = []
 
@@ -45,12 +46,6 @@ def check(cond, msg):
         print("FAIL:", msg, flush=True)
     else:
         print("ok:", msg, flush=True)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Faulty(BaseHTTPRequestHandler):
@@ -101,12 +96,8 @@ def serve(port):
 
 
 def get(url, data=None, method=None):
-    req = urllib.request.Request(url, data=data, method=method)
-    try:
-        with urllib.request.urlopen(req, timeout=10) as r:
-            return r.status, r.read().decode()
-    except urllib.error.HTTPError as e:
-        return e.code, e.read().decode()
+    """(status, body) of a request to the server, 10 s at most (error statuses too)."""
+    return http(url, data, 10, method)
 
 
 def wait_port(port, proc, what, secs=10):

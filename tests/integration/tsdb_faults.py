@@ -17,15 +17,15 @@
 
 Usage: tsdb_faults.py TOOL [case...]
 """
-import math
 import os
 import random
-import shutil
 import subprocess
 import sys
-import tempfile
 import threading
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from vigiltest import run_cases  # noqa: E402
 
 
 def fail(msg):
@@ -257,13 +257,7 @@ def main():
     if len(sys.argv) < 2:
         print(__doc__)
         return 2
-    tool = sys.argv[1]
-    for name in sys.argv[2:] or list(CASES):
-        work = tempfile.mkdtemp(prefix="tsdb-fault-%s-" % name)
-        try:
-            CASES[name](tool, work)
-        finally:
-            shutil.rmtree(work, ignore_errors=True)
+    run_cases(CASES, sys.argv[2:], sys.argv[1], "tsdb-fault-%s-")
     return 0
 
 

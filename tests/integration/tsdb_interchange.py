@@ -24,19 +24,15 @@ Exit 77 (skipped) when prometheus or promtool is not installed.
 import json
 import math
 import os
-import shutil
 import signal
-import socket
-import struct
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.parse
-import urllib.request
 
-PROMETHEUS = "/usr/bin/prometheus"
-PROMTOOL = "/usr/bin/promtool"
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from vigiltest import (PROMETHEUS, PROMTOOL, api_json, free_port, om_float, run_cases,  # noqa: E402
+                       start_server, stop, wait_http)
 
 
 def fail(msg):
@@ -50,14 +46,6 @@ def run(cmd, **kw):
         fail("%s exited %d\nstdout: %s\nstderr: %s" % (" ".join(cmd), r.returncode,
                                                       r.stdout[-2000:], r.stderr[-2000:]))
     return r.stdout
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def go_float(s):
@@ -99,14 +87,6 @@ def blocks_by_mint(d):
     return res
 
 
-def fmt_value(v):
-    if math.isnan(v):
-        return "NaN"
-    if math.isinf(v):
-        return "+Inf" if v > 0 else "-Inf"
-    return repr(v)
-
-
 def case_backfill(tool, work):
     lines = ["# HELP http_requests_total Requests.", "# TYPE http_requests_total counter"]
     t0 = 1700000000.0
@@ -131,7 +111,7 @@ def case_backfill(tool, work):
                 v = edges[i % len(edges)]
             else:
                 v += rnd.randint(0, 100)
-            lines.append("%s%s %s %.3f" % (name, lab, fmt_value(v), t))
+            lines.append("%s%s %s %.3f" % (name, lab, om_float(v), t))
     lines.append("# EOF")
     inp = os.path.join(work, "in.om")
     with open(inp, "w") as f:
@@ -184,7 +164,7 @@ def gen_samples(nseries, npoints, start_ms, step_ms, name="m"):
 
 
 def append(tool, d, samples, extra=()):
-    data = "".join("%s %s %d\n" % (s, fmt_value(v), ts) for s, _, v, ts in samples)
+    data = "".join("%s %s %d\n" % (s, om_float(v), ts) for s, _, v, ts in samples)
     r = subprocess.run(tool + ["append", d, "--batch", "100"] + list(extra), input=data,
                        capture_output=True, text=True, timeout=120)
     if r.returncode != 0 or "err " in r.stderr:
@@ -231,44 +211,17 @@ def case_promtool_reads_ours(tool, work):
     print("ok promtool reads ours: %d blocks, %d samples" % (len(blocks), len(got)))
 
 
-def wait_ready(port, proc, timeout=30):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            return False
-        try:
-            with urllib.request.urlopen("http://127.0.0.1:%d/-/ready" % port, timeout=1) as r:
-                if r.status == 200:
-                    return True
-        except Exception:
-            pass
-        time.sleep(0.2)
-    return False
-
-
 def start_prometheus(work, d, port, config):
     cfg = os.path.join(work, "prometheus-%d.yml" % port)
     with open(cfg, "w") as f:
         f.write(config)
-    log = open(os.path.join(work, "prometheus-%d.log" % port), "w")
-    proc = subprocess.Popen([PROMETHEUS, "--config.file=" + cfg, "--storage.tsdb.path=" + d,
-                             "--web.listen-address=127.0.0.1:%d" % port],
-                            stdout=log, stderr=subprocess.STDOUT)
-    if not wait_ready(port, proc):
-        stop(proc)
-        with open(log.name) as f:
+    log = os.path.join(work, "prometheus-%d.log" % port)
+    proc = start_server(PROMETHEUS, cfg, d, port, log=log)
+    if wait_http("http://127.0.0.1:%d/-/ready" % port, proc, 30, timeout=1) is None:
+        stop(proc, 30)
+        with open(log) as f:
             fail("prometheus did not become ready:\n" + f.read()[-3000:])
     return proc
-
-
-def stop(proc, sig=signal.SIGTERM):
-    if proc.poll() is None:
-        proc.send_signal(sig)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def case_prometheus_serves_ours(tool, work):
@@ -290,9 +243,7 @@ def case_prometheus_serves_ours(tool, work):
         for name, want in (("old", old), ("new", new)):
             q = urllib.parse.urlencode({"query": '{__name__="%s"}[8h]' % name,
                                         "time": "%.3f" % (now / 1000.0 + 60)})
-            with urllib.request.urlopen("http://127.0.0.1:%d/api/v1/query?%s" % (port, q),
-                                        timeout=30) as r:
-                body = json.load(r)
+            _, body = api_json("http://127.0.0.1:%d/api/v1/query?%s" % (port, q))
             got = []
             for res in body["data"]["result"]:
                 m = res["metric"]
@@ -301,7 +252,7 @@ def case_prometheus_serves_ours(tool, work):
                     got.append((lbl, go_float(v), int(round(float(ts) * 1000))))
             check_samples(got, want, "prometheus serving our %s samples" % name)
     finally:
-        stop(proc)
+        stop(proc, 30)
     print("ok prometheus serves ours: %d block samples, %d WAL samples" % (len(old), len(new)))
 
 
@@ -315,7 +266,7 @@ def case_we_read_prometheus(tool, work):
     try:
         time.sleep(8)
     finally:
-        stop(proc, signal.SIGKILL)
+        stop(proc, 30, signal.SIGKILL)
     segs = [f for f in os.listdir(os.path.join(d, "wal")) if f.isdigit()]
     if not segs:
         fail("prometheus wrote no WAL segment")
@@ -368,13 +319,7 @@ def main():
     if not (os.access(PROMETHEUS, os.X_OK) and os.access(PROMTOOL, os.X_OK)):
         print("SKIP: %s or %s not installed (apt-get install prometheus)" % (PROMETHEUS, PROMTOOL))
         return 77
-    names = sys.argv[2:] or list(CASES)
-    for name in names:
-        work = tempfile.mkdtemp(prefix="tsdb-%s-" % name)
-        try:
-            CASES[name](tool, work)
-        finally:
-            shutil.rmtree(work, ignore_errors=True)
+    run_cases(CASES, sys.argv[2:], tool, "tsdb-%s-")
     return 0
 
 
