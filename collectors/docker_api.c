@@ -171,6 +171,20 @@ static int wait_fd(int fd, short events, int64_t deadline)
 	}
 }
 
+/*
+ * After send(2) or recv(2) on the non-blocking fd failed (errno): 0 to try
+ * again (interrupted, or fd became ready for events before the deadline),
+ * or a negative errno.
+ */
+static int retry_io(int fd, short events, int64_t deadline)
+{
+	if (errno == EINTR)
+		return 0;
+	if (errno != EAGAIN)
+		return -errno;
+	return wait_fd(fd, events, deadline);
+}
+
 int docker_get(const char *socket_path, const char *path, int timeout_ms, struct buf *body)
 {
 	int64_t deadline = now_ms() + timeout_ms;
@@ -201,13 +215,7 @@ int docker_get(const char *socket_path, const char *path, int timeout_ms, struct
 	for (size_t off = 0; off < raw.len;) {
 		ssize_t n = send(fd, raw.data + off, raw.len - off, MSG_NOSIGNAL);
 		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno != EAGAIN) {
-				rc = -errno;
-				goto out;
-			}
-			rc = wait_fd(fd, POLLOUT, deadline);
+			rc = retry_io(fd, POLLOUT, deadline);
 			if (rc < 0)
 				goto out;
 			continue;
@@ -220,13 +228,7 @@ int docker_get(const char *socket_path, const char *path, int timeout_ms, struct
 		buf_reserve(&raw, 16384);
 		ssize_t n = recv(fd, raw.data + raw.len, raw.cap - raw.len - 1, 0);
 		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno != EAGAIN) {
-				rc = -errno;
-				goto out;
-			}
-			rc = wait_fd(fd, POLLIN, deadline);
+			rc = retry_io(fd, POLLIN, deadline);
 			if (rc < 0)
 				goto out;
 			continue;

@@ -220,6 +220,21 @@ static bool cpuinfo_check_only(const char *key, const char *val)
 	return true;
 }
 
+/* A processor whose lines are still to come: every text field empty. */
+static const struct cpuinfo_cpu cpuinfo_blank = {
+	.vendor = "",
+	.family = "",
+	.model = "",
+	.model_name = "",
+	.stepping = "",
+	.microcode = "",
+	.cachesize = "",
+	.physical_id = "",
+	.core_id = "",
+	.flags = "",
+	.bugs = "",
+};
+
 static struct cpuinfo_cpu *cpuinfo_new(struct cpu_state *st, unsigned processor)
 {
 	if (st->ninfos == st->capinfos) {
@@ -227,9 +242,8 @@ static struct cpuinfo_cpu *cpuinfo_new(struct cpu_state *st, unsigned processor)
 		st->infos = xrealloc(st->infos, st->capinfos * sizeof(*st->infos));
 	}
 	struct cpuinfo_cpu *c = &st->infos[st->ninfos++];
-	*c = (struct cpuinfo_cpu){.processor = processor};
-	c->vendor = c->family = c->model = c->model_name = c->stepping = c->microcode = "";
-	c->cachesize = c->physical_id = c->core_id = c->flags = c->bugs = "";
+	*c = cpuinfo_blank;
+	c->processor = processor;
 	return c;
 }
 
@@ -253,19 +267,40 @@ static bool cpuinfo_split(char *line, char **key, char **val)
 }
 
 /*
+ * Move *l on to the next line of pf after it that cpuinfo_split() splits
+ * into *key and *val; false at the end of the file.
+ */
+static bool cpuinfo_next(const struct pfile *pf, size_t *l, char **key, char **val)
+{
+	while (++*l < pfile_lines(pf))
+		if (pfile_words(pf, *l) && cpuinfo_split((char *)pfile_word(pf, *l, 0), key, val))
+			return true;
+	return false;
+}
+
+/*
+ * Open the procfs file name on first use (seps as pfile_open() takes
+ * them), then read it afresh; 0 or a negative errno.
+ */
+static int cpu_proc_read(struct pfile **pf, const char *name, const char *seps)
+{
+	if (!*pf) {
+		char path[PATH_MAX];
+		*pf = pfile_open(proc_path(path, "%s", name), seps);
+		if (!*pf)
+			return -errno;
+	}
+	return pfile_read(*pf);
+}
+
+/*
  * Read /proc/cpuinfo and find its first non-blank line (*first); 0 or a
  * negative errno (-EINVAL for a blank file).
  */
 static int cpuinfo_read(struct cpu_state *st, size_t *first)
 {
-	if (!st->cpuinfo) {
-		char path[PATH_MAX];
-		/* no word separators: every line is one word */
-		st->cpuinfo = pfile_open(proc_path(path, "cpuinfo"), "");
-		if (!st->cpuinfo)
-			return -errno;
-	}
-	int rc = pfile_read(st->cpuinfo);
+	/* no word separators: every line is one word */
+	int rc = cpu_proc_read(&st->cpuinfo, "cpuinfo", "");
 	if (rc)
 		return rc;
 	st->ninfos = 0;
@@ -289,7 +324,6 @@ static int cpuinfo_read(struct cpu_state *st, size_t *first)
 static int cpuinfo_parse_x86(struct cpu_state *st, size_t l)
 {
 	struct pfile *pf = st->cpuinfo;
-	size_t nl = pfile_lines(pf);
 	char *line = (char *)pfile_word(pf, l, 0), *key, *val;
 	unsigned proc;
 	if (strncmp(line, "processor", 9) != 0 || !strchr(line, ':') ||
@@ -297,12 +331,7 @@ static int cpuinfo_parse_x86(struct cpu_state *st, size_t l)
 		return -EINVAL;
 	struct cpuinfo_cpu *c = cpuinfo_new(st, proc);
 
-	for (l++; l < nl; l++) {
-		if (!pfile_words(pf, l))
-			continue;
-		line = (char *)pfile_word(pf, l, 0);
-		if (!cpuinfo_split(line, &key, &val))
-			continue;
+	while (cpuinfo_next(pf, &l, &key, &val)) {
 		switch (key[0]) {
 		case 'p':
 			if (strcmp(key, "processor") == 0) {
@@ -371,17 +400,13 @@ static int cpuinfo_parse_x86(struct cpu_state *st, size_t l)
 static int cpuinfo_parse_arm(struct cpu_state *st, size_t l)
 {
 	struct pfile *pf = st->cpuinfo;
-	size_t nl = pfile_lines(pf);
 	char *line = (char *)pfile_word(pf, l, 0), *key, *val;
 	if ((line[0] != 'p' && line[0] != 'P') || strncmp(line + 1, "rocessor", 8) != 0 ||
 	    !strchr(line, ':') || !cpuinfo_split(line, &key, &val))
 		return -EINVAL;
-	struct cpuinfo_cpu common = {.vendor = ""}, *c = NULL;
+	struct cpuinfo_cpu common = cpuinfo_blank, *c = NULL;
 	unsigned proc;
 	const char *features = NULL;
-	common.family = common.model = common.model_name = common.stepping = "";
-	common.microcode = common.cachesize = common.physical_id = common.core_id = "";
-	common.flags = common.bugs = "";
 	if (strcmp(key, "Processor") == 0) {
 		common.model_name = val;
 	} else {
@@ -389,12 +414,7 @@ static int cpuinfo_parse_arm(struct cpu_state *st, size_t l)
 			return -EINVAL;
 		c = cpuinfo_new(st, proc);
 	}
-	for (l++; l < nl; l++) {
-		if (!pfile_words(pf, l))
-			continue;
-		line = (char *)pfile_word(pf, l, 0);
-		if (!cpuinfo_split(line, &key, &val))
-			continue;
+	while (cpuinfo_next(pf, &l, &key, &val)) {
 		if (strcmp(key, "processor") == 0) {
 			if (!cpu_parse_uint0(val, &proc))
 				return -EINVAL;
@@ -576,13 +596,7 @@ static int cpu_update_stat(struct cpu_state *st, struct expo_set *out)
 {
 	static const char *const modes[] = {"user",   "nice", "system",	 "idle",
 					    "iowait", "irq",  "softirq", "steal"};
-	if (!st->stat) {
-		char path[PATH_MAX];
-		st->stat = pfile_open(proc_path(path, "stat"), " \t\r\v\f");
-		if (!st->stat)
-			return -errno;
-	}
-	int rc = pfile_read(st->stat);
+	int rc = cpu_proc_read(&st->stat, "stat", " \t\r\v\f");
 	if (rc)
 		return rc;
 	rc = proc_stat_parse(st->stat, &st->info, true);

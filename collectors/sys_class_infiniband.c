@@ -22,9 +22,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "collectors/classdir.h"
 #include "collectors/collector.h"
 #include "collectors/devfilter.h"
-#include "collectors/hostpath.h"
 #include "common/log.h"
 #include "common/pfile.h"
 
@@ -208,9 +208,22 @@ struct ib_port {
 };
 
 struct ib_state {
-	struct dir_list devices, ports, files;
+	struct classdir cd;
+	struct dir_list ports, files;
 	struct ib_port *p;
 	size_t cap;
+};
+
+/* What the per-device callback of a scrape works on. */
+struct ib_scrape {
+	struct ib_state *st;
+	struct expo_set *out;
+};
+
+/* What the per-file callback works on: the port, and which directory of it. */
+struct ib_counters_ctx {
+	enum ib_dir kind;
+	struct ib_port *p;
 };
 
 static int ib_setup(char *errbuf, size_t errlen)
@@ -259,43 +272,40 @@ static int ib_read(const char *dir, const char *name, char *buf, size_t size)
 	return rc < 0 ? rc : 0;
 }
 
+/* One file of a counters directory: the table's counter of that kind and name, if any. */
+static int ib_counter_file(void *ctx, const char *name, char *val, const char *path)
+{
+	const struct ib_counters_ctx *c = ctx;
+	for (size_t k = 0; k < IB_NCOUNTERS; k++) {
+		if (ib_counters[k].dir != c->kind || strcmp(ib_counters[k].file, name) != 0)
+			continue;
+		uint64_t v;
+		if (parse_go_uint(val, 0, 64, &v)) {
+			if (strstr(val, "N/A (no PMA)"))
+				return 0;
+			return log_err(-EINVAL, "infiniband: %s: not a number: %s", path, val);
+		}
+		c->p->v[k] = v * ib_counters[k].mult;
+		c->p->has[k] = true;
+		return 0;
+	}
+	return 0;
+}
+
 /* The counters of one directory kind of a port. */
 static int ib_read_counters(struct ib_state *st, const char *portdir, const char *sub,
 			    enum ib_dir kind, struct ib_port *p)
 {
+	/* unreadable counters (gone, no permission, not supported) are left out */
+	static const int skip[] = {ENOENT, EACCES, EPERM, EOPNOTSUPP, EINVAL, 0};
+	struct ib_counters_ctx ctx = {kind, p};
 	char dir[PATH_MAX];
 	if (path_join(dir, portdir, sub))
 		return -ENAMETOOLONG;
 	int rc = dir_list_read(&st->files, dir, NULL);
 	if (rc)
 		return rc;
-	for (size_t i = 0; i < st->files.n; i++) {
-		const char *name = st->files.v[i];
-		char path[PATH_MAX], buf[SYSFS_ATTR_SIZE], *val;
-		struct stat sb;
-		if (path_join(path, dir, name) || lstat(path, &sb) || !S_ISREG(sb.st_mode))
-			continue;
-		rc = read_attr_trimmed(AT_FDCWD, path, buf, sizeof(buf), &val);
-		if (rc == -ENOENT || rc == -EACCES || rc == -EPERM || rc == -EOPNOTSUPP ||
-		    rc == -EINVAL)
-			continue;
-		if (rc)
-			return log_err(rc, "infiniband: failed to read file %s", path);
-		for (size_t k = 0; k < IB_NCOUNTERS; k++) {
-			if (ib_counters[k].dir != kind || strcmp(ib_counters[k].file, name) != 0)
-				continue;
-			uint64_t v;
-			if (parse_go_uint(val, 0, 64, &v)) {
-				if (strstr(val, "N/A (no PMA)"))
-					break;
-				return log_err(-EINVAL, "infiniband: %s: not a number: %s", path, val);
-			}
-			p->v[k] = v * ib_counters[k].mult;
-			p->has[k] = true;
-			break;
-		}
-	}
-	return 0;
+	return classdir_read_files(&st->files, dir, skip, "infiniband", ib_counter_file, &ctx);
 }
 
 static int ib_read_port(struct ib_state *st, const char *devdir, const char *port,
@@ -370,25 +380,26 @@ static void ib_emit_port(struct expo_set *out, const char *dev, const struct ib_
 	}
 }
 
-/* One device: read all its ports, then report. */
-static int ib_device(struct ib_state *st, const char *root, const char *dev,
-		     struct expo_set *out)
+/* Device i of the class directory, at dir: read all its ports, then report. */
+static int ib_device(void *ctx, size_t i, const char *dir)
 {
-	char dir[PATH_MAX], ports[PATH_MAX], fw[SYSFS_ATTR_SIZE], other[2][SYSFS_ATTR_SIZE];
+	const struct ib_scrape *sc = ctx;
+	struct ib_state *st = sc->st;
+	struct expo_set *out = sc->out;
+	const char *dev = st->cd.devices.v[i];
+	char ports[PATH_MAX], fw[SYSFS_ATTR_SIZE], other[2][SYSFS_ATTR_SIZE];
 	char *fwv, *vals[2];
 	static const char *const names[3] = {"board_id", "hca_type", "node_guid"};
-	if (path_join(dir, root, dev))
-		return -ENAMETOOLONG;
 	int rc = read_dir_attr(dir, "fw_ver", fw, sizeof(fw), &fwv);
 	if (rc)
 		return log_err(rc, "infiniband: failed to read HCA firmware version of %s", dev);
-	for (int i = 0; i < 3; i++) {
+	for (int k = 0; k < 3; k++) {
 		char buf[SYSFS_ATTR_SIZE], *v;
-		rc = read_dir_attr(dir, names[i], i < 2 ? other[i] : buf, SYSFS_ATTR_SIZE, &v);
+		rc = read_dir_attr(dir, names[k], k < 2 ? other[k] : buf, SYSFS_ATTR_SIZE, &v);
 		if (rc && rc != -ENOENT)
-			return log_err(rc, "infiniband: failed to read file %s/%s", dir, names[i]);
-		if (i < 2)
-			vals[i] = rc ? "" : v;
+			return log_err(rc, "infiniband: failed to read file %s/%s", dir, names[k]);
+		if (k < 2)
+			vals[k] = rc ? "" : v;
 	}
 	if (path_join(ports, dir, "ports"))
 		return -ENAMETOOLONG;
@@ -399,8 +410,8 @@ static int ib_device(struct ib_state *st, const char *root, const char *dev,
 		st->p = xrealloc(st->p, st->ports.n * sizeof(*st->p));
 		st->cap = st->ports.n;
 	}
-	for (size_t i = 0; i < st->ports.n; i++) {
-		rc = ib_read_port(st, dir, st->ports.v[i], &st->p[i]);
+	for (size_t k = 0; k < st->ports.n; k++) {
+		rc = ib_read_port(st, dir, st->ports.v[k], &st->p[k]);
 		if (rc)
 			return rc;
 	}
@@ -409,20 +420,24 @@ static int ib_device(struct ib_state *st, const char *root, const char *dev,
 			      EXPO_GAUGE),
 		  1, "device", dev, "board_id", vals[0], "firmware_version", fwv, "hca_type", vals[1],
 		  NULL);
-	for (size_t i = 0; i < st->ports.n; i++)
-		ib_emit_port(out, dev, &st->p[i]);
+	for (size_t k = 0; k < st->ports.n; k++)
+		ib_emit_port(out, dev, &st->p[k]);
 	return 0;
+}
+
+/* Devices the include/exclude flags leave out. */
+static bool ib_skip(const char *dev)
+{
+	return devfilter_ignored(&ib_filter, dev);
 }
 
 static int ib_collect(void *state, struct expo_set *out)
 {
 	struct ib_state *st = state;
-	char root[PATH_MAX];
-	sys_path(root, "class/infiniband");
-	int rc = dir_list_read(&st->devices, root, NULL);
-	for (size_t i = 0; !rc && i < st->devices.n; i++)
-		if (!devfilter_ignored(&ib_filter, st->devices.v[i]))
-			rc = ib_device(st, root, st->devices.v[i], out);
+	struct ib_scrape ctx = {st, out};
+	int rc = classdir_list(&st->cd, "infiniband");
+	if (!rc)
+		rc = classdir_each(&st->cd, ib_skip, ib_device, &ctx);
 	if (rc == -ENOENT) {
 		log_debug("infiniband: statistics not found, skipping");
 		return -ENODATA;
@@ -435,7 +450,7 @@ static int ib_collect(void *state, struct expo_set *out)
 static void ib_cleanup(void *state)
 {
 	struct ib_state *st = state;
-	dir_list_free(&st->devices);
+	classdir_free(&st->cd);
 	dir_list_free(&st->ports);
 	dir_list_free(&st->files);
 	free(st->p);

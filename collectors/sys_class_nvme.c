@@ -16,13 +16,46 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "collectors/classdir.h"
 #include "collectors/collector.h"
-#include "collectors/hostpath.h"
 #include "common/log.h"
 #include "common/pfile.h"
 
 struct nvme_state {
-	struct dir_list ctrls, entries;
+	struct classdir cd; /* the controllers */
+	struct dir_list entries;
+};
+
+/* What the per-controller callback of a scrape works on. */
+struct nvme_scrape {
+	struct nvme_state *st;
+	struct expo_set *out;
+};
+
+/* The values of a namespace that its size families report. */
+enum nvme_ns_value { NVME_NS_SIZE_BYTES, NVME_NS_USED_BYTES, NVME_NS_BLOCK_SIZE, NVME_NS_NVALUES };
+
+/* The families of a namespace beside node_nvme_namespace_info. */
+static const struct nvme_ns_family {
+	const char *name, *help;
+	enum nvme_ns_value value;
+} nvme_ns_families[] = {
+	{"node_nvme_namespace_capacity_bytes",
+	 "Capacity of the NVMe namespace in bytes. Computed as namespace_size * "
+	 "namespace_logical_block_size",
+	 NVME_NS_SIZE_BYTES},
+	{"node_nvme_namespace_size_bytes",
+	 "Size of the NVMe namespace in bytes. Available in "
+	 "/sys/class/nvme/<device>/<namespace>/size",
+	 NVME_NS_SIZE_BYTES},
+	{"node_nvme_namespace_used_bytes",
+	 "Used space of the NVMe namespace in bytes. Available in "
+	 "/sys/class/nvme/<device>/<namespace>/nuse",
+	 NVME_NS_USED_BYTES},
+	{"node_nvme_namespace_logical_block_size_bytes",
+	 "Logical block size of the NVMe namespace in bytes. Usually 4Kb. Available in "
+	 "/sys/class/nvme/<device>/<namespace>/queue/logical_block_size",
+	 NVME_NS_BLOCK_SIZE},
 };
 
 /* The namespace id of an entry matching nvme\d+n(\d+) (anywhere), into id; 0 if none. */
@@ -56,30 +89,31 @@ static int nvme_count(const char *dir, const char *name, uint64_t *out)
 	return 0;
 }
 
-/* Namespaces and info of one controller. */
-static int nvme_ctrl(struct nvme_state *st, const char *root, const char *ctrl,
-		     struct expo_set *out)
+/* Controller i of the class directory, at dir: info and namespaces. */
+static int nvme_ctrl(void *ctx, size_t i, const char *dir)
 {
 	static const char *const attrs[5] = {"firmware_rev", "model", "serial", "state", "cntlid"};
 	static const char *const labels[5] = {"firmware_revision", "model", "serial", "state",
 					      "cntlid"};
-	char dir[PATH_MAX], bufs[5][SYSFS_ATTR_SIZE];
+	const struct nvme_scrape *sc = ctx;
+	struct nvme_state *st = sc->st;
+	struct expo_set *out = sc->out;
+	const char *ctrl = st->cd.devices.v[i];
+	char bufs[5][SYSFS_ATTR_SIZE];
 	struct expo_label l[6];
-	if (path_join(dir, root, ctrl))
-		return -ENAMETOOLONG;
 	l[0] = (struct expo_label){"device", ctrl};
-	for (int i = 0; i < 5; i++) {
+	for (int a = 0; a < 5; a++) {
 		char *v;
-		int rc = read_dir_attr(dir, attrs[i], bufs[i], sizeof(bufs[i]), &v);
-		if (rc == -ENOENT && i == 4) {
+		int rc = read_dir_attr(dir, attrs[a], bufs[a], sizeof(bufs[a]), &v);
+		if (rc == -ENOENT && a == 4) {
 			/* no cntlid before Linux 4.8 (and in 1.5's fixtures): "" */
-			bufs[i][0] = '\0';
-			v = bufs[i];
+			bufs[a][0] = '\0';
+			v = bufs[a];
 			rc = 0;
 		}
 		if (rc)
-			return log_err(rc, "nvme: failed to read file %s/%s", dir, attrs[i]);
-		l[i + 1] = (struct expo_label){labels[i], v};
+			return log_err(rc, "nvme: failed to read file %s/%s", dir, attrs[a]);
+		l[a + 1] = (struct expo_label){labels[a], v};
 	}
 	int rc = dir_list_read(&st->entries, dir, NULL);
 	if (rc)
@@ -90,12 +124,12 @@ static int nvme_ctrl(struct nvme_state *st, const char *root, const char *ctrl,
 		uint64_t used, size, lbs;
 	} ns[64];
 	size_t nns = 0;
-	for (size_t i = 0; i < st->entries.n && nns < ARRAY_SIZE(ns); i++) {
+	for (size_t e = 0; e < st->entries.n && nns < ARRAY_SIZE(ns); e++) {
 		struct ns *n = &ns[nns];
 		char nsdir[PATH_MAX], *ana;
-		if (!nvme_nsid(st->entries.v[i], n->id, sizeof(n->id)))
+		if (!nvme_nsid(st->entries.v[e], n->id, sizeof(n->id)))
 			continue;
-		if (path_join(nsdir, dir, st->entries.v[i]))
+		if (path_join(nsdir, dir, st->entries.v[e]))
 			return -ENAMETOOLONG;
 		rc = nvme_count(nsdir, "nuse", &n->used);
 		if (!rc)
@@ -114,32 +148,22 @@ static int nvme_ctrl(struct nvme_state *st, const char *root, const char *ctrl,
 			     "Non-numeric data from /sys/class/nvme/<device>, value is always 1.",
 			     EXPO_GAUGE),
 		 l, 6, 1);
-	for (size_t i = 0; i < nns; i++) {
-		const struct ns *n = &ns[i];
+	for (size_t k = 0; k < nns; k++) {
+		const struct ns *n = &ns[k];
+		const double v[NVME_NS_NVALUES] = {
+			[NVME_NS_SIZE_BYTES] = (double)(n->size * n->lbs),
+			[NVME_NS_USED_BYTES] = (double)(n->used * n->lbs),
+			[NVME_NS_BLOCK_SIZE] = (double)n->lbs,
+		};
 		expo_addl(expo_family(out, "node_nvme_namespace_info",
-				      "Information about NVMe namespaces. Value is always 1", EXPO_GAUGE),
+				      "Information about NVMe namespaces. Value is always 1",
+				      EXPO_GAUGE),
 			  1, "device", ctrl, "nsid", n->id, "ana_state", n->ana, NULL);
-		expo_addl(expo_family(out, "node_nvme_namespace_capacity_bytes",
-				      "Capacity of the NVMe namespace in bytes. Computed as "
-				      "namespace_size * namespace_logical_block_size",
-				      EXPO_GAUGE),
-			  (double)(n->size * n->lbs), "device", ctrl, "nsid", n->id, NULL);
-		expo_addl(expo_family(out, "node_nvme_namespace_size_bytes",
-				      "Size of the NVMe namespace in bytes. Available in "
-				      "/sys/class/nvme/<device>/<namespace>/size",
-				      EXPO_GAUGE),
-			  (double)(n->size * n->lbs), "device", ctrl, "nsid", n->id, NULL);
-		expo_addl(expo_family(out, "node_nvme_namespace_used_bytes",
-				      "Used space of the NVMe namespace in bytes. Available in "
-				      "/sys/class/nvme/<device>/<namespace>/nuse",
-				      EXPO_GAUGE),
-			  (double)(n->used * n->lbs), "device", ctrl, "nsid", n->id, NULL);
-		expo_addl(expo_family(out, "node_nvme_namespace_logical_block_size_bytes",
-				      "Logical block size of the NVMe namespace in bytes. Usually 4Kb. "
-				      "Available in "
-				      "/sys/class/nvme/<device>/<namespace>/queue/logical_block_size",
-				      EXPO_GAUGE),
-			  (double)n->lbs, "device", ctrl, "nsid", n->id, NULL);
+		for (size_t f = 0; f < ARRAY_SIZE(nvme_ns_families); f++) {
+			const struct nvme_ns_family *fam = &nvme_ns_families[f];
+			expo_addl(expo_family(out, fam->name, fam->help, EXPO_GAUGE), v[fam->value],
+				  "device", ctrl, "nsid", n->id, NULL);
+		}
 	}
 	return 0;
 }
@@ -147,27 +171,21 @@ static int nvme_ctrl(struct nvme_state *st, const char *root, const char *ctrl,
 static int nvme_collect(void *state, struct expo_set *out)
 {
 	struct nvme_state *st = state;
-	char root[PATH_MAX];
-	sys_path(root, "class/nvme");
-	int rc = dir_list_read(&st->ctrls, root, NULL);
+	struct nvme_scrape ctx = {st, out};
+	int rc = classdir_list(&st->cd, "nvme");
 	if (rc == -ENOENT) {
 		log_debug("nvme: statistics not found, skipping");
 		return -ENODATA;
 	}
 	if (rc)
-		return log_err(rc, "nvme: failed to list NVMe devices at %s", root);
-	for (size_t i = 0; i < st->ctrls.n; i++) {
-		rc = nvme_ctrl(st, root, st->ctrls.v[i], out);
-		if (rc)
-			return rc;
-	}
-	return 0;
+		return log_err(rc, "nvme: failed to list NVMe devices at %s", st->cd.root);
+	return classdir_each(&st->cd, NULL, nvme_ctrl, &ctx);
 }
 
 static void nvme_cleanup(void *state)
 {
 	struct nvme_state *st = state;
-	dir_list_free(&st->ctrls);
+	classdir_free(&st->cd);
 	dir_list_free(&st->entries);
 }
 

@@ -18,10 +18,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
+#include "collectors/classdir.h"
 #include "collectors/collector.h"
-#include "collectors/hostpath.h"
 #include "common/buf.h"
 #include "common/log.h"
 #include "common/pfile.h"
@@ -125,7 +124,8 @@ struct psu_values {
 };
 
 struct psu_state {
-	struct dir_list supplies, files;
+	struct classdir cd; /* the supplies */
+	struct dir_list files;
 	struct psu_values *v; /* one per supply */
 	size_t cap;
 };
@@ -151,40 +151,46 @@ static int psu_attr_cmp(const void *key, const void *elem)
 	return strcmp(key, ((const struct psu_attr *)elem)->file);
 }
 
-/* Read the regular files of one supply directory into v. */
-static int psu_read_supply(struct psu_state *st, const char *dir, struct psu_values *v)
+/* One file of a supply directory into the supply's values (ctx), when it is a known property. */
+static int psu_file(void *ctx, const char *name, char *val, const char *path)
 {
+	struct psu_values *v = ctx;
+	const struct psu_attr *a =
+		bsearch(name, psu_attrs, PSU_NATTRS, sizeof(psu_attrs[0]), psu_attr_cmp);
+	if (!a)
+		return 0;
+	size_t k = (size_t)(a - psu_attrs);
+	if (a->kind == PSU_LABEL) {
+		utf8_sanitize(val, v->text[k], sizeof(v->text[k]));
+		v->has[k] = v->text[k][0] != '\0';
+		return 0;
+	}
+	int rc = parse_go_int(val, 0, 64, &v->num[k]);
+	if (rc)
+		return log_err(rc, "powersupplyclass: %s: not an integer: %s", path, val);
+	v->has[k] = true;
+	return 0;
+}
+
+/* Supply i of the class directory (ctx: the state), at dir: its regular files into v[i]. */
+static int psu_read_supply(void *ctx, size_t i, const char *dir)
+{
+	/* files that are gone or that the driver refuses are skipped */
+	static const int skip[] = {ENOENT, EOPNOTSUPP, ENODEV, EINVAL, 0};
+	struct psu_state *st = ctx;
+	struct psu_values *v = &st->v[i];
+	v->keep = true;
 	memset(v->has, 0, sizeof(v->has));
 	int rc = dir_list_read(&st->files, dir, NULL);
 	if (rc)
 		return log_err(rc, "powersupplyclass: read directory %s", dir);
-	for (size_t i = 0; i < st->files.n; i++) {
-		const char *name = st->files.v[i];
-		char path[PATH_MAX], buf[SYSFS_ATTR_SIZE], *val;
-		struct stat sb;
-		if (path_join(path, dir, name) || lstat(path, &sb) || !S_ISREG(sb.st_mode))
-			continue;
-		rc = read_attr_trimmed(AT_FDCWD, path, buf, sizeof(buf), &val);
-		if (rc == -ENOENT || rc == -EOPNOTSUPP || rc == -ENODEV || rc == -EINVAL)
-			continue;
-		if (rc)
-			return log_err(rc, "powersupplyclass: failed to read file %s", path);
-		const struct psu_attr *a =
-			bsearch(name, psu_attrs, PSU_NATTRS, sizeof(psu_attrs[0]), psu_attr_cmp);
-		if (!a)
-			continue;
-		size_t k = (size_t)(a - psu_attrs);
-		if (a->kind == PSU_LABEL) {
-			utf8_sanitize(val, v->text[k], sizeof(v->text[k]));
-			v->has[k] = v->text[k][0] != '\0';
-			continue;
-		}
-		rc = parse_go_int(val, 0, 64, &v->num[k]);
-		if (rc)
-			return log_err(rc, "powersupplyclass: %s: not an integer: %s", path, val);
-		v->has[k] = true;
-	}
-	return 0;
+	return classdir_read_files(&st->files, dir, skip, "powersupplyclass", psu_file, v);
+}
+
+/* Supplies --collector.powersupply.ignored-supplies leaves out. */
+static bool psu_skip(const char *supply)
+{
+	return psu_ignored && vregex_match(psu_ignored, supply);
 }
 
 /* The families of one supply. */
@@ -220,40 +226,32 @@ static void psu_emit(struct expo_set *out, const char *supply, const struct psu_
 static int psu_collect(void *state, struct expo_set *out)
 {
 	struct psu_state *st = state;
-	char root[PATH_MAX];
-	sys_path(root, "class/power_supply");
-	int rc = dir_list_read(&st->supplies, root, NULL);
+	const struct dir_list *supplies = &st->cd.devices;
+	int rc = classdir_list(&st->cd, "power_supply");
 	if (rc == -ENOENT)
 		return -ENODATA;
 	if (rc)
-		return log_err(rc, "powersupplyclass: read directory %s", root);
-	if (st->supplies.n > st->cap) {
-		st->v = xrealloc(st->v, st->supplies.n * sizeof(*st->v));
-		st->cap = st->supplies.n;
+		return log_err(rc, "powersupplyclass: read directory %s", st->cd.root);
+	if (supplies->n > st->cap) {
+		st->v = xrealloc(st->v, supplies->n * sizeof(*st->v));
+		st->cap = supplies->n;
 	}
+	for (size_t i = 0; i < supplies->n; i++)
+		st->v[i].keep = false; /* until read */
 	/* read everything first: a failure reports nothing, as upstream */
-	for (size_t i = 0; i < st->supplies.n; i++) {
-		const char *name = st->supplies.v[i];
-		st->v[i].keep = !(psu_ignored && vregex_match(psu_ignored, name));
-		if (!st->v[i].keep)
-			continue;
-		char dir[PATH_MAX];
-		if (path_join(dir, root, name))
-			return -ENAMETOOLONG;
-		rc = psu_read_supply(st, dir, &st->v[i]);
-		if (rc)
-			return rc;
-	}
-	for (size_t i = 0; i < st->supplies.n; i++)
+	rc = classdir_each(&st->cd, psu_skip, psu_read_supply, st);
+	if (rc)
+		return rc;
+	for (size_t i = 0; i < supplies->n; i++)
 		if (st->v[i].keep)
-			psu_emit(out, st->supplies.v[i], &st->v[i]);
+			psu_emit(out, supplies->v[i], &st->v[i]);
 	return 0;
 }
 
 static void psu_cleanup(void *state)
 {
 	struct psu_state *st = state;
-	dir_list_free(&st->supplies);
+	classdir_free(&st->cd);
 	dir_list_free(&st->files);
 	free(st->v);
 }

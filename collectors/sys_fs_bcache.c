@@ -54,37 +54,63 @@ static const struct flag_def bcache_flags[] = {
 	 "Expose expensive priority stats.", NULL, NULL},
 };
 
-/* stats_total of a backing device */
-struct bcache_period {
-	uint64_t bypassed, hits, misses, bypass_hits, bypass_misses, miss_collisions, readaheads;
+/* The values of a backing device, in the order they are read (bcache_bdev_metrics[]). */
+enum bcache_bdev_value {
+	BDEV_DIRTY_DATA,
+	BDEV_RATE_DEBUG, /* writeback_rate_debug, parsed into the five values below */
+	BDEV_TARGET,
+	BDEV_RATE,
+	BDEV_PROPORTIONAL,
+	BDEV_INTEGRAL,
+	BDEV_CHANGE,
+	BDEV_BYPASSED, /* stats_total/ */
+	BDEV_BYPASS_HITS,
+	BDEV_BYPASS_MISSES,
+	BDEV_HITS,
+	BDEV_MISS_COLLISIONS,
+	BDEV_MISSES,
+	BDEV_READAHEADS,
+	BDEV_NVALUES
 };
 
-struct bcache_bdev {
-	char name[NAME_MAX + 1];
-	uint64_t dirty_data, rate, target;
-	int64_t proportional, integral, change;
-	struct bcache_period total;
+/* The values of a cache device, in the order they are read (bcache_cache_metrics[]). */
+enum bcache_cache_value {
+	CACHE_IO_ERRORS,
+	CACHE_METADATA_WRITTEN,
+	CACHE_WRITTEN,
+	CACHE_PRIORITY_STATS, /* priority_stats, parsed into the two values below */
+	CACHE_UNUSED_PCT,
+	CACHE_METADATA_PCT,
+	CACHE_NVALUES
 };
 
-struct bcache_cache {
+/* The devices of a set, bdev<N> and cache<N> entries of its directory (bcache_kinds[]). */
+enum { BCACHE_BDEV, BCACHE_CACHE, BCACHE_NKINDS };
+
+#define BCACHE_SET_NVALUES 10
+#define BCACHE_DEV_NVALUES BDEV_NVALUES
+_Static_assert((int)CACHE_NVALUES <= (int)BCACHE_DEV_NVALUES,
+	       "a cache device's values fit a device");
+
+/* A backing or cache device. */
+struct bcache_dev {
 	char name[NAME_MAX + 1];
-	uint64_t io_errors, metadata_written, written, unused_pct, metadata_pct;
+	double v[BCACHE_DEV_NVALUES];
 };
 
 struct bcache_set {
 	char name[NAME_MAX + 1];
-	uint64_t avg_key_size, btree_cache_size, cache_available_pct, congested, root_usage_pct,
-		tree_depth, active_journal_entries, btree_nodes, btree_read_avg, cache_read_races;
-	size_t bdev0, nbdevs, cache0, ncaches; /* ranges of the state's arrays */
+	double v[BCACHE_SET_NVALUES];
+	/* its devices of each kind: ndevs[k] of the state's devv[k] from dev0[k] on */
+	size_t dev0[BCACHE_NKINDS], ndevs[BCACHE_NKINDS];
 };
 
 struct bcache_state {
 	struct dir_list sets, entries;
 	struct buf text;
 	struct bcache_set *setv;
-	struct bcache_bdev *bdevv;
-	struct bcache_cache *cachev;
-	size_t capsets, capbdevs, capcaches;
+	struct bcache_dev *devv[BCACHE_NKINDS];
+	size_t capsets, capdevs[BCACHE_NKINDS];
 };
 
 /*
@@ -239,25 +265,46 @@ static bool bcache_prefix(const char *line, const char *p)
 	return strncmp(line, p, strlen(p)) == 0;
 }
 
+/* An unsigned pseudo-float of f (len bytes) into *v. */
+static int bcache_put(const char *f, size_t len, double *v)
+{
+	uint64_t u;
+	int rc = bcache_dehumanize(f, len, &u);
+	if (!rc)
+		*v = (double)u;
+	return rc;
+}
+
+/* A signed pseudo-float of f (len bytes) into *v. */
+static int bcache_put_signed(const char *f, size_t len, double *v)
+{
+	int64_t i;
+	int rc = bcache_dehumanize_signed(f, len, &i);
+	if (!rc)
+		*v = (double)i;
+	return rc;
+}
+
+/* A line of writeback_rate_debug into a backing device's values (arg). */
 static int bcache_wrd_line(char *line, size_t len, void *arg)
 {
-	struct bcache_bdev *b = arg;
+	double *v = arg;
 	size_t fl;
 	const char *f = bcache_last_field(line, len, &fl);
 	if (bcache_prefix(line, "rate:"))
-		return bcache_dehumanize(f, bcache_trim_suffix(f, fl, "/sec"), &b->rate);
+		return bcache_put(f, bcache_trim_suffix(f, fl, "/sec"), &v[BDEV_RATE]);
 	if (bcache_prefix(line, "dirty:")) {
-		uint64_t dirty;
-		return bcache_dehumanize(f, fl, &dirty);
+		double dirty;
+		return bcache_put(f, fl, &dirty);
 	}
 	if (bcache_prefix(line, "target:"))
-		return bcache_dehumanize(f, fl, &b->target);
+		return bcache_put(f, fl, &v[BDEV_TARGET]);
 	if (bcache_prefix(line, "proportional:"))
-		return bcache_dehumanize_signed(f, fl, &b->proportional);
+		return bcache_put_signed(f, fl, &v[BDEV_PROPORTIONAL]);
 	if (bcache_prefix(line, "integral:"))
-		return bcache_dehumanize_signed(f, fl, &b->integral);
+		return bcache_put_signed(f, fl, &v[BDEV_INTEGRAL]);
 	if (bcache_prefix(line, "change:"))
-		return bcache_dehumanize_signed(f, bcache_trim_suffix(f, fl, "/sec"), &b->change);
+		return bcache_put_signed(f, bcache_trim_suffix(f, fl, "/sec"), &v[BDEV_CHANGE]);
 	if (bcache_prefix(line, "next io:")) {
 		char num[64];
 		int64_t next;
@@ -271,12 +318,13 @@ static int bcache_wrd_line(char *line, size_t len, void *arg)
 	return 0;
 }
 
+/* A line of priority_stats into a cache device's values (arg). */
 static int bcache_prio_line(char *line, size_t len, void *arg)
 {
-	struct bcache_cache *c = arg;
-	uint64_t *dst = bcache_prefix(line, "Unused:")	   ? &c->unused_pct
-			: bcache_prefix(line, "Metadata:") ? &c->metadata_pct
-							   : NULL;
+	double *v = arg;
+	double *dst = bcache_prefix(line, "Unused:")	 ? &v[CACHE_UNUSED_PCT]
+		      : bcache_prefix(line, "Metadata:") ? &v[CACHE_METADATA_PCT]
+							 : NULL;
 	if (!dst)
 		return 0;
 	char num[64];
@@ -287,8 +335,158 @@ static int bcache_prio_line(char *line, size_t len, void *arg)
 		return -ERANGE;
 	memcpy(num, f, n);
 	num[n] = '\0';
-	return parse_go_uint(num, 10, 64, dst);
+	uint64_t pct;
+	int rc = parse_go_uint(num, 10, 64, &pct);
+	if (!rc)
+		*dst = (double)pct;
+	return rc;
 }
+
+/*
+ * One value of a cache set, backing device or cache device, and the family
+ * it is reported as (labelled uuid, and backing_device or cache_device).
+ * An entry with a file reads it from the subdirectory sub ("" for the
+ * directory itself): a one-value attribute with bcache_value(), or, with
+ * parse, a multi-line attribute whose parser fills the values of the
+ * entries without a file that follow it.  An entry without a name reports
+ * nothing.  only_if: read and reported only when that flag is set (NULL:
+ * always).  The family's value is the value read times scale.
+ */
+struct bcache_metric {
+	const char *sub, *file;
+	int (*parse)(char *line, size_t len, void *values);
+	const char *name, *help;
+	enum expo_type type;
+	double scale;
+	const bool *only_if;
+};
+
+/* A value of a one-value attribute. */
+#define BCACHE_FILE(sub_, file_, name_, type_, help_)                                              \
+	{                                                                                          \
+		.sub = sub_, .file = file_, .name = name_, .help = help_, .type = type_,           \
+		.scale = 1                                                                         \
+	}
+/* A multi-line attribute, read when only_if_ (NULL: always) is set. */
+#define BCACHE_PARSED_FILE(file_, parse_, only_if_)                                                \
+	{                                                                                          \
+		.sub = "", .file = file_, .parse = parse_, .only_if = only_if_                     \
+	}
+/* A value filled by the parser of the multi-line attribute above it. */
+#define BCACHE_PARSED(name_, type_, help_, only_if_)                                               \
+	{                                                                                          \
+		.name = name_, .help = help_, .type = type_, .scale = 1, .only_if = only_if_       \
+	}
+
+/* A cache set, in reading order. */
+static const struct bcache_metric bcache_set_metrics[BCACHE_SET_NVALUES] = {
+	BCACHE_FILE("", "average_key_size", "node_bcache_average_key_size_sectors", EXPO_GAUGE,
+		    "Average data per key in the btree (sectors)."),
+	BCACHE_FILE("", "btree_cache_size", "node_bcache_btree_cache_size_bytes", EXPO_GAUGE,
+		    "Amount of memory currently used by the btree cache."),
+	BCACHE_FILE("", "cache_available_percent", "node_bcache_cache_available_percent",
+		    EXPO_GAUGE,
+		    "Percentage of cache device without dirty data, usable for writeback (may "
+		    "contain clean cached data)."),
+	BCACHE_FILE("", "congested", "node_bcache_congested", EXPO_GAUGE, "Congestion."),
+	BCACHE_FILE("", "root_usage_percent", "node_bcache_root_usage_percent", EXPO_GAUGE,
+		    "Percentage of the root btree node in use (tree depth increases if too high)."),
+	BCACHE_FILE("", "tree_depth", "node_bcache_tree_depth", EXPO_GAUGE, "Depth of the btree."),
+	BCACHE_FILE("internal", "active_journal_entries", "node_bcache_active_journal_entries",
+		    EXPO_GAUGE, "Number of journal entries that are newer than the index."),
+	BCACHE_FILE("internal", "btree_nodes", "node_bcache_btree_nodes", EXPO_GAUGE,
+		    "Total nodes in the btree."),
+	/* the file is in microseconds; node_exporter scales it as if nanoseconds */
+	{.sub = "internal",
+	 .file = "btree_read_average_duration_us",
+	 .name = "node_bcache_btree_read_average_duration_seconds",
+	 .help = "Average btree read duration.",
+	 .type = EXPO_GAUGE,
+	 .scale = 1e-9},
+	BCACHE_FILE("internal", "cache_read_races", "node_bcache_cache_read_races_total",
+		    EXPO_COUNTER,
+		    "Counts instances where while data was being read from the cache, the bucket "
+		    "was reused and invalidated - i.e. where the pointer was stale after the read "
+		    "completed."),
+};
+
+static const struct bcache_metric bcache_bdev_metrics[BDEV_NVALUES] = {
+	[BDEV_DIRTY_DATA] =
+		BCACHE_FILE("", "dirty_data", "node_bcache_dirty_data_bytes", EXPO_GAUGE,
+			    "Amount of dirty data for this backing device in the cache."),
+	[BDEV_RATE_DEBUG] = BCACHE_PARSED_FILE("writeback_rate_debug", bcache_wrd_line, NULL),
+	[BDEV_TARGET] = BCACHE_PARSED(
+		"node_bcache_dirty_target_bytes", EXPO_GAUGE,
+		"Current dirty data target threshold for this backing device in bytes.", NULL),
+	[BDEV_RATE] =
+		BCACHE_PARSED("node_bcache_writeback_rate", EXPO_GAUGE,
+			      "Current writeback rate for this backing device in bytes.", NULL),
+	[BDEV_PROPORTIONAL] = BCACHE_PARSED(
+		"node_bcache_writeback_rate_proportional_term", EXPO_GAUGE,
+		"Current result of proportional controller, part of writeback rate", NULL),
+	[BDEV_INTEGRAL] = BCACHE_PARSED(
+		"node_bcache_writeback_rate_integral_term", EXPO_GAUGE,
+		"Current result of integral controller, part of writeback rate", NULL),
+	[BDEV_CHANGE] =
+		BCACHE_PARSED("node_bcache_writeback_change", EXPO_GAUGE,
+			      "Last writeback rate change step for this backing device.", NULL),
+	[BDEV_BYPASSED] = BCACHE_FILE(
+		"stats_total", "bypassed", "node_bcache_bypassed_bytes_total", EXPO_COUNTER,
+		"Amount of IO (both reads and writes) that has bypassed the cache."),
+	[BDEV_BYPASS_HITS] = BCACHE_FILE("stats_total", "cache_bypass_hits",
+					 "node_bcache_cache_bypass_hits_total", EXPO_COUNTER,
+					 "Hits for IO intended to skip the cache."),
+	[BDEV_BYPASS_MISSES] = BCACHE_FILE("stats_total", "cache_bypass_misses",
+					   "node_bcache_cache_bypass_misses_total", EXPO_COUNTER,
+					   "Misses for IO intended to skip the cache."),
+	[BDEV_HITS] =
+		BCACHE_FILE("stats_total", "cache_hits", "node_bcache_cache_hits_total",
+			    EXPO_COUNTER, "Hits counted per individual IO as bcache sees them."),
+	[BDEV_MISS_COLLISIONS] =
+		BCACHE_FILE("stats_total", "cache_miss_collisions",
+			    "node_bcache_cache_miss_collisions_total", EXPO_COUNTER,
+			    "Instances where data insertion from cache miss raced "
+			    "with write (data already present)."),
+	[BDEV_MISSES] =
+		BCACHE_FILE("stats_total", "cache_misses", "node_bcache_cache_misses_total",
+			    EXPO_COUNTER, "Misses counted per individual IO as bcache sees them."),
+	/* 1.5 reports it always; upstream since 1.6 only when not 0 */
+	[BDEV_READAHEADS] =
+		BCACHE_FILE("stats_total", "cache_readaheads", "node_bcache_cache_readaheads_total",
+			    EXPO_COUNTER, "Count of times readahead occurred."),
+};
+
+static const struct bcache_metric bcache_cache_metrics[CACHE_NVALUES] = {
+	[CACHE_IO_ERRORS] =
+		BCACHE_FILE("", "io_errors", "node_bcache_io_errors", EXPO_GAUGE,
+			    "Number of errors that have occurred, decayed by io_error_halflife."),
+	[CACHE_METADATA_WRITTEN] = BCACHE_FILE(
+		"", "metadata_written", "node_bcache_metadata_written_bytes_total", EXPO_COUNTER,
+		"Sum of all non data writes (btree writes and all other metadata)."),
+	[CACHE_WRITTEN] =
+		BCACHE_FILE("", "written", "node_bcache_written_bytes_total", EXPO_COUNTER,
+			    "Sum of all data that has been written to the cache."),
+	/* expensive (the kernel walks every bucket): only with the flag */
+	[CACHE_PRIORITY_STATS] =
+		BCACHE_PARSED_FILE("priority_stats", bcache_prio_line, &bcache_priority_stats),
+	[CACHE_UNUSED_PCT] =
+		BCACHE_PARSED("node_bcache_priority_stats_unused_percent", EXPO_GAUGE,
+			      "The percentage of the cache that doesn't contain any data.",
+			      &bcache_priority_stats),
+	[CACHE_METADATA_PCT] =
+		BCACHE_PARSED("node_bcache_priority_stats_metadata_percent", EXPO_GAUGE,
+			      "Bcache's metadata overhead.", &bcache_priority_stats),
+};
+
+/* The devices of a set: the entries prefix<N> of its directory, labelled label=<entry>. */
+static const struct bcache_kind {
+	const char *prefix, *label;
+	const struct bcache_metric *m;
+	size_t n;
+} bcache_kinds[BCACHE_NKINDS] = {
+	[BCACHE_BDEV] = {"bdev", "backing_device", bcache_bdev_metrics, BDEV_NVALUES},
+	[BCACHE_CACHE] = {"cache", "cache_device", bcache_cache_metrics, CACHE_NVALUES},
+};
 
 /* A multi-line attribute (writeback_rate_debug, priority_stats), which must exist. */
 static void bcache_parse_file(struct bcache_state *st, struct bcache_reader *r, const char *name,
@@ -309,23 +507,37 @@ static void bcache_parse_file(struct bcache_state *st, struct bcache_reader *r, 
 		r->err = log_err(rc < 0 ? rc : -EINVAL, "bcache: failed to parse %s", path);
 }
 
-static void bcache_period(struct bcache_reader *r, struct bcache_period *p)
+/* Point r at set/dev/sub (dev, sub: "" to leave them out). */
+static void bcache_cd(struct bcache_reader *r, const char *set, const char *dev, const char *sub)
 {
-	p->bypassed = bcache_value(r, "bypassed");
-	p->bypass_hits = bcache_value(r, "cache_bypass_hits");
-	p->bypass_misses = bcache_value(r, "cache_bypass_misses");
-	p->hits = bcache_value(r, "cache_hits");
-	p->miss_collisions = bcache_value(r, "cache_miss_collisions");
-	p->misses = bcache_value(r, "cache_misses");
-	p->readaheads = bcache_value(r, "cache_readaheads");
-}
-
-/* Point r at set/sub (sub "" for the set's own directory). */
-static void bcache_cd(struct bcache_reader *r, const char *set, const char *sub)
-{
-	int n = snprintf(r->dir, sizeof(r->dir), "%s%s%s", set, *sub ? "/" : "", sub);
+	int n = snprintf(r->dir, sizeof(r->dir), "%s%s%s%s%s", set, *dev ? "/" : "", dev,
+			 *sub ? "/" : "", sub);
 	if (n < 0 || (size_t)n >= sizeof(r->dir))
 		r->err = r->err ? r->err : -ENAMETOOLONG;
+}
+
+/* Whether an entry is read and reported: its flag, when it has one, is set. */
+static bool bcache_enabled(const struct bcache_metric *m)
+{
+	return !m->only_if || *m->only_if;
+}
+
+/*
+ * Read the values of the n entries of m, in order, into v: the attributes
+ * of set/dev (dev "" for the set itself).
+ */
+static void bcache_read_values(struct bcache_state *st, struct bcache_reader *r, const char *set,
+			       const char *dev, const struct bcache_metric *m, size_t n, double *v)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (!m[i].file || !bcache_enabled(&m[i]))
+			continue;
+		bcache_cd(r, set, dev, m[i].sub);
+		if (m[i].parse)
+			bcache_parse_file(st, r, m[i].file, m[i].parse, v);
+		else
+			v[i] = (double)bcache_value(r, m[i].file);
+	}
 }
 
 static bool bcache_is_set(const char *name)
@@ -348,185 +560,74 @@ static void *bcache_grow(void *v, size_t *cap, size_t need, size_t size)
 	return xrealloc(v, *cap * size);
 }
 
+/*
+ * Read the devices of kind k of set s (the prefix<N> entries of its
+ * directory setdir, listed in st->entries) into the state's array of that
+ * kind, from ndevs[k] on.
+ */
+static void bcache_read_devs(struct bcache_state *st, struct bcache_reader *r, const char *setdir,
+			     int k, struct bcache_set *s, size_t ndevs[BCACHE_NKINDS])
+{
+	const struct bcache_kind *kind = &bcache_kinds[k];
+	s->dev0[k] = ndevs[k];
+	for (size_t i = 0; i < st->entries.n; i++) {
+		const char *e = st->entries.v[i];
+		if (!bcache_numbered(e, kind->prefix))
+			continue;
+		st->devv[k] = bcache_grow(st->devv[k], &st->capdevs[k], ndevs[k] + 1,
+					  sizeof(*st->devv[k]));
+		struct bcache_dev *d = &st->devv[k][ndevs[k]++];
+		memset(d, 0, sizeof(*d));
+		snprintf(d->name, sizeof(d->name), "%s", e);
+		bcache_read_values(st, r, setdir, e, kind->m, kind->n, d->v);
+	}
+	s->ndevs[k] = ndevs[k] - s->dev0[k];
+}
+
 /* Read one cache set into the state's arrays; 0 or the first error. */
 static int bcache_read_set(struct bcache_state *st, const char *root, struct bcache_set *s,
-			   size_t *nbdevs, size_t *ncaches)
+			   size_t ndevs[BCACHE_NKINDS])
 {
 	struct bcache_reader r = {.err = 0};
 	char setdir[PATH_MAX];
 	if (path_join(setdir, root, s->name))
 		return -ENAMETOOLONG;
-	bcache_cd(&r, setdir, "");
-	s->avg_key_size = bcache_value(&r, "average_key_size");
-	s->btree_cache_size = bcache_value(&r, "btree_cache_size");
-	s->cache_available_pct = bcache_value(&r, "cache_available_percent");
-	s->congested = bcache_value(&r, "congested");
-	s->root_usage_pct = bcache_value(&r, "root_usage_percent");
-	s->tree_depth = bcache_value(&r, "tree_depth");
-	bcache_cd(&r, setdir, "internal");
-	s->active_journal_entries = bcache_value(&r, "active_journal_entries");
-	s->btree_nodes = bcache_value(&r, "btree_nodes");
-	s->btree_read_avg = bcache_value(&r, "btree_read_average_duration_us");
-	s->cache_read_races = bcache_value(&r, "cache_read_races");
+	bcache_read_values(st, &r, setdir, "", bcache_set_metrics, BCACHE_SET_NVALUES, s->v);
 	if (r.err)
 		return r.err;
 
 	/* the set's entries: bdev<N> and cache<N> (glob ignores a listing error) */
 	if (dir_list_read(&st->entries, setdir, NULL))
 		st->entries.n = 0;
-	s->bdev0 = *nbdevs;
-	s->cache0 = *ncaches;
-	for (size_t i = 0; i < st->entries.n; i++) {
-		const char *e = st->entries.v[i];
-		if (!bcache_numbered(e, "bdev"))
-			continue;
-		st->bdevv = bcache_grow(st->bdevv, &st->capbdevs, *nbdevs + 1, sizeof(*st->bdevv));
-		struct bcache_bdev *b = &st->bdevv[(*nbdevs)++];
-		memset(b, 0, sizeof(*b));
-		snprintf(b->name, sizeof(b->name), "%s", e);
-		bcache_cd(&r, setdir, e);
-		b->dirty_data = bcache_value(&r, "dirty_data");
-		bcache_parse_file(st, &r, "writeback_rate_debug", bcache_wrd_line, b);
-		char sub[PATH_MAX];
-		snprintf(sub, sizeof(sub), "%s/stats_total", e);
-		bcache_cd(&r, setdir, sub);
-		bcache_period(&r, &b->total);
+	for (int k = 0; k < BCACHE_NKINDS; k++) {
+		bcache_read_devs(st, &r, setdir, k, s, ndevs);
+		if (r.err)
+			return r.err;
 	}
-	if (r.err)
-		return r.err;
-	for (size_t i = 0; i < st->entries.n; i++) {
-		const char *e = st->entries.v[i];
-		if (!bcache_numbered(e, "cache"))
-			continue;
-		st->cachev =
-			bcache_grow(st->cachev, &st->capcaches, *ncaches + 1, sizeof(*st->cachev));
-		struct bcache_cache *c = &st->cachev[(*ncaches)++];
-		memset(c, 0, sizeof(*c));
-		snprintf(c->name, sizeof(c->name), "%s", e);
-		bcache_cd(&r, setdir, e);
-		c->io_errors = bcache_value(&r, "io_errors");
-		c->metadata_written = bcache_value(&r, "metadata_written");
-		c->written = bcache_value(&r, "written");
-		if (bcache_priority_stats)
-			bcache_parse_file(st, &r, "priority_stats", bcache_prio_line, c);
-	}
-	s->nbdevs = *nbdevs - s->bdev0;
-	s->ncaches = *ncaches - s->cache0;
-	return r.err;
+	return 0;
 }
 
-static void bcache_gauge(struct expo_set *out, const char *name, const char *help,
-			 enum expo_type type, double v, const char *uuid, const char *label,
-			 const char *dev)
+/* Report the n values v of m, labelled uuid, and label=dev unless label is NULL. */
+static void bcache_emit(struct expo_set *out, const struct bcache_metric *m, size_t n,
+			const double *v, const char *uuid, const char *label, const char *dev)
 {
 	struct expo_label l[2] = {{"uuid", uuid}, {label, dev}};
-	expo_add(expo_family(out, name, help, type), l, label ? 2 : 1, v);
+	for (size_t i = 0; i < n; i++)
+		if (m[i].name && bcache_enabled(&m[i]))
+			expo_add(expo_family(out, m[i].name, m[i].help, m[i].type), l,
+				 label ? 2 : 1, v[i] * m[i].scale);
 }
 
 static void bcache_emit_set(const struct bcache_state *st, const struct bcache_set *s,
 			    struct expo_set *out)
 {
-	const char *u = s->name;
-	bcache_gauge(out, "node_bcache_average_key_size_sectors",
-		     "Average data per key in the btree (sectors).", EXPO_GAUGE,
-		     (double)s->avg_key_size, u, NULL, NULL);
-	bcache_gauge(out, "node_bcache_btree_cache_size_bytes",
-		     "Amount of memory currently used by the btree cache.", EXPO_GAUGE,
-		     (double)s->btree_cache_size, u, NULL, NULL);
-	bcache_gauge(out, "node_bcache_cache_available_percent",
-		     "Percentage of cache device without dirty data, usable for writeback (may "
-		     "contain clean cached data).",
-		     EXPO_GAUGE, (double)s->cache_available_pct, u, NULL, NULL);
-	bcache_gauge(out, "node_bcache_congested", "Congestion.", EXPO_GAUGE, (double)s->congested,
-		     u, NULL, NULL);
-	bcache_gauge(out, "node_bcache_root_usage_percent",
-		     "Percentage of the root btree node in use (tree depth increases if too high).",
-		     EXPO_GAUGE, (double)s->root_usage_pct, u, NULL, NULL);
-	bcache_gauge(out, "node_bcache_tree_depth", "Depth of the btree.", EXPO_GAUGE,
-		     (double)s->tree_depth, u, NULL, NULL);
-	bcache_gauge(out, "node_bcache_active_journal_entries",
-		     "Number of journal entries that are newer than the index.", EXPO_GAUGE,
-		     (double)s->active_journal_entries, u, NULL, NULL);
-	bcache_gauge(out, "node_bcache_btree_nodes", "Total nodes in the btree.", EXPO_GAUGE,
-		     (double)s->btree_nodes, u, NULL, NULL);
-	/* the file is in microseconds; node_exporter scales it as if nanoseconds */
-	bcache_gauge(out, "node_bcache_btree_read_average_duration_seconds",
-		     "Average btree read duration.", EXPO_GAUGE, (double)s->btree_read_avg * 1e-9,
-		     u, NULL, NULL);
-	bcache_gauge(out, "node_bcache_cache_read_races_total",
-		     "Counts instances where while data was being read from the cache, the bucket "
-		     "was reused and invalidated - i.e. where the pointer was stale after the read "
-		     "completed.",
-		     EXPO_COUNTER, (double)s->cache_read_races, u, NULL, NULL);
-
-	for (size_t i = 0; i < s->nbdevs; i++) {
-		const struct bcache_bdev *b = &st->bdevv[s->bdev0 + i];
-		const char *bd = "backing_device";
-		bcache_gauge(out, "node_bcache_dirty_data_bytes",
-			     "Amount of dirty data for this backing device in the cache.",
-			     EXPO_GAUGE, (double)b->dirty_data, u, bd, b->name);
-		bcache_gauge(
-			out, "node_bcache_dirty_target_bytes",
-			"Current dirty data target threshold for this backing device in bytes.",
-			EXPO_GAUGE, (double)b->target, u, bd, b->name);
-		bcache_gauge(out, "node_bcache_writeback_rate",
-			     "Current writeback rate for this backing device in bytes.", EXPO_GAUGE,
-			     (double)b->rate, u, bd, b->name);
-		bcache_gauge(out, "node_bcache_writeback_rate_proportional_term",
-			     "Current result of proportional controller, part of writeback rate",
-			     EXPO_GAUGE, (double)b->proportional, u, bd, b->name);
-		bcache_gauge(out, "node_bcache_writeback_rate_integral_term",
-			     "Current result of integral controller, part of writeback rate",
-			     EXPO_GAUGE, (double)b->integral, u, bd, b->name);
-		bcache_gauge(out, "node_bcache_writeback_change",
-			     "Last writeback rate change step for this backing device.", EXPO_GAUGE,
-			     (double)b->change, u, bd, b->name);
-		const struct bcache_period *p = &b->total;
-		bcache_gauge(out, "node_bcache_bypassed_bytes_total",
-			     "Amount of IO (both reads and writes) that has bypassed the cache.",
-			     EXPO_COUNTER, (double)p->bypassed, u, bd, b->name);
-		bcache_gauge(out, "node_bcache_cache_hits_total",
-			     "Hits counted per individual IO as bcache sees them.", EXPO_COUNTER,
-			     (double)p->hits, u, bd, b->name);
-		bcache_gauge(out, "node_bcache_cache_misses_total",
-			     "Misses counted per individual IO as bcache sees them.", EXPO_COUNTER,
-			     (double)p->misses, u, bd, b->name);
-		bcache_gauge(out, "node_bcache_cache_bypass_hits_total",
-			     "Hits for IO intended to skip the cache.", EXPO_COUNTER,
-			     (double)p->bypass_hits, u, bd, b->name);
-		bcache_gauge(out, "node_bcache_cache_bypass_misses_total",
-			     "Misses for IO intended to skip the cache.", EXPO_COUNTER,
-			     (double)p->bypass_misses, u, bd, b->name);
-		bcache_gauge(
-			out, "node_bcache_cache_miss_collisions_total",
-			"Instances where data insertion from cache miss raced with write (data "
-			"already present).",
-			EXPO_COUNTER, (double)p->miss_collisions, u, bd, b->name);
-		/* 1.5 reports it always; upstream since 1.6 only when not 0 */
-		bcache_gauge(out, "node_bcache_cache_readaheads_total",
-			     "Count of times readahead occurred.", EXPO_COUNTER,
-			     (double)p->readaheads, u, bd, b->name);
-	}
-	for (size_t i = 0; i < s->ncaches; i++) {
-		const struct bcache_cache *c = &st->cachev[s->cache0 + i];
-		const char *cd = "cache_device";
-		bcache_gauge(out, "node_bcache_io_errors",
-			     "Number of errors that have occurred, decayed by io_error_halflife.",
-			     EXPO_GAUGE, (double)c->io_errors, u, cd, c->name);
-		bcache_gauge(out, "node_bcache_metadata_written_bytes_total",
-			     "Sum of all non data writes (btree writes and all other metadata).",
-			     EXPO_COUNTER, (double)c->metadata_written, u, cd, c->name);
-		bcache_gauge(out, "node_bcache_written_bytes_total",
-			     "Sum of all data that has been written to the cache.", EXPO_COUNTER,
-			     (double)c->written, u, cd, c->name);
-		if (!bcache_priority_stats)
-			continue;
-		bcache_gauge(out, "node_bcache_priority_stats_unused_percent",
-			     "The percentage of the cache that doesn't contain any data.",
-			     EXPO_GAUGE, (double)c->unused_pct, u, cd, c->name);
-		bcache_gauge(out, "node_bcache_priority_stats_metadata_percent",
-			     "Bcache's metadata overhead.", EXPO_GAUGE, (double)c->metadata_pct, u,
-			     cd, c->name);
+	bcache_emit(out, bcache_set_metrics, BCACHE_SET_NVALUES, s->v, s->name, NULL, NULL);
+	for (int k = 0; k < BCACHE_NKINDS; k++) {
+		const struct bcache_kind *kind = &bcache_kinds[k];
+		for (size_t i = 0; i < s->ndevs[k]; i++) {
+			const struct bcache_dev *d = &st->devv[k][s->dev0[k] + i];
+			bcache_emit(out, kind->m, kind->n, d->v, s->name, kind->label, d->name);
+		}
 	}
 }
 
@@ -539,13 +640,13 @@ static int bcache_collect(void *state, struct expo_set *out)
 	if (dir_list_read(&st->sets, root, bcache_is_set) || st->sets.n == 0)
 		return 0;
 	st->setv = bcache_grow(st->setv, &st->capsets, st->sets.n, sizeof(*st->setv));
-	size_t nbdevs = 0, ncaches = 0;
+	size_t ndevs[BCACHE_NKINDS] = {0};
 	/* every set is read before anything is reported: one failure fails all */
 	for (size_t i = 0; i < st->sets.n; i++) {
 		struct bcache_set *s = &st->setv[i];
 		memset(s, 0, sizeof(*s));
 		snprintf(s->name, sizeof(s->name), "%s", st->sets.v[i]);
-		int rc = bcache_read_set(st, root, s, &nbdevs, &ncaches);
+		int rc = bcache_read_set(st, root, s, ndevs);
 		if (rc)
 			return rc;
 	}
@@ -561,8 +662,8 @@ static void bcache_cleanup(void *state)
 	dir_list_free(&st->entries);
 	buf_free(&st->text);
 	free(st->setv);
-	free(st->bdevv);
-	free(st->cachev);
+	for (int k = 0; k < BCACHE_NKINDS; k++)
+		free(st->devv[k]);
 }
 
 const struct collector collector_bcache = {

@@ -115,6 +115,12 @@ int harness_flag_setup(const struct collector *c, const char *name, const char *
 	return harness_setup(c);
 }
 
+void harness_flag_ok(const struct collector *c, const char *name, const char *value)
+{
+	cr_assert_eq(harness_flag_setup(c, name, value), 0, "%s setup with %s=%s", c->name, name,
+		     value);
+}
+
 int harness_scrape(const struct collector *c, void *st, struct buf *out)
 {
 	bool own = !st;
@@ -141,6 +147,29 @@ char *harness_scrape_text(const struct collector *c, void *st, int *rc)
 	struct buf out = BUF_INIT;
 	*rc = harness_scrape(c, st, &out);
 	return buf_detach(&out, NULL);
+}
+
+void harness_assert_rejects(const struct collector *c, const char *rel, const char *const *contents,
+			    size_t n, int rc)
+{
+	struct buf out = BUF_INIT;
+	for (size_t i = 0; i < n; i++) {
+		harness_put(rel, contents[i]);
+		int got = harness_scrape(c, NULL, &out);
+		cr_assert_eq(got, rc, "%s: '%s' in %s: code %d, want %d", c->name, contents[i], rel,
+			     got, rc);
+		cr_assert_str_empty(out.data, "%s: '%s' in %s rendered:\n%s", c->name, contents[i],
+				    rel, out.data);
+	}
+	buf_free(&out);
+}
+
+void harness_assert_scrape(const struct collector *c, int rc, const char *want)
+{
+	struct buf out = BUF_INIT;
+	cr_assert_eq(harness_scrape(c, NULL, &out), rc, "%s: scrape code, want %d", c->name, rc);
+	cr_assert_str_eq(out.data, want);
+	buf_free(&out);
 }
 
 bool harness_has_line(const char *text, const char *line)
@@ -178,4 +207,11 @@ void harness_assert_same_series(const char *file, const char *prefix, const stru
 		got++;
 	}
 	cr_assert_eq(got, want, "%zu %s series, want %zu:\n%s", got, prefix, want, out->data);
+}
+
+void harness_assert_fixture_series(const struct collector *c, const char *file, const char *prefix,
+				   const char *except, struct buf *out)
+{
+	cr_assert_eq(harness_scrape(c, NULL, out), 0, "%s: scrape over the fixtures", c->name);
+	harness_assert_same_series(file, prefix, out, except);
 }

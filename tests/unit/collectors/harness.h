@@ -51,6 +51,8 @@ int harness_set_flag(const struct collector *c, const char *name, const char *va
 int harness_setup(const struct collector *c);
 /* Set a flag, which must parse, and run c's setup again; setup's code. */
 int harness_flag_setup(const struct collector *c, const char *name, const char *value);
+/* Set a flag and run c's setup again: both must succeed. */
+void harness_flag_ok(const struct collector *c, const char *name, const char *value);
 
 /*
  * One scrape of c rendered into out (replacing its content; out->data is
@@ -61,6 +63,17 @@ int harness_flag_setup(const struct collector *c, const char *name, const char *
 int harness_scrape(const struct collector *c, void *st, struct buf *out);
 /* Same, returning the text (free it) and the code in *rc. */
 char *harness_scrape_text(const struct collector *c, void *st, int *rc);
+/*
+ * Write each of the n contents to rel in turn and scrape c on a fresh
+ * state: every scrape must return rc and render nothing at all.
+ */
+void harness_assert_rejects(const struct collector *c, const char *rel, const char *const *contents,
+			    size_t n, int rc);
+/*
+ * One scrape of c on a fresh state: it must return rc and render exactly
+ * want ("": nothing at all).
+ */
+void harness_assert_scrape(const struct collector *c, int rc, const char *want);
 
 /* Whether text holds line as a whole line. */
 bool harness_has_line(const char *text, const char *line);
@@ -71,6 +84,12 @@ bool harness_has_line(const char *text, const char *line);
  */
 void harness_assert_same_series(const char *file, const char *prefix, const struct buf *out,
 				const char *except);
+/*
+ * One scrape of c on a fresh state into out, which must succeed, checked
+ * against an upstream expected file with harness_assert_same_series().
+ */
+void harness_assert_fixture_series(const struct collector *c, const char *file, const char *prefix,
+				   const char *except, struct buf *out);
 
 /*
  * A Criterion suite whose tests each run on a fresh tree
@@ -78,8 +97,19 @@ void harness_assert_same_series(const char *file, const char *prefix, const stru
  * TestSuite options may follow.
  */
 #define HARNESS_SUITE(suite, tag, roots, ...)                                                      \
+	HARNESS_SUITE_BEFORE(suite, (void)0, tag, roots, ##__VA_ARGS__)
+/*
+ * The same for tests over the shared fixtures: each is skipped, before any
+ * tree is made, when they are absent (the test file includes
+ * ../shared_fixtures.h).
+ */
+#define HARNESS_FIXTURE_SUITE(suite, tag, roots, ...)                                              \
+	HARNESS_SUITE_BEFORE(suite, shared_fixtures_or_skip(), tag, roots, ##__VA_ARGS__)
+/* Both: before (a statement) runs ahead of harness_tree_new(). */
+#define HARNESS_SUITE_BEFORE(suite, before, tag, roots, ...)                                       \
 	static void suite##_tree_new(void)                                                         \
 	{                                                                                          \
+		before;                                                                            \
 		harness_tree_new(tag, roots);                                                      \
 	}                                                                                          \
 	TestSuite(suite, .init = suite##_tree_new, .fini = harness_tree_free, ##__VA_ARGS__)

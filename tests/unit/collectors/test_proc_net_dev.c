@@ -33,12 +33,10 @@ HARNESS_SUITE(netdev, "netdev", HARNESS_PROCFS | HARNESS_SYSFS);
 
 static void procfs_mode(const char *include)
 {
-	cr_assert_eq(harness_flag_setup(&COLLECTOR, "collector.netdev.device-exclude", ""), 0);
-	cr_assert_eq(harness_flag_setup(&COLLECTOR, "collector.netdev.device-include", include), 0);
-	cr_assert_eq(harness_flag_setup(&COLLECTOR, "collector.netdev.netlink", "false"), 0);
-	cr_assert_eq(
-		harness_flag_setup(&COLLECTOR, "collector.netdev.enable-detailed-metrics", "false"),
-		0);
+	harness_flag_ok(&COLLECTOR, "collector.netdev.device-exclude", "");
+	harness_flag_ok(&COLLECTOR, "collector.netdev.device-include", include);
+	harness_flag_ok(&COLLECTOR, "collector.netdev.netlink", "false");
+	harness_flag_ok(&COLLECTOR, "collector.netdev.enable-detailed-metrics", "false");
 }
 
 Test(netdev, proc_net_dev_legacy_names)
@@ -71,9 +69,7 @@ Test(netdev, proc_net_dev_legacy_names)
 	assert_no_substr(out.data, "nohandler");
 	assert_no_substr(out.data, "receive_errors");
 
-	cr_assert_eq(
-		harness_flag_setup(&COLLECTOR, "collector.netdev.enable-detailed-metrics", "true"),
-		0);
+	harness_flag_ok(&COLLECTOR, "collector.netdev.enable-detailed-metrics", "true");
 	cr_assert_eq(harness_scrape(&COLLECTOR, NULL, &out), 0);
 	assert_substr(out.data, "node_network_receive_errors_total{device=\"lo\"} 1\n");
 	assert_substr(out.data, "node_network_receive_dropped_total{device=\"lo\"} 2\n");
@@ -93,7 +89,7 @@ Test(netdev, filters)
 	assert_substr(out.data, "node_network_receive_bytes_total{device=\"eth0\"} 2\n");
 	assert_no_substr(out.data, "\"lo\"");
 	procfs_mode("");
-	cr_assert_eq(harness_flag_setup(&COLLECTOR, "collector.netdev.device-exclude", "eth"), 0);
+	harness_flag_ok(&COLLECTOR, "collector.netdev.device-exclude", "eth");
 	cr_assert_eq(harness_scrape(&COLLECTOR, NULL, &out), 0);
 	assert_substr(out.data, "node_network_receive_bytes_total{device=\"lo\"} 1\n");
 	assert_no_substr(out.data, "eth0");
@@ -108,13 +104,12 @@ Test(netdev, garbage)
 	procfs_mode("");
 	struct buf out = BUF_INIT;
 	cr_assert_eq(harness_scrape(&COLLECTOR, NULL, &out), -ENOENT);
-	harness_put("net/dev", DEV_HDR "    lo: 1 1 0 0 0 0 0 0 1 1 0 0 0 0\n");
-	cr_assert_eq(harness_scrape(&COLLECTOR, NULL, &out), -EINVAL);
-	harness_put("net/dev", DEV_HDR "    lo: 1 1 0 0 0 0 0 0 1 1 0 0 0 0 0 x\n");
-	cr_assert_eq(harness_scrape(&COLLECTOR, NULL, &out), -EINVAL);
-	harness_put("net/dev",
-		    DEV_HDR "    lo: 1 1 0 0 0 0 0 0 1 1 0 0 0 0 0 184467440737095516150\n");
-	cr_assert_eq(harness_scrape(&COLLECTOR, NULL, &out), -EINVAL);
+	static const char *const bad[] = {
+		DEV_HDR "    lo: 1 1 0 0 0 0 0 0 1 1 0 0 0 0\n",
+		DEV_HDR "    lo: 1 1 0 0 0 0 0 0 1 1 0 0 0 0 0 x\n",
+		DEV_HDR "    lo: 1 1 0 0 0 0 0 0 1 1 0 0 0 0 0 184467440737095516150\n",
+	};
+	harness_assert_rejects(&COLLECTOR, "net/dev", bad, ARRAY_SIZE(bad), -EINVAL);
 	/* headers only: no devices, no error */
 	harness_put("net/dev", DEV_HDR);
 	cr_assert_eq(harness_scrape(&COLLECTOR, NULL, &out), 0);
@@ -124,9 +119,9 @@ Test(netdev, garbage)
 
 Test(netdev, netlink_loopback)
 {
-	cr_assert_eq(harness_flag_setup(&COLLECTOR, "collector.netdev.netlink", "true"), 0);
-	cr_assert_eq(harness_flag_setup(&COLLECTOR, "collector.netdev.device-exclude", ""), 0);
-	cr_assert_eq(harness_flag_setup(&COLLECTOR, "collector.netdev.device-include", "^lo$"), 0);
+	harness_flag_ok(&COLLECTOR, "collector.netdev.netlink", "true");
+	harness_flag_ok(&COLLECTOR, "collector.netdev.device-exclude", "");
+	harness_flag_ok(&COLLECTOR, "collector.netdev.device-include", "^lo$");
 	void *st = calloc(1, collector_netdev.state_size);
 	struct buf out = BUF_INIT;
 	for (int i = 0; i < 3; i++) {
@@ -144,20 +139,20 @@ Test(netdev, netlink_loopback)
 	}
 	collector_netdev.cleanup(st);
 	free(st);
-	cr_assert_eq(harness_flag_setup(&COLLECTOR, "collector.netdev.device-include", ""), 0);
+	harness_flag_ok(&COLLECTOR, "collector.netdev.device-include", "");
 	buf_free(&out);
 }
 
 Test(netdev, address_info_loopback)
 {
 	procfs_mode("^lo$");
-	cr_assert_eq(harness_flag_setup(&COLLECTOR, "collector.netdev.address-info", "true"), 0);
+	harness_flag_ok(&COLLECTOR, "collector.netdev.address-info", "true");
 	harness_put("net/dev", DEV_HDR "    lo: 1 1 0 0 0 0 0 0 1 1 0 0 0 0 0 0\n");
 	struct buf out = BUF_INIT;
 	cr_assert_eq(harness_scrape(&COLLECTOR, NULL, &out), 0);
 	assert_substr(out.data,
 		      "node_network_address_info{address=\"127.0.0.1\",device=\"lo\",netmask=\"8\","
 		      "scope=\"link-local\"} 1\n");
-	cr_assert_eq(harness_flag_setup(&COLLECTOR, "collector.netdev.address-info", "false"), 0);
+	harness_flag_ok(&COLLECTOR, "collector.netdev.address-info", "false");
 	buf_free(&out);
 }

@@ -21,14 +21,7 @@
 extern const struct collector collector_zfs;
 
 HARNESS_SUITE(zfs, "zfs", HARNESS_PROCFS);
-
-static void zfs_fixture_init(void)
-{
-	shared_fixtures_or_skip();
-	harness_tree_new("zfs", HARNESS_PROCFS);
-}
-
-TestSuite(zfs_fixture, .init = zfs_fixture_init, .fini = harness_tree_free);
+HARNESS_FIXTURE_SUITE(zfs_fixture, "zfs", HARNESS_PROCFS);
 
 #define NE  VIGIL_SHARED_FIXTURES "/node_exporter"
 #define K   "spl/kstat/zfs/"
@@ -38,8 +31,8 @@ Test(zfs_fixture, head)
 {
 	struct buf out = BUF_INIT;
 	host_roots.procfs = NE "/proc";
-	cr_assert_eq(harness_scrape(&collector_zfs, NULL, &out), 0);
-	harness_assert_same_series(NE "/e2e-output.txt", "node_zfs_", &out, NULL);
+	harness_assert_fixture_series(&collector_zfs, NE "/e2e-output.txt", "node_zfs_", NULL,
+				      &out);
 	assert_has(&out, "# HELP node_zfs_dbuf_hash_hits kstat.zfs.misc.dbufstats.hash_hits");
 	assert_has(&out, "# TYPE node_zfs_arc_hits untyped");
 	assert_has(&out, "# TYPE node_zfs_zpool_state gauge");
@@ -50,10 +43,9 @@ Test(zfs_fixture, v1_5_0)
 {
 	struct buf out = BUF_INIT;
 	host_roots.procfs = NE "/v1.5.0/proc";
-	cr_assert_eq(harness_scrape(&collector_zfs, NULL, &out), 0);
 	/* all of 1.5's series, and the "suspended" state it did not know */
-	harness_assert_same_series(NE "/v1.5.0/e2e-output.txt", "node_zfs_", &out,
-				   "state=\"suspended\"");
+	harness_assert_fixture_series(&collector_zfs, NE "/v1.5.0/e2e-output.txt", "node_zfs_",
+				      "state=\"suspended\"", &out);
 	assert_has(&out, "node_zfs_zpool_state{state=\"suspended\",zpool=\"pool1\"} 0");
 	/* 1.5's file name for the dbuf statistics, named in the HELP */
 	assert_has(&out, "# HELP node_zfs_dbuf_hash_hits kstat.zfs.misc.dbuf_stats.hash_hits");
@@ -62,15 +54,11 @@ Test(zfs_fixture, v1_5_0)
 
 Test(zfs, no_zfs)
 {
-	struct buf out = BUF_INIT;
 	/* no module: "no data" */
-	cr_assert_eq(harness_scrape(&collector_zfs, NULL, &out), -ENODATA);
-	cr_assert_str_empty(out.data);
+	harness_assert_scrape(&collector_zfs, -ENODATA, "");
 	/* the module without any statistics file or pool: success, nothing */
 	harness_mkdirs(K);
-	cr_assert_eq(harness_scrape(&collector_zfs, NULL, &out), 0);
-	cr_assert_str_empty(out.data);
-	buf_free(&out);
+	harness_assert_scrape(&collector_zfs, 0, "");
 }
 
 Test(zfs, kstat_parsing)

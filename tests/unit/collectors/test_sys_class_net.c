@@ -64,14 +64,12 @@ static void eth0(void)
 		harness_put(rel, val);
 	}
 	harness_put("class/net/bonding_masters", "bond0\n");
-	char link[512];
-	snprintf(link, sizeof(link), "%s/class/net/eth0", harness_root);
-	cr_assert_eq(symlink("../../" DEV, link), 0);
+	harness_link("../../" DEV, "class/net/eth0");
 }
 
 Test(netclass, symlinked_device)
 {
-	cr_assert_eq(harness_flag_setup(&COLLECTOR, "collector.netclass.ignored-devices", "^$"), 0);
+	harness_flag_ok(&COLLECTOR, "collector.netclass.ignored-devices", "^$");
 	eth0();
 	struct buf out = BUF_INIT;
 	cr_assert_eq(harness_scrape(&COLLECTOR, NULL, &out), 0);
@@ -102,28 +100,24 @@ Test(netclass, symlinked_device)
 	assert_substr(out.data, "node_network_transmit_queue_length{device=\"eth0\"} 1000\n");
 	assert_substr(out.data, "node_network_protocol_type{device=\"eth0\"} 1\n");
 	assert_no_substr(out.data, "bonding_masters");
-	cr_assert_eq(harness_flag_setup(&COLLECTOR, "collector.netclass.ignored-devices", "^eth"),
-		     0);
+	harness_flag_ok(&COLLECTOR, "collector.netclass.ignored-devices", "^eth");
 	cr_assert_eq(harness_scrape(&COLLECTOR, NULL, &out), 0);
 	assert_no_substr(out.data, "eth0");
-	cr_assert_eq(harness_flag_setup(&COLLECTOR, "collector.netclass.ignored-devices", "^$"), 0);
+	harness_flag_ok(&COLLECTOR, "collector.netclass.ignored-devices", "^$");
 	buf_free(&out);
 }
 
 Test(netclass, odd_values)
 {
-	cr_assert_eq(harness_flag_setup(&COLLECTOR, "collector.netclass.ignored-devices", "^$"), 0);
-	cr_assert_eq(
-		harness_flag_setup(&COLLECTOR, "collector.netclass.ignore-invalid-speed", "false"),
-		0);
+	harness_flag_ok(&COLLECTOR, "collector.netclass.ignored-devices", "^$");
+	harness_flag_ok(&COLLECTOR, "collector.netclass.ignore-invalid-speed", "false");
 	eth0();
 	harness_put(DEV "speed", "-1\n");
 	harness_put(DEV "mtu", "garbage\n");
 	harness_put(DEV "flags", "0x1002\n");
 	harness_put(DEV "tx_queue_len", "99999999999999999999\n");
-	char path[512];
-	snprintf(path, sizeof(path), "%s/" DEV "carrier", harness_root);
-	cr_assert_eq(unlink(path), 0);
+	char path[PATH_MAX];
+	cr_assert_eq(unlink(harness_path(path, DEV "carrier")), 0);
 	struct buf out = BUF_INIT;
 	cr_assert_eq(harness_scrape(&COLLECTOR, NULL, &out), 0);
 	assert_substr(out.data, "node_network_speed_bytes{device=\"eth0\"} -125000\n");
@@ -131,17 +125,12 @@ Test(netclass, odd_values)
 	assert_substr(out.data, "node_network_transmit_queue_length{device=\"eth0\"} 0\n");
 	assert_substr(out.data, "adminstate=\"down\"");
 	assert_no_substr(out.data, "node_network_carrier{");
-	cr_assert_eq(
-		harness_flag_setup(&COLLECTOR, "collector.netclass.ignore-invalid-speed", "true"),
-		0);
+	harness_flag_ok(&COLLECTOR, "collector.netclass.ignore-invalid-speed", "true");
 	cr_assert_eq(harness_scrape(&COLLECTOR, NULL, &out), 0);
 	assert_no_substr(out.data, "speed_bytes");
-	cr_assert_eq(
-		harness_flag_setup(&COLLECTOR, "collector.netclass.ignore-invalid-speed", "false"),
-		0);
+	harness_flag_ok(&COLLECTOR, "collector.netclass.ignore-invalid-speed", "false");
 	/* no flags attribute: adminstate unknown; a plain directory is a device too */
-	snprintf(path, sizeof(path), "%s/" DEV "flags", harness_root);
-	cr_assert_eq(unlink(path), 0);
+	cr_assert_eq(unlink(harness_path(path, DEV "flags")), 0);
 	harness_put("class/net/dummy0/operstate", "down\n");
 	cr_assert_eq(harness_scrape(&COLLECTOR, NULL, &out), 0);
 	assert_substr(out.data, "adminstate=\"unknown\"");
@@ -154,15 +143,13 @@ Test(netclass, odd_values)
 
 Test(netclass, missing_and_broken)
 {
-	cr_assert_eq(harness_flag_setup(&COLLECTOR, "collector.netclass.ignored-devices", "^$"), 0);
+	harness_flag_ok(&COLLECTOR, "collector.netclass.ignored-devices", "^$");
 	struct buf out = BUF_INIT;
 	cr_assert_eq(harness_scrape(&COLLECTOR, NULL, &out), -ENODATA);
 	assert_no_substr(out.data, "node_network");
 	eth0();
 	/* a device link to something that is not a directory fails the collector */
-	char link[512];
-	snprintf(link, sizeof(link), "%s/class/net/zz0", harness_root);
-	cr_assert_eq(symlink("bonding_masters", link), 0);
+	harness_link("bonding_masters", "class/net/zz0");
 	cr_assert_eq(harness_scrape(&COLLECTOR, NULL, &out), -ENOTDIR);
 	assert_no_substr(out.data, "node_network");
 	buf_free(&out);
@@ -172,12 +159,12 @@ Test(netclass, bad_regex)
 {
 	cr_assert_neq(harness_flag_setup(&COLLECTOR, "collector.netclass.ignored-devices", "(?<"),
 		      0);
-	cr_assert_eq(harness_flag_setup(&COLLECTOR, "collector.netclass.ignored-devices", "^$"), 0);
+	harness_flag_ok(&COLLECTOR, "collector.netclass.ignored-devices", "^$");
 }
 
 Test(netclass, reused_state_sees_new_devices)
 {
-	cr_assert_eq(harness_flag_setup(&COLLECTOR, "collector.netclass.ignored-devices", "^$"), 0);
+	harness_flag_ok(&COLLECTOR, "collector.netclass.ignored-devices", "^$");
 	eth0();
 	void *st = calloc(1, collector_netclass.state_size);
 	struct buf out = BUF_INIT;

@@ -16,7 +16,6 @@ HARNESS_SUITE(bonding, "bonding", HARNESS_SYSFS);
 
 Test(bonding, happy)
 {
-	struct buf out = BUF_INIT;
 	harness_put("class/net/bonding_masters", "bond0 dmz\tint\n");
 	harness_put("class/net/bond0/bonding/slaves", "\n");
 	harness_put("class/net/dmz/bonding/slaves", "eth0 eth4\n");
@@ -25,19 +24,18 @@ Test(bonding, happy)
 	harness_put("class/net/int/bonding/slaves", "eth5 eth1\n");
 	harness_put("class/net/int/slave_eth5/bonding_slave/mii_status", "down\n");
 	harness_put("class/net/int/slave_eth1/bonding_slave/mii_status", "up\n");
-	cr_assert_eq(harness_scrape(&collector_bonding, NULL, &out), 0);
-	cr_assert_str_eq(out.data,
-			 "# HELP node_bonding_active Number of active slaves per bonding interface.\n"
-			 "# TYPE node_bonding_active gauge\n"
-			 "node_bonding_active{master=\"bond0\"} 0\n"
-			 "node_bonding_active{master=\"dmz\"} 2\n"
-			 "node_bonding_active{master=\"int\"} 1\n"
-			 "# HELP node_bonding_slaves Number of configured slaves per bonding interface.\n"
-			 "# TYPE node_bonding_slaves gauge\n"
-			 "node_bonding_slaves{master=\"bond0\"} 0\n"
-			 "node_bonding_slaves{master=\"dmz\"} 2\n"
-			 "node_bonding_slaves{master=\"int\"} 2\n");
-	buf_free(&out);
+	harness_assert_scrape(
+		&collector_bonding, 0,
+		"# HELP node_bonding_active Number of active slaves per bonding interface.\n"
+		"# TYPE node_bonding_active gauge\n"
+		"node_bonding_active{master=\"bond0\"} 0\n"
+		"node_bonding_active{master=\"dmz\"} 2\n"
+		"node_bonding_active{master=\"int\"} 1\n"
+		"# HELP node_bonding_slaves Number of configured slaves per bonding interface.\n"
+		"# TYPE node_bonding_slaves gauge\n"
+		"node_bonding_slaves{master=\"bond0\"} 0\n"
+		"node_bonding_slaves{master=\"dmz\"} 2\n"
+		"node_bonding_slaves{master=\"int\"} 2\n");
 }
 
 Test(bonding, missing)

@@ -24,8 +24,7 @@ extern const struct collector collector_bcache;
 /* Each test starts on a fresh tree with the flag at its default. */
 static void bcache_init(void)
 {
-	cr_assert_eq(harness_set_flag(&collector_bcache, "collector.bcache.priorityStats", "false"),
-		     0);
+	harness_flag_ok(&collector_bcache, "collector.bcache.priorityStats", "false");
 	harness_tree_new("bcache", HARNESS_SYSFS);
 }
 
@@ -73,10 +72,9 @@ Test(bcache_fixture, head)
 {
 	struct buf out = BUF_INIT;
 	link_fixture_set(NE);
-	cr_assert_eq(harness_set_flag(&collector_bcache, "collector.bcache.priorityStats", "true"),
-		     0);
-	cr_assert_eq(harness_scrape(&collector_bcache, NULL, &out), 0);
-	harness_assert_same_series(NE "/e2e-output.txt", "node_bcache_", &out, NULL);
+	harness_flag_ok(&collector_bcache, "collector.bcache.priorityStats", "true");
+	harness_assert_fixture_series(&collector_bcache, NE "/e2e-output.txt", "node_bcache_", NULL,
+				      &out);
 	assert_has(&out, "# TYPE node_bcache_cache_hits_total counter");
 	assert_has(&out, "# HELP node_bcache_congested Congestion.");
 	buf_free(&out);
@@ -86,11 +84,10 @@ Test(bcache_fixture, v1_5_0)
 {
 	struct buf out = BUF_INIT;
 	link_fixture_set(NE "/v1.5.0");
-	cr_assert_eq(harness_set_flag(&collector_bcache, "collector.bcache.priorityStats", "true"),
-		     0);
-	cr_assert_eq(harness_scrape(&collector_bcache, NULL, &out), 0);
+	harness_flag_ok(&collector_bcache, "collector.bcache.priorityStats", "true");
 	/* 1.5 reports a readahead count of 0, which upstream now leaves out: we keep it */
-	harness_assert_same_series(NE "/v1.5.0/e2e-output.txt", "node_bcache_", &out, NULL);
+	harness_assert_fixture_series(&collector_bcache, NE "/v1.5.0/e2e-output.txt",
+				      "node_bcache_", NULL, &out);
 	buf_free(&out);
 }
 
@@ -177,8 +174,7 @@ Test(bcache, values)
 	harness_put(SET "cache0/priority_stats", "Unused:\tgarbage%\n");
 	cr_assert_eq(harness_scrape(&collector_bcache, NULL, &out), 0);
 	harness_put(SET "cache0/priority_stats", "Unused:\t\t12%\nMetadata:\t3%\n");
-	cr_assert_eq(harness_set_flag(&collector_bcache, "collector.bcache.priorityStats", "true"),
-		     0);
+	harness_flag_ok(&collector_bcache, "collector.bcache.priorityStats", "true");
 	cr_assert_eq(harness_scrape(&collector_bcache, NULL, &out), 0);
 	assert_has(&out,
 		   "node_bcache_priority_stats_unused_percent{cache_device=\"cache0\",uuid=\"" UUID
@@ -192,15 +188,11 @@ Test(bcache, values)
 
 Test(bcache, no_module)
 {
-	struct buf out = BUF_INIT;
 	/* no /sys/fs/bcache at all, then the module loaded without any set */
-	cr_assert_eq(harness_scrape(&collector_bcache, NULL, &out), 0);
-	cr_assert_str_empty(out.data);
+	harness_assert_scrape(&collector_bcache, 0, "");
 	harness_put("fs/bcache/register", "");
 	harness_put("fs/bcache/register_quiet", "");
-	cr_assert_eq(harness_scrape(&collector_bcache, NULL, &out), 0);
-	cr_assert_str_empty(out.data);
-	buf_free(&out);
+	harness_assert_scrape(&collector_bcache, 0, "");
 }
 
 Test(bcache, garbage)
@@ -249,8 +241,7 @@ Test(bcache, garbage)
 	char path[PATH_MAX];
 	cr_assert_eq(rmdir(harness_path(path, SET "congested")), 0);
 	put_set();
-	cr_assert_eq(harness_set_flag(&collector_bcache, "collector.bcache.priorityStats", "true"),
-		     0);
+	harness_flag_ok(&collector_bcache, "collector.bcache.priorityStats", "true");
 	harness_put(SET "cache0/priority_stats", "Unused:\t\tmost%\n");
 	cr_assert_lt(harness_scrape(&collector_bcache, NULL, &out), 0);
 	harness_rm(SET "cache0/priority_stats");

@@ -21,15 +21,9 @@
 
 extern const struct collector collector_btrfs;
 
-HARNESS_SUITE(btrfs, "btrfs", HARNESS_SYSFS | HARNESS_PROCFS | HARNESS_ROOTFS);
-
-static void btrfs_fixture_init(void)
-{
-	shared_fixtures_or_skip();
-	harness_tree_new("btrfs", HARNESS_SYSFS | HARNESS_PROCFS | HARNESS_ROOTFS);
-}
-
-TestSuite(btrfs_fixture, .init = btrfs_fixture_init, .fini = harness_tree_free);
+#define ROOTS (HARNESS_SYSFS | HARNESS_PROCFS | HARNESS_ROOTFS)
+HARNESS_SUITE(btrfs, "btrfs", ROOTS);
+HARNESS_FIXTURE_SUITE(btrfs_fixture, "btrfs", ROOTS);
 
 #define NE VIGIL_SHARED_FIXTURES "/node_exporter"
 #define FS "fs/btrfs/11111111-2222-3333-4444-555555555555/"
@@ -40,8 +34,8 @@ Test(btrfs_fixture, head)
 	struct buf out = BUF_INIT;
 	/* the fixture's proc has no mount table: devices come from sysfs */
 	host_roots.sysfs = NE "/sys";
-	cr_assert_eq(harness_scrape(&collector_btrfs, NULL, &out), 0);
-	harness_assert_same_series(NE "/e2e-output.txt", "node_btrfs_", &out, NULL);
+	harness_assert_fixture_series(&collector_btrfs, NE "/e2e-output.txt", "node_btrfs_", NULL,
+				      &out);
 	assert_has(&out, "# HELP node_btrfs_info Filesystem information");
 	assert_has(&out, "# TYPE node_btrfs_commits_total counter");
 	buf_free(&out);
@@ -51,9 +45,9 @@ Test(btrfs_fixture, v1_5_0)
 {
 	struct buf out = BUF_INIT;
 	host_roots.sysfs = NE "/v1.5.0/sys";
-	cr_assert_eq(harness_scrape(&collector_btrfs, NULL, &out), 0);
 	/* and the four commit families (no commit_stats there: 0), which came after 1.5 */
-	harness_assert_same_series(NE "/v1.5.0/e2e-output.txt", "node_btrfs_", &out, "commit");
+	harness_assert_fixture_series(&collector_btrfs, NE "/v1.5.0/e2e-output.txt", "node_btrfs_",
+				      "commit", &out);
 	assert_has(&out,
 		   "node_btrfs_commits_total{uuid=\"0abb23a9-579b-43e6-ad30-227ef47fcb9d\"} 0");
 	buf_free(&out);
@@ -144,14 +138,10 @@ Test(btrfs, ratios)
 
 Test(btrfs, no_btrfs)
 {
-	struct buf out = BUF_INIT;
 	/* no module, then the module loaded with nothing mounted: success, no series */
-	cr_assert_eq(harness_scrape(&collector_btrfs, NULL, &out), 0);
-	cr_assert_str_empty(out.data);
+	harness_assert_scrape(&collector_btrfs, 0, "");
 	harness_put("fs/btrfs/features/raid1c34", "0\n");
-	cr_assert_eq(harness_scrape(&collector_btrfs, NULL, &out), 0);
-	cr_assert_str_empty(out.data);
-	buf_free(&out);
+	harness_assert_scrape(&collector_btrfs, 0, "");
 }
 
 Test(btrfs, reader_quirks)
