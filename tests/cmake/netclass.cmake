@@ -7,3 +7,10 @@ add_test(NAME integration/netclass_fdcache
           $<TARGET_FILE:vigil-agent>)
 set_tests_properties(integration/netclass_fdcache PROPERTIES TIMEOUT 60 SKIP_RETURN_CODE 77
   LABELS integration)
+
+# netclass from rtnetlink against node_exporter, in private namespaces (root).
+add_test(NAME integration/netclass_netlink
+  COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_SOURCE_DIR}/integration/netclass_netlink_test.py
+          $<TARGET_FILE:vigil-agent>)
+set_tests_properties(integration/netclass_netlink PROPERTIES TIMEOUT 100 SKIP_RETURN_CODE 77
+                     LABELS integration)
