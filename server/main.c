@@ -27,11 +27,11 @@
 #include <unistd.h>
 
 #include "common/buf.h"
+#include "common/fdcache.h"
 #include "common/flags.h"
 #include "common/httpd.h"
 #include "common/log.h"
 #include "common/sdnotify.h"
-#include "common/pfile.h"
 #include "common/strutil.h"
 #include "server/scrape/check.h"
 #include "server/scrape/config.h"
@@ -178,23 +178,10 @@ int main(int argc, char **argv)
 		free(srv.opt.config_file);
 		srv.opt.config_file = xstrdup("");
 	}
-	struct scrape_config *cfg = NULL;
-	char *cfg_text = NULL;
-	if (srv.opt.config_file[0]) {
-		if (scrape_config_load_file(srv.opt.config_file, &cfg, err, sizeof(err)) < 0)
-			die("%s", err);
-		struct buf b = BUF_INIT;
-		int rrc = read_file_buf(srv.opt.config_file, &b);
-		if (rrc < 0)
-			log_warn_code(rrc, "read %s", srv.opt.config_file);
-		buf_puts(&b, "");
-		cfg_text = buf_detach(&b, NULL);
-	} else {
-		cfg_text = web_default_config(srv.opt.listen_address);
-		if (scrape_config_load_string(cfg_text, strlen(cfg_text), "embedded default config",
-					      &cfg, err, sizeof(err)) < 0)
-			die("%s", err);
-	}
+	struct scrape_config *cfg;
+	char *cfg_text;
+	if (web_load_config(&srv, &cfg, &cfg_text, err, sizeof(err)) < 0)
+		die("%s", err);
 
 	/*
 	 * block the signals before the socket opens (a client may connect and
@@ -214,6 +201,12 @@ int main(int argc, char **argv)
 	if (fd < 0)
 		die("vigil-server: error: %s", err);
 
+	/*
+	 * Kept-alive connections to every target, TSDB blocks and WAL
+	 * segments: raise the soft descriptor limit to the hard one, as
+	 * Prometheus (a Go program) does at start.
+	 */
+	fdcache_raise_limit();
 	struct tsdb_options to;
 	tsdb_options_default(&to);
 	to.path = srv.opt.storage_path;
@@ -235,8 +228,6 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	web_set_config(&srv, cfg, cfg_text);
-	log_info("Completed loading of configuration file\tfilename=%s",
-		 srv.opt.config_file[0] ? srv.opt.config_file : "(embedded default)");
 	struct httpd *web = httpd_start(fd, 0, 1 << 20, web_handle, &srv);
 	if (!web) {
 		scrape_manager_free(srv.scrape);

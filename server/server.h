@@ -13,6 +13,7 @@
 #define VIGIL_SERVER_SERVER_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -56,7 +57,7 @@ struct server {
 	int64_t config_loaded_ms;     /* last successful (re)load */
 	bool config_reload_ok;	      /* outcome of the last reload attempt */
 
-	bool ready; /* set once the TSDB is open and scraping has started */
+	atomic_bool ready; /* set once the TSDB is open and scraping has started; read by HTTP threads */
 };
 
 #endif

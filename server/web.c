@@ -94,23 +94,34 @@ void web_set_config(struct server *srv, struct scrape_config *cfg, char *text)
 	srv->config_reload_ok = true;
 	scrape_manager_apply(srv->scrape, cfg); /* takes ownership */
 	pthread_rwlock_unlock(&srv->config_lock);
+	log_info("Completed loading of configuration file\tfilename=%s",
+		 srv->opt.config_file && srv->opt.config_file[0] ? srv->opt.config_file
+								 : "(embedded default)");
+}
+
+int web_load_config(const struct server *srv, struct scrape_config **cfg, char **text, char *err,
+		    size_t errlen)
+{
+	const char *file = srv->opt.config_file;
+	*cfg = NULL;
+	*text = NULL;
+	if (file && file[0]) {
+		int rc = scrape_config_load_file(file, cfg, err, errlen);
+		if (rc == 0)
+			*text = slurp(file);
+		return rc;
+	}
+	*text = web_default_config(srv->opt.listen_address);
+	return scrape_config_load_string(*text, strlen(*text), "embedded default config", cfg, err,
+					 errlen);
 }
 
 int web_reload(struct server *srv, char *err, size_t errlen)
 {
-	struct scrape_config *cfg = NULL;
-	char *text = NULL;
-	int rc;
+	struct scrape_config *cfg;
+	char *text;
 	pthread_mutex_lock(&reload_mu);
-	if (srv->opt.config_file && srv->opt.config_file[0]) {
-		rc = scrape_config_load_file(srv->opt.config_file, &cfg, err, errlen);
-		if (rc == 0)
-			text = slurp(srv->opt.config_file);
-	} else {
-		text = web_default_config(srv->opt.listen_address);
-		rc = scrape_config_load_string(text, strlen(text), "embedded default config", &cfg,
-					       err, errlen);
-	}
+	int rc = web_load_config(srv, &cfg, &text, err, errlen);
 	if (rc < 0) {
 		log_error("Error reloading config\terr=\"%s\"", err);
 		pthread_rwlock_wrlock(&srv->config_lock);
@@ -120,9 +131,6 @@ int web_reload(struct server *srv, char *err, size_t errlen)
 		goto out;
 	}
 	web_set_config(srv, cfg, text);
-	log_info("Completed loading of configuration file\tfilename=%s",
-		 srv->opt.config_file && srv->opt.config_file[0] ? srv->opt.config_file
-								 : "(embedded default)");
 out:
 	pthread_mutex_unlock(&reload_mu);
 	return rc;

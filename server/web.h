@@ -35,10 +35,19 @@ int web_reload(struct server *srv, char *err, size_t errlen);
 /*
  * Install a loaded configuration and its text (both taken over): the scrape
  * manager (srv->scrape, which must exist) applies it, srv->config and
- * srv->config_yaml point at it.
+ * srv->config_yaml point at it; logs "Completed loading of configuration file".
  */
 struct scrape_config;
 void web_set_config(struct server *srv, struct scrape_config *cfg, char *text);
+
+/*
+ * Load the configuration web_reload() would: --config.file, or the embedded
+ * default when it is empty.  0 with *cfg and its text in *text (NULL when
+ * the file could not be read again; both the caller's), or a negative errno
+ * with "file:line: problem" in err and *text (possibly NULL) to free.
+ */
+int web_load_config(const struct server *srv, struct scrape_config **cfg, char **text, char *err,
+		    size_t errlen);
 
 /*
  * The embedded default configuration for a server listening on

@@ -745,6 +745,17 @@ static int cmp_name_count(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
+/* Count name in the sorted list v of *n entries: one more for the last, or a new last entry. */
+static void count_sorted(struct name_count *v, size_t *n, const char *name)
+{
+	if (*n && !strcmp(v[*n - 1].name, name)) {
+		v[*n - 1].count++;
+	} else {
+		v[*n].name = (char *)name;
+		v[(*n)++].count = 1;
+	}
+}
+
 static void write_top(struct json *j, const char *key, struct name_count *v, size_t n)
 {
 	if (n > 1)
@@ -831,12 +842,7 @@ static void handle_tsdb_status(struct server *srv, struct http_response *resp)
 			if (!name)
 				continue;
 			/* series come sorted by labels, so one metric name is contiguous */
-			if (nbyname && !strcmp(byname[nbyname - 1].name, name))
-				byname[nbyname - 1].count++;
-			else {
-				byname[nbyname].name = (char *)name;
-				byname[nbyname++].count = 1;
-			}
+			count_sorted(byname, &nbyname, name);
 		}
 		/* series per label pair: every "name=value" string, sorted and counted */
 		size_t npstr = 0, cap = 0;
@@ -870,14 +876,8 @@ static void handle_tsdb_status(struct server *srv, struct http_response *resp)
 			bypair = calloc(npstr, sizeof(*bypair));
 			if (!bypair)
 				rc = -ENOMEM;
-			for (size_t i = 0; bypair && i < npstr; i++) {
-				if (nbypair && !strcmp(bypair[nbypair - 1].name, pstr[i])) {
-					bypair[nbypair - 1].count++;
-				} else {
-					bypair[nbypair].name = pstr[i];
-					bypair[nbypair++].count = 1;
-				}
-			}
+			for (size_t i = 0; bypair && i < npstr; i++)
+				count_sorted(bypair, &nbypair, pstr[i]);
 		}
 		if (rc) {
 			for (size_t i = 0; i < npstr; i++)
@@ -989,20 +989,23 @@ static bool method_is(const struct http_request *req, const char *m)
 	return !strcmp(req->method, m) || (!strcmp(m, "GET") && !strcmp(req->method, "HEAD"));
 }
 
-static void not_found(struct http_response *resp)
+/* A plain-text answer, as Go's http.Error writes one. */
+static void respond_text(struct http_response *resp, int status, const char *text)
 {
-	resp->status = 404;
+	resp->status = status;
 	resp->content_type = "text/plain; charset=utf-8";
 	buf_reset(&resp->body);
-	buf_puts(&resp->body, "404 page not found\n");
+	buf_puts(&resp->body, text);
+}
+
+static void not_found(struct http_response *resp)
+{
+	respond_text(resp, 404, "404 page not found\n");
 }
 
 static void method_not_allowed(struct http_response *resp)
 {
-	resp->status = 405;
-	resp->content_type = "text/plain; charset=utf-8";
-	buf_reset(&resp->body);
-	buf_puts(&resp->body, "Method Not Allowed\n");
+	respond_text(resp, 405, "Method Not Allowed\n");
 }
 
 void api_v1_handle(struct server *srv, const struct http_request *req, struct http_response *resp)

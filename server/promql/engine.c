@@ -217,6 +217,12 @@ static char *qstrndup(struct query *q, const char *s, size_t n)
 	return p;
 }
 
+/* A copy of s in the query's arena (NULL with the error recorded). */
+static char *qstrdup(struct query *q, const char *s)
+{
+	return qstrndup(q, s, strlen(s));
+}
+
 /* The deadline, checked every few hundred calls. */
 static int check_deadline(struct query *q)
 {
@@ -488,14 +494,16 @@ static long vmat_series(struct query *q, struct vmat *m, struct lset ls, size_t 
 	return (long)m->n++;
 }
 
-/* Add the value at step i of the series with labels ls; a second value is a duplicate. */
-static int vmat_put(struct ev *ev, struct vmat *m, struct lset ls, size_t i, double v)
+/* Append a new series (labels known distinct) with all slots empty. */
+static struct vseries *vmat_add(struct ev *ev, struct vmat *m, struct lset ls)
 {
-	struct query *q = ev->q;
-	long si = vmat_series(q, m, ls, ev->nsteps);
-	if (si < 0)
-		return q->err;
-	struct vseries *s = &m->s[si];
+	long si = vmat_series(ev->q, m, ls, ev->nsteps);
+	return si < 0 ? NULL : &m->s[si];
+}
+
+/* Set the value at step i of series s; a second value is a duplicate. */
+static inline int vseries_put(struct query *q, struct vseries *s, size_t i, double v)
+{
 	if (s->ok[i])
 		return fail(q, -EINVAL, PROMQL_ERR_EXECUTION,
 			    "vector cannot contain metrics with the same labelset");
@@ -505,11 +513,56 @@ static int vmat_put(struct ev *ev, struct vmat *m, struct lset ls, size_t i, dou
 	return add_samples(q, 1);
 }
 
-/* Append a new series (labels known distinct) with all slots empty. */
-static struct vseries *vmat_add(struct ev *ev, struct vmat *m, struct lset ls)
+/* Add the value at step i of the series with labels ls; a second value is a duplicate. */
+static int vmat_put(struct ev *ev, struct vmat *m, struct lset ls, size_t i, double v)
 {
-	long si = vmat_series(ev->q, m, ls, ev->nsteps);
-	return si < 0 ? NULL : &m->s[si];
+	struct query *q = ev->q;
+	long si = vmat_series(q, m, ls, ev->nsteps);
+	if (si < 0)
+		return q->err;
+	return vseries_put(q, &m->s[si], i, v);
+}
+
+/* Add every value of s (negated when negate) to the series of m with labels ls. */
+static inline int vmat_put_series(struct ev *ev, struct vmat *m, struct lset ls,
+				  const struct vseries *s, bool negate)
+{
+	for (size_t i = 0; i < ev->nsteps; i++)
+		if (s->ok[i] && vmat_put(ev, m, ls, i, negate ? -s->v[i] : s->v[i]))
+			return ev->q->err;
+	return 0;
+}
+
+/* The end of a node with a vector result: its index goes unless it failed; q->err. */
+static int vector_done(struct query *q, struct val *out)
+{
+	if (!q->err)
+		vmat_release(&out->m);
+	return q->err;
+}
+
+/*
+ * out becomes a vector of one series without labels that has a value at
+ * every step (vector(), year() ...): the caller fills in v.
+ */
+static struct vseries *full_series(struct ev *ev, struct val *out)
+{
+	out->type = PROMQL_TYPE_VECTOR;
+	struct vseries *s = vmat_add(ev, &out->m, (struct lset){0});
+	if (!s)
+		return NULL;
+	memset(s->ok, 1, ev->nsteps);
+	s->cnt = ev->nsteps;
+	vmat_release(&out->m);
+	return s;
+}
+
+/* out becomes a scalar: a value per step the caller fills in, or NULL on error. */
+static double *scalar_out(struct ev *ev, struct val *out)
+{
+	out->type = PROMQL_TYPE_SCALAR;
+	out->sc = qalloc(ev->q, ev->nsteps * sizeof(double));
+	return out->sc;
 }
 
 /* Drop series without any value (Prometheus never keeps empty series). */
@@ -603,26 +656,17 @@ out:
 	return 0;
 }
 
+static int own_labels(struct query *q, struct lset in, struct lset *out);
+
 /*
  * Copy the labels of series i into the arena (the result outlives the
  * series set).
  */
 static int series_labels(struct query *q, struct selection *sel, size_t i, struct lset *out)
 {
-	size_t n;
-	const struct tsdb_label *l = tsdb_series_labels(sel->set, i, &n);
-	struct tsdb_label *c = qalloc(q, n * sizeof(*c));
-	if (!c)
-		return q->err;
-	for (size_t j = 0; j < n; j++) {
-		c[j].name = qstrndup(q, l[j].name, strlen(l[j].name));
-		c[j].value = qstrndup(q, l[j].value, strlen(l[j].value));
-		if (!c[j].name || !c[j].value)
-			return q->err;
-	}
-	out->l = c;
-	out->n = n;
-	return 0;
+	struct lset ls;
+	ls.l = tsdb_series_labels(sel->set, i, &ls.n);
+	return own_labels(q, ls, out);
 }
 
 /*
@@ -674,6 +718,16 @@ static long read_samples(struct query *q, struct selection *sel, size_t i, bool 
 
 /* ---------------------------------------------------------------- times */
 
+/*
+ * a - b in milliseconds with Go's wrapping int64 arithmetic: extreme @ and
+ * offset values (foo @ 1e16 is past int64 milliseconds) wrap as they do in
+ * Prometheus instead of being undefined behaviour.
+ */
+static inline int64_t t_sub(int64_t a, int64_t b)
+{
+	return (int64_t)((uint64_t)a - (uint64_t)b);
+}
+
 /* The evaluation time of step i after @ and offset. */
 static int64_t eff_time(const struct ev *ev, const struct promql_at_offset *at, size_t i)
 {
@@ -684,7 +738,7 @@ static int64_t eff_time(const struct ev *ev, const struct promql_at_offset *at, 
 		t = ev->q->qend;
 	else if (at->has_timestamp)
 		t = at->timestamp_ms;
-	return t - at->offset_ms;
+	return t_sub(t, at->offset_ms);
 }
 
 static void eff_bounds(const struct ev *ev, const struct promql_at_offset *at, int64_t *lo,
@@ -718,7 +772,7 @@ static int eval_vector_selector(struct ev *ev, const struct promql_node *n, bool
 	int64_t lo, hi;
 	eff_bounds(ev, &n->vs.at, &lo, &hi);
 	struct selection sel;
-	int rc = select_series(q, n, lo - lb, hi, &sel);
+	int rc = select_series(q, n, t_sub(lo, lb), hi, &sel);
 	if (rc)
 		return rc;
 	out->type = PROMQL_TYPE_VECTOR;
@@ -739,7 +793,7 @@ static int eval_vector_selector(struct ev *ev, const struct promql_node *n, bool
 			if (!j)
 				continue;
 			const struct promql_sample *p = &q->buf[j - 1];
-			if (p->t < te - lb || is_stale(p->v))
+			if (p->t < t_sub(te, lb) || is_stale(p->v))
 				continue;
 			if (!s) {
 				struct lset ls;
@@ -758,9 +812,7 @@ static int eval_vector_selector(struct ev *ev, const struct promql_node *n, bool
 	}
 out:
 	selection_free(&sel);
-	if (!q->err)
-		vmat_release(&out->m);
-	return q->err;
+	return vector_done(q, out);
 }
 
 /* A range argument: its series and how to window them per step. */
@@ -785,10 +837,10 @@ static int eval_subquery(struct ev *ev, const struct promql_node *n, struct rang
 	sub.step = n->subquery.step_ms ? n->subquery.step_ms : q->o->sub_step_ms;
 	if (sub.step <= 0)
 		sub.step = 60000;
-	int64_t first = lo - n->subquery.range_ms;
+	int64_t first = t_sub(lo, n->subquery.range_ms);
 	sub.start = sub.step * (first / sub.step);
-	if (sub.start < first)
-		sub.start += sub.step;
+	if (sub.start < first) /* wrapping, as t_sub() */
+		sub.start = (int64_t)((uint64_t)sub.start + (uint64_t)sub.step);
 	sub.end = hi;
 	if (sub.end < sub.start) {
 		ra->n = 0;
@@ -796,7 +848,7 @@ static int eval_subquery(struct ev *ev, const struct promql_node *n, struct rang
 		ra->at = &n->subquery.at;
 		return 0;
 	}
-	uint64_t steps = (uint64_t)((sub.end - sub.start) / sub.step) + 1;
+	uint64_t steps = ((uint64_t)sub.end - (uint64_t)sub.start) / (uint64_t)sub.step + 1;
 	if (q->o->max_samples > 0 && steps > (uint64_t)q->o->max_samples)
 		return fail(q, -E2BIG, PROMQL_ERR_EXECUTION,
 			    "query processing would load too many samples into memory in query "
@@ -858,7 +910,7 @@ static int range_arg_open(struct ev *ev, const struct promql_node *n, struct ran
 	ra->at = &vs->vs.at;
 	ra->from_storage = true;
 	ra->vs = vs;
-	int rc = select_series(ev->q, vs, lo - ra->range, hi, &ra->sel);
+	int rc = select_series(ev->q, vs, t_sub(lo, ra->range), hi, &ra->sel);
 	if (rc)
 		return rc;
 	ra->n = ra->sel.n;
@@ -896,8 +948,8 @@ static int own_labels(struct query *q, struct lset in, struct lset *out)
 	if (!c)
 		return q->err;
 	for (size_t j = 0; j < in.n; j++) {
-		c[j].name = qstrndup(q, in.l[j].name, strlen(in.l[j].name));
-		c[j].value = qstrndup(q, in.l[j].value, strlen(in.l[j].value));
+		c[j].name = qstrdup(q, in.l[j].name);
+		c[j].value = qstrdup(q, in.l[j].value);
 		if (!c[j].name || !c[j].value)
 			return q->err;
 	}
@@ -924,7 +976,7 @@ static int eval_matrix_value(struct ev *ev, const struct promql_node *n, struct 
 		if (range_arg_series(ev, &ra, k, &s))
 			goto out;
 		size_t lo = 0, hi = 0;
-		while (lo < s.np && s.p[lo].t < te - ra.range)
+		while (lo < s.np && s.p[lo].t < t_sub(te, ra.range))
 			lo++;
 		hi = lo;
 		while (hi < s.np && s.p[hi].t <= te)
@@ -1114,8 +1166,8 @@ static int absent_labels(struct query *q, const struct promql_node *arg, struct 
 			if (!strcmp(b.l[j].name, m->name))
 				has = true;
 		if (m->type == PROMQL_MATCH_EQUAL && !has) {
-			const char *nm = qstrndup(q, m->name, strlen(m->name));
-			const char *vl = qstrndup(q, m->value, strlen(m->value));
+			const char *nm = qstrdup(q, m->name);
+			const char *vl = qstrdup(q, m->value);
 			if (!nm || !vl)
 				return q->err;
 			lb_set(&b, nm, vl);
@@ -1126,6 +1178,26 @@ static int absent_labels(struct query *q, const struct promql_node *arg, struct 
 	for (size_t i = 0; i < ndup; i++)
 		lb_del(&b, dup[i]);
 	return lb_finish(q, &b, out);
+}
+
+/* absent(): ls with the value 1 at the steps where no series of in has a value. */
+static int absent_steps(struct ev *ev, const struct vmat *in, struct lset ls, struct vmat *out)
+{
+	struct vseries *r = NULL;
+	for (size_t i = 0; i < ev->nsteps; i++) {
+		bool any = false;
+		for (size_t k = 0; k < in->n && !any; k++)
+			any = in->s[k].ok[i];
+		if (any)
+			continue;
+		if (!r && !(r = vmat_add(ev, out, ls)))
+			return ev->q->err;
+		r->ok[i] = 1;
+		r->v[i] = 1;
+		r->cnt++;
+	}
+	vmat_release(out);
+	return 0;
 }
 
 /* Scalar arguments: a value per step (NULL node: def). */
@@ -1176,7 +1248,7 @@ static int eval_range_call(struct ev *ev, const struct promql_node *n, enum fkin
 		size_t lo = 0, hi = 0;
 		for (size_t i = 0; i < ev->nsteps; i++) {
 			int64_t te = eff_time(ev, ra.at, i);
-			int64_t ws = te - ra.range;
+			int64_t ws = t_sub(te, ra.range);
 			if (i && te < eff_time(ev, ra.at, i - 1))
 				lo = hi = 0;
 			while (lo < s.np && s.p[lo].t < ws)
@@ -1226,44 +1298,23 @@ static int eval_range_call(struct ev *ev, const struct promql_node *n, enum fkin
 				os->v[i] = 1;
 				continue;
 			}
-			if (os->ok[i]) {
-				fail(q, -EINVAL, PROMQL_ERR_EXECUTION,
-				     "vector cannot contain metrics with the same labelset");
-				goto out;
-			}
-			os->ok[i] = 1;
-			os->v[i] = v;
-			os->cnt++;
-			if (add_samples(q, 1) || check_deadline(q))
+			if (vseries_put(q, os, i, v) || check_deadline(q))
 				goto out;
 		}
 	}
 	if (k == F_ABSENT_OT) {
 		/* 1 where no series had samples */
-		struct vseries *seen = out->m.n ? &out->m.s[0] : NULL;
 		struct vmat m = {0};
 		struct lset ls;
-		if (absent_labels(q, n->call.args[0], &ls))
+		if (absent_labels(q, n->call.args[0], &ls) || absent_steps(ev, &out->m, ls, &m))
 			goto out;
-		struct vseries *r = NULL;
-		for (size_t i = 0; i < ev->nsteps; i++) {
-			if (seen && seen->ok[i])
-				continue;
-			if (!r && !(r = vmat_add(ev, &m, ls)))
-				goto out;
-			r->ok[i] = 1;
-			r->v[i] = 1;
-			r->cnt++;
-		}
 		vmat_release(&out->m);
 		out->m = m;
 	}
 out:
 	free(scratch);
 	range_arg_close(&ra);
-	if (!q->err)
-		vmat_release(&out->m);
-	return q->err;
+	return vector_done(q, out);
 }
 
 static double go_max(double a, double b)
@@ -1374,8 +1425,7 @@ static const char *string_arg(const struct promql_node *n)
 static int eval_label_replace(struct ev *ev, const struct promql_node *n, struct val *out)
 {
 	struct query *q = ev->q;
-	const char *dst =
-		qstrndup(q, string_arg(n->call.args[1]), strlen(string_arg(n->call.args[1])));
+	const char *dst = qstrdup(q, string_arg(n->call.args[1]));
 	const char *repl = string_arg(n->call.args[2]);
 	if (!dst)
 		return q->err;
@@ -1413,7 +1463,7 @@ static int eval_label_replace(struct ev *ev, const struct promql_node *n, struct
 			char *res = NULL;
 			if (expand_template(q, re, repl, sv, ov, ng, &res))
 				goto out;
-			char *val = qstrndup(q, res, strlen(res));
+			char *val = qstrdup(q, res);
 			free(res);
 			if (!val)
 				goto out;
@@ -1423,22 +1473,18 @@ static int eval_label_replace(struct ev *ev, const struct promql_node *n, struct
 			if (lb_finish(q, &b, &ls))
 				goto out;
 		}
-		for (size_t i = 0; i < ev->nsteps; i++)
-			if (s->ok[i] && vmat_put(ev, &out->m, ls, i, s->v[i]))
-				goto out;
+		if (vmat_put_series(ev, &out->m, ls, s, false))
+			goto out;
 	}
 out:
 	vregex_free(re);
-	if (!q->err)
-		vmat_release(&out->m);
-	return q->err;
+	return vector_done(q, out);
 }
 
 static int eval_label_join(struct ev *ev, const struct promql_node *n, struct val *out)
 {
 	struct query *q = ev->q;
-	const char *dst =
-		qstrndup(q, string_arg(n->call.args[1]), strlen(string_arg(n->call.args[1])));
+	const char *dst = qstrdup(q, string_arg(n->call.args[1]));
 	const char *sep = string_arg(n->call.args[2]);
 	if (!dst)
 		return q->err;
@@ -1484,9 +1530,8 @@ static int eval_label_join(struct ev *ev, const struct promql_node *n, struct va
 		lb_set(&b, dst, val);
 		if (lb_finish(q, &b, &ls))
 			return q->err;
-		for (size_t i = 0; i < ev->nsteps; i++)
-			if (s->ok[i] && vmat_put(ev, &out->m, ls, i, s->v[i]))
-				return q->err;
+		if (vmat_put_series(ev, &out->m, ls, s, false))
+			return q->err;
 	}
 	vmat_release(&out->m);
 	return 0;
@@ -1503,7 +1548,7 @@ static int eval_histogram_quantile(struct ev *ev, const struct promql_node *n, s
 	double *qs = NULL;
 	struct val in = {0};
 	struct promql_bucket *b = NULL;
-	size_t *grp = NULL, *order = NULL;
+	size_t *grp = NULL, *order = NULL, *first = NULL;
 	double *le = NULL;
 	if (eval_scalar_arg(ev, n->call.args[0], &qs) || eval(ev, n->call.args[1], &in))
 		return q->err;
@@ -1547,7 +1592,7 @@ static int eval_histogram_quantile(struct ev *ev, const struct promql_node *n, s
 			ng = (size_t)gi + 1;
 	}
 	/* members of each group, contiguous in order[] (a counting sort) */
-	size_t *first = calloc(ng + 1, sizeof(*first));
+	first = calloc(ng + 1, sizeof(*first));
 	if (!first) {
 		fail_nomem(q);
 		goto out;
@@ -1560,7 +1605,6 @@ static int eval_histogram_quantile(struct ev *ev, const struct promql_node *n, s
 	{
 		size_t *pos = calloc(ng + 1, sizeof(*pos));
 		if (!pos) {
-			free(first);
 			fail_nomem(q);
 			goto out;
 		}
@@ -1584,50 +1628,20 @@ static int eval_histogram_quantile(struct ev *ev, const struct promql_node *n, s
 			if (!nb)
 				continue;
 			double v = promql_bucket_quantile(qs[i], b, nb);
-			if (vmat_put(ev, &out->m, groups.s[g].ls, i, v)) {
-				free(first);
+			if (vmat_put(ev, &out->m, groups.s[g].ls, i, v))
 				goto out;
-			}
 		}
-		if (check_deadline(q)) {
-			free(first);
+		if (check_deadline(q))
 			goto out;
-		}
 	}
-	free(first);
 out:
+	free(first);
 	vmat_release(&groups);
 	free(grp);
 	free(le);
 	free(b);
 	free(order);
-	if (!q->err)
-		vmat_release(&out->m);
-	return q->err;
-}
-
-static bool is_date_func(const char *name, enum promql_date_part *part)
-{
-	static const struct {
-		const char *name;
-		enum promql_date_part p;
-	} t[] = {
-		{"year", PROMQL_DATE_YEAR},
-		{"month", PROMQL_DATE_MONTH},
-		{"day_of_month", PROMQL_DATE_DAY_OF_MONTH},
-		{"day_of_year", PROMQL_DATE_DAY_OF_YEAR},
-		{"day_of_week", PROMQL_DATE_DAY_OF_WEEK},
-		{"days_in_month", PROMQL_DATE_DAYS_IN_MONTH},
-		{"hour", PROMQL_DATE_HOUR},
-		{"minute", PROMQL_DATE_MINUTE},
-	};
-	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		if (!strcmp(t[i].name, name)) {
-			*part = t[i].p;
-			return true;
-		}
-	}
-	return false;
+	return vector_done(q, out);
 }
 
 /* Per-element functions of a vector (name dropped), with optional scalar args. */
@@ -1637,7 +1651,7 @@ static int eval_elementwise(struct ev *ev, const struct promql_node *n, struct v
 	const char *name = n->call.func->name;
 	double (*mathfn)(double) = NULL;
 	enum promql_date_part part = PROMQL_DATE_YEAR;
-	bool date = is_date_func(name, &part);
+	bool date = promql_date_lookup(name, &part);
 	if (!date && !promql_math_lookup(name, &mathfn) && strcmp(name, "clamp") &&
 	    strcmp(name, "clamp_min") && strcmp(name, "clamp_max") && strcmp(name, "round") &&
 	    strcmp(name, "timestamp"))
@@ -1650,16 +1664,11 @@ static int eval_elementwise(struct ev *ev, const struct promql_node *n, struct v
 	struct val in = {0};
 	if (date && n->call.nargs == 0) {
 		/* date functions default to vector(time()) */
-		out->type = PROMQL_TYPE_VECTOR;
-		struct vseries *s = vmat_add(ev, &out->m, (struct lset){0});
+		struct vseries *s = full_series(ev, out);
 		if (!s)
 			return q->err;
-		for (size_t i = 0; i < ev->nsteps; i++) {
-			s->ok[i] = 1;
+		for (size_t i = 0; i < ev->nsteps; i++)
 			s->v[i] = promql_date(part, (double)step_time(ev, i) / 1000.0);
-			s->cnt++;
-		}
-		vmat_release(&out->m);
 		return add_samples(q, (int64_t)ev->nsteps);
 	}
 	const struct promql_node *arg = unparen(n->call.args[0]);
@@ -1779,18 +1788,14 @@ static int eval_call(struct ev *ev, const struct promql_node *n, struct val *out
 	if (k != F_UNKNOWN)
 		return eval_range_call(ev, n, k, out);
 	if (!strcmp(name, "time")) {
-		out->type = PROMQL_TYPE_SCALAR;
-		out->sc = qalloc(q, ev->nsteps * sizeof(double));
-		if (!out->sc)
+		if (!scalar_out(ev, out))
 			return q->err;
 		for (size_t i = 0; i < ev->nsteps; i++)
 			out->sc[i] = (double)step_time(ev, i) / 1000.0;
 		return 0;
 	}
 	if (!strcmp(name, "pi")) {
-		out->type = PROMQL_TYPE_SCALAR;
-		out->sc = qalloc(q, ev->nsteps * sizeof(double));
-		if (!out->sc)
+		if (!scalar_out(ev, out))
 			return q->err;
 		for (size_t i = 0; i < ev->nsteps; i++)
 			out->sc[i] = M_PI;
@@ -1800,25 +1805,15 @@ static int eval_call(struct ev *ev, const struct promql_node *n, struct val *out
 		double *sc;
 		if (eval_scalar_arg(ev, n->call.args[0], &sc))
 			return q->err;
-		out->type = PROMQL_TYPE_VECTOR;
-		struct vseries *s = vmat_add(ev, &out->m, (struct lset){0});
+		struct vseries *s = full_series(ev, out);
 		if (!s)
 			return q->err;
-		for (size_t i = 0; i < ev->nsteps; i++) {
-			s->ok[i] = 1;
-			s->v[i] = sc[i];
-			s->cnt++;
-		}
-		vmat_release(&out->m);
+		memcpy(s->v, sc, ev->nsteps * sizeof(double));
 		return add_samples(q, (int64_t)ev->nsteps);
 	}
 	if (!strcmp(name, "scalar")) {
 		struct val in = {0};
-		if (eval(ev, n->call.args[0], &in))
-			return q->err;
-		out->type = PROMQL_TYPE_SCALAR;
-		out->sc = qalloc(q, ev->nsteps * sizeof(double));
-		if (!out->sc)
+		if (eval(ev, n->call.args[0], &in) || !scalar_out(ev, out))
 			return q->err;
 		for (size_t i = 0; i < ev->nsteps; i++) {
 			size_t cnt = 0;
@@ -1839,22 +1834,8 @@ static int eval_call(struct ev *ev, const struct promql_node *n, struct val *out
 			return q->err;
 		out->type = PROMQL_TYPE_VECTOR;
 		struct lset ls;
-		if (absent_labels(q, n->call.args[0], &ls))
+		if (absent_labels(q, n->call.args[0], &ls) || absent_steps(ev, &in.m, ls, &out->m))
 			return q->err;
-		struct vseries *r = NULL;
-		for (size_t i = 0; i < ev->nsteps; i++) {
-			bool any = false;
-			for (size_t k2 = 0; k2 < in.m.n && !any; k2++)
-				any = in.m.s[k2].ok[i];
-			if (any)
-				continue;
-			if (!r && !(r = vmat_add(ev, &out->m, ls)))
-				return q->err;
-			r->ok[i] = 1;
-			r->v[i] = 1;
-			r->cnt++;
-		}
-		vmat_release(&out->m);
 		return 0;
 	}
 	if (!strcmp(name, "sort") || !strcmp(name, "sort_desc")) {
@@ -2020,10 +2001,11 @@ static int eval_aggregate(struct ev *ev, const struct promql_node *n, struct val
 	struct vmat gm = {0};
 	struct agg_group *groups = NULL;
 	size_t *gidx = NULL;
+	size_t *order = NULL; /* groups in order of first appearance at a step */
 	size_t ngroups = 0;
 	out->type = PROMQL_TYPE_VECTOR;
 	if (op == PROMQL_T_COUNT_VALUES) {
-		vlabel = qstrndup(q, string_arg(n->agg.param), strlen(string_arg(n->agg.param)));
+		vlabel = qstrdup(q, string_arg(n->agg.param));
 		if (!vlabel)
 			return q->err;
 		if (!valid_label_name(vlabel))
@@ -2039,15 +2021,13 @@ static int eval_aggregate(struct ev *ev, const struct promql_node *n, struct val
 		/* groups depend on the value: labels per (series, step) */
 		for (size_t i = 0; i < ev->nsteps; i++) {
 			struct vmat cm = {0};
-			struct vmat tmp_ev = {0};
-			(void)tmp_ev;
 			for (size_t k = 0; k < ns; k++) {
 				struct vseries *s = &in.m.s[k];
 				if (!s->ok[i])
 					continue;
 				char num[EXPO_DOUBLE_MAX + 8];
 				expo_format_double(num, s->v[i], 'f');
-				char *val = qstrndup(q, num, strlen(num));
+				char *val = qstrdup(q, num);
 				if (!val)
 					goto out;
 				struct lbuild b;
@@ -2124,7 +2104,6 @@ static int eval_aggregate(struct ev *ev, const struct promql_node *n, struct val
 			}
 		}
 	}
-	size_t *order = NULL; /* groups in order of first appearance at a step */
 	order = malloc((ngroups ? ngroups : 1) * sizeof(*order));
 	if (!order) {
 		fail_nomem(q);
@@ -2140,7 +2119,6 @@ static int eval_aggregate(struct ev *ev, const struct promql_node *n, struct val
 				expo_format_double(num, f, 'g');
 				fail(q, -ERANGE, PROMQL_ERR_EXECUTION,
 				     "Scalar value %s overflows int64", num);
-				free(order);
 				goto out;
 			}
 			kk = (int64_t)f;
@@ -2168,7 +2146,6 @@ static int eval_aggregate(struct ev *ev, const struct promql_node *n, struct val
 						g->topv = malloc(g->size * sizeof(*g->topv));
 						if (!g->top || !g->topv) {
 							fail_nomem(q);
-							free(order);
 							goto out;
 						}
 					}
@@ -2206,27 +2183,21 @@ static int eval_aggregate(struct ev *ev, const struct promql_node *n, struct val
 						heap_swap(g, b, b - 1);
 				for (size_t j = 0; j < g->ntop; j++) {
 					struct vseries *s = &in.m.s[g->top[j]];
-					if (vmat_put(ev, &out->m, s->ls, i, g->topv[j])) {
-						free(order);
+					if (vmat_put(ev, &out->m, s->ls, i, g->topv[j]))
 						goto out;
-					}
 				}
 				continue;
 			}
 			double v = quant ? promql_quantile(param[i], g->vals, g->nvals)
 					 : promql_agg_result(&g->a);
-			if (vmat_put(ev, &out->m, g->ls, i, v)) {
-				free(order);
+			if (vmat_put(ev, &out->m, g->ls, i, v))
 				goto out;
-			}
 		}
-		if (check_deadline(q)) {
-			free(order);
+		if (check_deadline(q))
 			goto out;
-		}
 	}
-	free(order);
 out:
+	free(order);
 	if (groups) {
 		for (size_t g = 0; g < ngroups; g++) {
 			free(groups[g].vals);
@@ -2237,9 +2208,7 @@ out:
 	free(groups);
 	free(gidx);
 	vmat_release(&gm);
-	if (!q->err)
-		vmat_release(&out->m);
-	return q->err;
+	return vector_done(q, out);
 }
 
 /* ---------------------------------------------------------------- binary operators */
@@ -2469,9 +2438,7 @@ static int eval_set_op(struct ev *ev, const struct promql_node *n, struct val *l
 	}
 out:
 	free(m.slot);
-	if (!q->err)
-		vmat_release(&out->m);
-	return q->err;
+	return vector_done(q, out);
 }
 
 /* resultMetric: the labels of a matched pair (many side first). */
@@ -2549,6 +2516,8 @@ static int eval_vector_binop(struct ev *ev, const struct promql_node *n, struct 
 	size_t *matched = NULL; /* per one-side series: step it was matched at + 1 */
 	struct pair_cache pc = {0};
 	struct sigmap outseen = {0};
+	struct sig *outsigs = NULL; /* many-to-one: (match group, result labels) seen at a step */
+	size_t noutsigs = 0;
 	out->type = PROMQL_TYPE_VECTOR;
 	if (sigmap_init(q, &m, one->m.n))
 		goto out;
@@ -2564,12 +2533,9 @@ static int eval_vector_binop(struct ev *ev, const struct promql_node *n, struct 
 		goto out;
 	}
 	memset(pc.a, 0xff, pc.cap * sizeof(size_t));
-	struct sig *outsigs = NULL;
-	size_t noutsigs = 0;
 	if (n->bin.card != PROMQL_CARD_ONE_TO_ONE) {
 		outsigs = malloc((many->m.n ? many->m.n : 1) * sizeof(*outsigs));
 		if (!outsigs || sigmap_init(q, &outseen, many->m.n)) {
-			free(outsigs);
 			fail_nomem(q);
 			goto out;
 		}
@@ -2597,7 +2563,6 @@ static int eval_vector_binop(struct ev *ev, const struct promql_node *n, struct 
 				     "hand-side of the operation: [%s, %s];many-to-many matching "
 				     "not allowed: matching labels must be unique on one side",
 				     g, swap ? "left" : "right", a, b);
-				free(outsigs);
 				goto out;
 			}
 		}
@@ -2626,16 +2591,13 @@ static int eval_vector_binop(struct ev *ev, const struct promql_node *n, struct 
 				continue;
 			}
 			struct lset rl;
-			if (pair_labels(q, &pc, n, k, ms->ls, oi, os->ls, &rl)) {
-				free(outsigs);
+			if (pair_labels(q, &pc, n, k, ms->ls, oi, os->ls, &rl))
 				goto out;
-			}
 			if (n->bin.card == PROMQL_CARD_ONE_TO_ONE) {
 				if (matched[oi] == i + 1) {
 					fail(q, -EINVAL, PROMQL_ERR_EXECUTION,
 					     "multiple matches for labels: many-to-one matching "
 					     "must be explicit (group_left/group_right)");
-					free(outsigs);
 					goto out;
 				}
 				matched[oi] = i + 1;
@@ -2646,16 +2608,12 @@ static int eval_vector_binop(struct ev *ev, const struct promql_node *n, struct 
 				lb_init(&kb, rl);
 				char idx[32];
 				snprintf(idx, sizeof(idx), "%zu", oi);
-				const char *idx_copy = qstrndup(q, idx, strlen(idx));
-				if (!idx_copy) {
-					free(outsigs);
+				const char *idx_copy = qstrdup(q, idx);
+				if (!idx_copy)
 					goto out;
-				}
 				lb_set(&kb, "\x01grp", idx_copy);
-				if (lb_finish(q, &kb, &kl)) {
-					free(outsigs);
+				if (lb_finish(q, &kb, &kl))
 					goto out;
-				}
 				outsigs[noutsigs].ls = kl;
 				outsigs[noutsigs].h = labels_hash(kl.l, kl.n);
 				if (sigmap_get(&outseen, outsigs, &outsigs[noutsigs], noutsigs) !=
@@ -2663,32 +2621,25 @@ static int eval_vector_binop(struct ev *ev, const struct promql_node *n, struct 
 					fail(q, -EINVAL, PROMQL_ERR_EXECUTION,
 					     "multiple matches for labels: grouping labels must "
 					     "ensure unique matches");
-					free(outsigs);
 					goto out;
 				}
 				noutsigs++;
 			}
-			if (vmat_put(ev, &out->m, rl, i, v)) {
-				free(outsigs);
+			if (vmat_put(ev, &out->m, rl, i, v))
 				goto out;
-			}
 		}
-		if (check_deadline(q)) {
-			free(outsigs);
+		if (check_deadline(q))
 			goto out;
-		}
 	}
-	free(outsigs);
 out:
+	free(outsigs);
 	free(m.slot);
 	free(outseen.slot);
 	free(matched);
 	free(pc.a);
 	free(pc.b);
 	free(pc.ls);
-	if (!q->err)
-		vmat_release(&out->m);
-	return q->err;
+	return vector_done(q, out);
 }
 
 static int eval_binary(struct ev *ev, const struct promql_node *n, struct val *out)
@@ -2698,9 +2649,7 @@ static int eval_binary(struct ev *ev, const struct promql_node *n, struct val *o
 	if (eval(ev, n->bin.lhs, &l) || eval(ev, n->bin.rhs, &r))
 		return q->err;
 	if (l.type == PROMQL_TYPE_SCALAR && r.type == PROMQL_TYPE_SCALAR) {
-		out->type = PROMQL_TYPE_SCALAR;
-		out->sc = qalloc(q, ev->nsteps * sizeof(double));
-		if (!out->sc)
+		if (!scalar_out(ev, out))
 			return q->err;
 		for (size_t i = 0; i < ev->nsteps; i++)
 			out->sc[i] = scalar_binop(n->bin.op, l.sc[i], r.sc[i]);
@@ -2774,9 +2723,7 @@ static int eval_node(struct ev *ev, const struct promql_node *n, struct val *out
 	case PROMQL_PAREN:
 		return eval(ev, n->paren.expr, out);
 	case PROMQL_NUMBER:
-		out->type = PROMQL_TYPE_SCALAR;
-		out->sc = qalloc(q, ev->nsteps * sizeof(double));
-		if (!out->sc)
+		if (!scalar_out(ev, out))
 			return q->err;
 		for (size_t i = 0; i < ev->nsteps; i++)
 			out->sc[i] = n->number;
@@ -2810,12 +2757,9 @@ static int eval_node(struct ev *ev, const struct promql_node *n, struct val *out
 		out->type = PROMQL_TYPE_VECTOR;
 		for (size_t k = 0; k < in.m.n; k++) {
 			struct lset ls;
-			if (drop_name_copy(q, in.m.s[k].ls, &ls))
+			if (drop_name_copy(q, in.m.s[k].ls, &ls) ||
+			    vmat_put_series(ev, &out->m, ls, &in.m.s[k], true))
 				return q->err;
-			for (size_t i = 0; i < ev->nsteps; i++)
-				if (in.m.s[k].ok[i] &&
-				    vmat_put(ev, &out->m, ls, i, -in.m.s[k].v[i]))
-					return q->err;
 		}
 		vmat_release(&out->m);
 		return 0;

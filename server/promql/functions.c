@@ -266,8 +266,7 @@ double promql_quantile_over_time(double q, const struct promql_sample *s, size_t
 	return promql_quantile(q, scratch, n);
 }
 
-/* Go's %f: NaN and infinities spelled as Go spells them. */
-static void go_f(double v, char *out, size_t cap)
+void promql_go_format_f(double v, char *out, size_t cap)
 {
 	if (isnan(v))
 		snprintf(out, cap, "NaN");
@@ -282,12 +281,12 @@ int promql_holt_winters(const struct promql_sample *s, size_t n, double sf, doub
 {
 	char f[400];
 	if (sf <= 0 || sf >= 1) {
-		go_f(sf, f, sizeof(f));
+		promql_go_format_f(sf, f, sizeof(f));
 		snprintf(err, errlen, "invalid smoothing factor. Expected: 0 < sf < 1, got: %s", f);
 		return -EINVAL;
 	}
 	if (tf <= 0 || tf >= 1) {
-		go_f(tf, f, sizeof(f));
+		promql_go_format_f(tf, f, sizeof(f));
 		snprintf(err, errlen, "invalid trend factor. Expected: 0 < tf < 1, got: %s", f);
 		return -EINVAL;
 	}
@@ -522,6 +521,27 @@ bool promql_clamp(double v, double min, double max, double *out)
 		return false;
 	*out = fmax(min, fmin(max, v));
 	return true;
+}
+
+bool promql_date_lookup(const char *name, enum promql_date_part *part)
+{
+	static const char *const names[] = {
+		[PROMQL_DATE_YEAR] = "year",
+		[PROMQL_DATE_MONTH] = "month",
+		[PROMQL_DATE_DAY_OF_MONTH] = "day_of_month",
+		[PROMQL_DATE_DAY_OF_YEAR] = "day_of_year",
+		[PROMQL_DATE_DAY_OF_WEEK] = "day_of_week",
+		[PROMQL_DATE_DAYS_IN_MONTH] = "days_in_month",
+		[PROMQL_DATE_HOUR] = "hour",
+		[PROMQL_DATE_MINUTE] = "minute",
+	};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (strcmp(names[i], name) == 0) {
+			*part = (enum promql_date_part)i;
+			return true;
+		}
+	}
+	return false;
 }
 
 /* Civil date of a day count since 1970-01-01 (proleptic Gregorian). */

@@ -135,5 +135,10 @@ enum promql_date_part {
 
 /* year(), month(), ... of a unix time in seconds (truncated like Go's int64()), UTC. */
 double promql_date(enum promql_date_part part, double unix_seconds);
+/* The part a date function (year, month, ..., minute) returns, by name; false if unknown. */
+bool promql_date_lookup(const char *name, enum promql_date_part *part);
+
+/* Go's %f of v into out (size cap): NaN, +Inf and -Inf spelled as Go spells them. */
+void promql_go_format_f(double v, char *out, size_t cap);
 
 #endif

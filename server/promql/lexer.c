@@ -67,60 +67,22 @@ static const struct {
 	{"nan", PROMQL_T_NUMBER},
 };
 
+/* The text of the punctuation and operator tokens (keywords[] has the words). */
+static const char *const tok_text[] = {
+	[PROMQL_T_LEFT_PAREN] = "(",  [PROMQL_T_RIGHT_PAREN] = ")",  [PROMQL_T_LEFT_BRACE] = "{",
+	[PROMQL_T_RIGHT_BRACE] = "}", [PROMQL_T_LEFT_BRACKET] = "[", [PROMQL_T_RIGHT_BRACKET] = "]",
+	[PROMQL_T_COMMA] = ",",	      [PROMQL_T_EQL] = "=",	     [PROMQL_T_COLON] = ":",
+	[PROMQL_T_SUB] = "-",	      [PROMQL_T_ADD] = "+",	     [PROMQL_T_MUL] = "*",
+	[PROMQL_T_MOD] = "%",	      [PROMQL_T_DIV] = "/",	     [PROMQL_T_EQLC] = "==",
+	[PROMQL_T_NEQ] = "!=",	      [PROMQL_T_LTE] = "<=",	     [PROMQL_T_LSS] = "<",
+	[PROMQL_T_GTE] = ">=",	      [PROMQL_T_GTR] = ">",	     [PROMQL_T_EQL_REGEX] = "=~",
+	[PROMQL_T_NEQ_REGEX] = "!~",  [PROMQL_T_POW] = "^",	     [PROMQL_T_AT] = "@",
+};
+
 const char *promql_tok_str(enum promql_tok t)
 {
-	switch (t) {
-	case PROMQL_T_LEFT_PAREN:
-		return "(";
-	case PROMQL_T_RIGHT_PAREN:
-		return ")";
-	case PROMQL_T_LEFT_BRACE:
-		return "{";
-	case PROMQL_T_RIGHT_BRACE:
-		return "}";
-	case PROMQL_T_LEFT_BRACKET:
-		return "[";
-	case PROMQL_T_RIGHT_BRACKET:
-		return "]";
-	case PROMQL_T_COMMA:
-		return ",";
-	case PROMQL_T_EQL:
-		return "=";
-	case PROMQL_T_COLON:
-		return ":";
-	case PROMQL_T_SUB:
-		return "-";
-	case PROMQL_T_ADD:
-		return "+";
-	case PROMQL_T_MUL:
-		return "*";
-	case PROMQL_T_MOD:
-		return "%";
-	case PROMQL_T_DIV:
-		return "/";
-	case PROMQL_T_EQLC:
-		return "==";
-	case PROMQL_T_NEQ:
-		return "!=";
-	case PROMQL_T_LTE:
-		return "<=";
-	case PROMQL_T_LSS:
-		return "<";
-	case PROMQL_T_GTE:
-		return ">=";
-	case PROMQL_T_GTR:
-		return ">";
-	case PROMQL_T_EQL_REGEX:
-		return "=~";
-	case PROMQL_T_NEQ_REGEX:
-		return "!~";
-	case PROMQL_T_POW:
-		return "^";
-	case PROMQL_T_AT:
-		return "@";
-	default:
-		break;
-	}
+	if ((size_t)t < sizeof(tok_text) / sizeof(tok_text[0]) && tok_text[t])
+		return tok_text[t];
 	for (size_t i = 0; i < sizeof(keywords) / sizeof(keywords[0]); i++)
 		if (keywords[i].tok == t && t != PROMQL_T_NUMBER)
 			return keywords[i].word;
@@ -203,6 +165,16 @@ static bool go_is_print(int r)
 	return true;
 }
 
+/* Go's one-letter escapes and the characters they stand for, in the same order. */
+static const char go_escape_letters[] = "abfnrtv\\";
+static const char go_escape_chars[] = "\a\b\f\n\r\t\v\\";
+
+int promql_go_escape(int c)
+{
+	const char *p = c > 0 && c < 0x80 ? strchr(go_escape_letters, c) : NULL;
+	return p ? go_escape_chars[p - go_escape_letters] : -1;
+}
+
 struct qout {
 	char *out;
 	size_t cap, len;
@@ -239,34 +211,10 @@ static void qput_rune_escaped(struct qout *q, int r, int width, const char *raw,
 		}
 		return;
 	}
-	const char *esc = NULL;
-	switch (r) {
-	case '\a':
-		esc = "\\a";
-		break;
-	case '\b':
-		esc = "\\b";
-		break;
-	case '\f':
-		esc = "\\f";
-		break;
-	case '\n':
-		esc = "\\n";
-		break;
-	case '\r':
-		esc = "\\r";
-		break;
-	case '\t':
-		esc = "\\t";
-		break;
-	case '\v':
-		esc = "\\v";
-		break;
-	default:
-		break;
-	}
+	const char *esc = r > 0 && r < 0x80 ? strchr(go_escape_chars, r) : NULL;
 	if (esc) {
-		qput(q, esc, 2);
+		tmp[0] = '\\', tmp[1] = go_escape_letters[esc - go_escape_chars];
+		qput(q, tmp, 2);
 		return;
 	}
 	int n;
@@ -474,6 +422,45 @@ static bool accept_remaining_duration(struct promql_lexer *lx)
 	return !is_alnum(lx_next(lx));
 }
 
+/* After a quote character r: the state that scans the string, else ST_STOP. */
+static int string_start(struct promql_lexer *lx, int r)
+{
+	if (r != '"' && r != '\'' && r != '`')
+		return ST_STOP;
+	lx->string_open = r;
+	return r == '`' ? ST_RAW_STRING : ST_STRING;
+}
+
+/* Characters that are a whole token by themselves outside braces. */
+static const struct {
+	char c;
+	enum promql_tok tok;
+} single_char_toks[] = {
+	{',', PROMQL_T_COMMA}, {'*', PROMQL_T_MUL}, {'/', PROMQL_T_DIV}, {'%', PROMQL_T_MOD},
+	{'+', PROMQL_T_ADD},   {'-', PROMQL_T_SUB}, {'^', PROMQL_T_POW}, {'@', PROMQL_T_AT},
+};
+
+/* The token a single character r makes outside braces, PROMQL_T_EOF for none. */
+static enum promql_tok single_char_tok(int r)
+{
+	for (size_t i = 0; i < sizeof(single_char_toks) / sizeof(single_char_toks[0]); i++)
+		if (single_char_toks[i].c == r)
+			return single_char_toks[i].tok;
+	return PROMQL_T_EOF;
+}
+
+/* After "<", ">" or "=": with_eq when an "=" follows (taken), else alone. */
+static void lx_emit_maybe_eq(struct promql_lexer *lx, struct emit_ctx *e, enum promql_tok with_eq,
+			     enum promql_tok alone)
+{
+	if (lx_peek(lx) == '=') {
+		lx_next(lx);
+		lx_emit(lx, e, with_eq);
+	} else {
+		lx_emit(lx, e, alone);
+	}
+}
+
 static int st_statements(struct promql_lexer *lx, struct emit_ctx *e)
 {
 	char q[64];
@@ -482,6 +469,14 @@ static int st_statements(struct promql_lexer *lx, struct emit_ctx *e)
 	if (lx->pos < lx->n && lx->in[lx->pos] == '#')
 		return ST_COMMENT;
 	int r = lx_next(lx);
+	enum promql_tok single = single_char_tok(r);
+	if (single != PROMQL_T_EOF) {
+		lx_emit(lx, e, single);
+		return ST_STATEMENTS;
+	}
+	int str = string_start(lx, r);
+	if (str != ST_STOP)
+		return str;
 	switch (r) {
 	case LEX_EOF:
 		if (lx->paren_depth != 0)
@@ -491,43 +486,12 @@ static int st_statements(struct promql_lexer *lx, struct emit_ctx *e)
 		lx_emit(lx, e, PROMQL_T_EOF);
 		lx->done = true;
 		return ST_STOP;
-	case ',':
-		lx_emit(lx, e, PROMQL_T_COMMA);
-		break;
-	case '*':
-		lx_emit(lx, e, PROMQL_T_MUL);
-		break;
-	case '/':
-		lx_emit(lx, e, PROMQL_T_DIV);
-		break;
-	case '%':
-		lx_emit(lx, e, PROMQL_T_MOD);
-		break;
-	case '+':
-		lx_emit(lx, e, PROMQL_T_ADD);
-		break;
-	case '-':
-		lx_emit(lx, e, PROMQL_T_SUB);
-		break;
-	case '^':
-		lx_emit(lx, e, PROMQL_T_POW);
-		break;
-	case '@':
-		lx_emit(lx, e, PROMQL_T_AT);
-		break;
-	case '=': {
-		int t = lx_peek(lx);
-		if (t == '=') {
-			lx_next(lx);
-			lx_emit(lx, e, PROMQL_T_EQLC);
-		} else if (t == '~') {
+	case '=':
+		if (lx_peek(lx) == '~')
 			return lx_errorf(lx, e, "unexpected character after '=': %s",
-					 quoted_rune(t, q, sizeof(q)));
-		} else {
-			lx_emit(lx, e, PROMQL_T_EQL);
-		}
+					 quoted_rune('~', q, sizeof(q)));
+		lx_emit_maybe_eq(lx, e, PROMQL_T_EQLC, PROMQL_T_EQL);
 		break;
-	}
 	case '!': {
 		int t = lx_next(lx);
 		if (t != '=')
@@ -537,28 +501,11 @@ static int st_statements(struct promql_lexer *lx, struct emit_ctx *e)
 		break;
 	}
 	case '<':
-		if (lx_peek(lx) == '=') {
-			lx_next(lx);
-			lx_emit(lx, e, PROMQL_T_LTE);
-		} else {
-			lx_emit(lx, e, PROMQL_T_LSS);
-		}
+		lx_emit_maybe_eq(lx, e, PROMQL_T_LTE, PROMQL_T_LSS);
 		break;
 	case '>':
-		if (lx_peek(lx) == '=') {
-			lx_next(lx);
-			lx_emit(lx, e, PROMQL_T_GTE);
-		} else {
-			lx_emit(lx, e, PROMQL_T_GTR);
-		}
+		lx_emit_maybe_eq(lx, e, PROMQL_T_GTE, PROMQL_T_GTR);
 		break;
-	case '"':
-	case '\'':
-		lx->string_open = r;
-		return ST_STRING;
-	case '`':
-		lx->string_open = r;
-		return ST_RAW_STRING;
 	case '(':
 		lx_emit(lx, e, PROMQL_T_LEFT_PAREN);
 		lx->paren_depth++;
@@ -622,19 +569,15 @@ static int st_inside_braces(struct promql_lexer *lx, struct emit_ctx *e)
 	if (lx->pos < lx->n && lx->in[lx->pos] == '#')
 		return ST_COMMENT;
 	int r = lx_next(lx);
+	int str = string_start(lx, r);
+	if (str != ST_STOP)
+		return str;
 	switch (r) {
 	case LEX_EOF:
 		return lx_errorf(lx, e, "unexpected end of input inside braces");
 	case ',':
 		lx_emit(lx, e, PROMQL_T_COMMA);
 		break;
-	case '"':
-	case '\'':
-		lx->string_open = r;
-		return ST_STRING;
-	case '`':
-		lx->string_open = r;
-		return ST_RAW_STRING;
 	case '=':
 		if (lx_next(lx) == '~') {
 			lx_emit(lx, e, PROMQL_T_EQL_REGEX);
@@ -679,41 +622,18 @@ static int st_escape(struct promql_lexer *lx, struct emit_ctx *e)
 	int n;
 	unsigned base, max;
 	int ch = lx_next(lx);
-	switch (ch) {
-	case 'a':
-	case 'b':
-	case 'f':
-	case 'n':
-	case 'r':
-	case 't':
-	case 'v':
-	case '\\':
+	if (promql_go_escape(ch) >= 0)
 		return ST_STRING;
-	case '0':
-	case '1':
-	case '2':
-	case '3':
-	case '4':
-	case '5':
-	case '6':
-	case '7':
+	if (ch >= '0' && ch <= '7') {
 		n = 3, base = 8, max = 255;
-		break;
-	case 'x':
+	} else if (ch == 'x' || ch == 'u' || ch == 'U') {
+		/* \xHH, \uHHHH, \UHHHHHHHH */
+		n = ch == 'x' ? 2 : ch == 'u' ? 4 : 8;
+		base = 16, max = ch == 'x' ? 255 : 0x10FFFF;
 		ch = lx_next(lx);
-		n = 2, base = 16, max = 255;
-		break;
-	case 'u':
-		ch = lx_next(lx);
-		n = 4, base = 16, max = 0x10FFFF;
-		break;
-	case 'U':
-		ch = lx_next(lx);
-		n = 8, base = 16, max = 0x10FFFF;
-		break;
-	case LEX_EOF:
+	} else if (ch == LEX_EOF) {
 		return lx_errorf(lx, e, "escape sequence not terminated");
-	default:
+	} else {
 		if (ch == lx->string_open)
 			return ST_STRING;
 		promql_go_unicode(ch, u, sizeof(u));
@@ -738,16 +658,19 @@ static int st_escape(struct promql_lexer *lx, struct emit_ctx *e)
 	return ST_STRING;
 }
 
-static int st_string(struct promql_lexer *lx, struct emit_ctx *e)
+/* The rest of a string up to its closing quote; raw (`...`) has no escapes and may span lines. */
+static int scan_string(struct promql_lexer *lx, struct emit_ctx *e, bool raw)
 {
 	for (;;) {
 		int r = lx_next(lx);
-		if (r == '\\')
+		if (!raw && r == '\\')
 			return ST_ESCAPE;
 		if (r == RUNE_ERROR)
 			return lx_errorf(lx, e, "invalid UTF-8 rune");
-		if (r == LEX_EOF || r == '\n')
-			return lx_errorf(lx, e, "unterminated quoted string");
+		if (r == LEX_EOF || (!raw && r == '\n'))
+			return lx_errorf(lx, e,
+					 raw ? "unterminated raw string"
+					     : "unterminated quoted string");
 		if (r == lx->string_open)
 			break;
 	}
@@ -755,19 +678,14 @@ static int st_string(struct promql_lexer *lx, struct emit_ctx *e)
 	return ST_STATEMENTS;
 }
 
+static int st_string(struct promql_lexer *lx, struct emit_ctx *e)
+{
+	return scan_string(lx, e, false);
+}
+
 static int st_raw_string(struct promql_lexer *lx, struct emit_ctx *e)
 {
-	for (;;) {
-		int r = lx_next(lx);
-		if (r == RUNE_ERROR)
-			return lx_errorf(lx, e, "invalid UTF-8 rune");
-		if (r == LEX_EOF)
-			return lx_errorf(lx, e, "unterminated raw string");
-		if (r == lx->string_open)
-			break;
-	}
-	lx_emit(lx, e, PROMQL_T_STRING);
-	return ST_STATEMENTS;
+	return scan_string(lx, e, true);
 }
 
 static int st_duration(struct promql_lexer *lx, struct emit_ctx *e)
@@ -827,8 +745,9 @@ static int st_keyword_or_identifier(struct promql_lexer *lx, struct emit_ctx *e)
 	return ST_STATEMENTS;
 }
 
-static int st_space(struct promql_lexer *lx)
+static int st_space(struct promql_lexer *lx, struct emit_ctx *e)
 {
+	(void)e;
 	while (is_space(lx_peek(lx)))
 		lx_next(lx);
 	lx->start = lx->pos;
@@ -856,58 +775,36 @@ void promql_lexer_init(struct promql_lexer *lx, const char *in, size_t n)
 	lx->state = ST_STATEMENTS;
 }
 
+/* The function of each state but ST_STOP: consumes input, returns the next state. */
+static int (*const lex_states[])(struct promql_lexer *lx, struct emit_ctx *e) = {
+	[ST_STATEMENTS] = st_statements,
+	[ST_INSIDE_BRACES] = st_inside_braces,
+	[ST_STRING] = st_string,
+	[ST_RAW_STRING] = st_raw_string,
+	[ST_ESCAPE] = st_escape,
+	[ST_SPACE] = st_space,
+	[ST_COMMENT] = st_comment,
+	[ST_DURATION] = st_duration,
+	[ST_NUMBER_OR_DURATION] = st_number_or_duration,
+	[ST_IDENTIFIER] = st_identifier,
+	[ST_KEYWORD_OR_IDENTIFIER] = st_keyword_or_identifier,
+};
+
 void promql_lexer_next(struct promql_lexer *lx, struct promql_token *tok)
 {
 	struct emit_ctx e = {tok, false};
-	if (lx->state == ST_STOP) {
-		tok->type = PROMQL_T_EOF;
-		tok->pos = lx->start;
-		tok->len = 0;
-		tok->msg = NULL;
-		return;
-	}
 	while (!e.scanned) {
-		switch (lx->state) {
-		case ST_STATEMENTS:
-			lx->state = st_statements(lx, &e);
-			break;
-		case ST_INSIDE_BRACES:
-			lx->state = st_inside_braces(lx, &e);
-			break;
-		case ST_STRING:
-			lx->state = st_string(lx, &e);
-			break;
-		case ST_RAW_STRING:
-			lx->state = st_raw_string(lx, &e);
-			break;
-		case ST_ESCAPE:
-			lx->state = st_escape(lx, &e);
-			break;
-		case ST_SPACE:
-			lx->state = st_space(lx);
-			break;
-		case ST_COMMENT:
-			lx->state = st_comment(lx, &e);
-			break;
-		case ST_DURATION:
-			lx->state = st_duration(lx, &e);
-			break;
-		case ST_NUMBER_OR_DURATION:
-			lx->state = st_number_or_duration(lx, &e);
-			break;
-		case ST_IDENTIFIER:
-			lx->state = st_identifier(lx, &e);
-			break;
-		case ST_KEYWORD_OR_IDENTIFIER:
-			lx->state = st_keyword_or_identifier(lx, &e);
-			break;
-		default:
+		if (lx->state < 0 ||
+		    (size_t)lx->state >= sizeof(lex_states) / sizeof(lex_states[0]) ||
+		    !lex_states[lx->state]) {
+			/* stopped: end of input from now on */
 			tok->type = PROMQL_T_EOF;
 			tok->pos = lx->start;
 			tok->len = 0;
 			tok->msg = NULL;
 			return;
 		}
+		lx->state = lex_states[lx->state](lx, &e);
 	}
 }
 
@@ -956,23 +853,13 @@ void promql_tok_describe(const char *in, const struct promql_token *tok, char *o
 	} else {
 		promql_go_quote(text, n, -1, q, sizeof(q));
 	}
-	const char *kind = NULL;
-	switch (t) {
-	case PROMQL_T_STRING:
-		kind = "string";
-		break;
-	case PROMQL_T_NUMBER:
-		kind = "number";
-		break;
-	case PROMQL_T_DURATION:
-		kind = "duration";
-		break;
-	case PROMQL_T_COMMENT:
-		kind = "comment";
-		break;
-	default:
-		break;
-	}
+	static const char *const kinds[] = {
+		[PROMQL_T_STRING] = "string",
+		[PROMQL_T_NUMBER] = "number",
+		[PROMQL_T_DURATION] = "duration",
+		[PROMQL_T_COMMENT] = "comment",
+	};
+	const char *kind = (size_t)t < sizeof(kinds) / sizeof(kinds[0]) ? kinds[t] : NULL;
 	if (kind)
 		snprintf(out, cap, "%s %s", kind, q);
 	else

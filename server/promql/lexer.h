@@ -146,5 +146,7 @@ size_t promql_go_quote_rune(int r, char *out, size_t cap);
 size_t promql_go_unicode(int r, char *out, size_t cap);
 /* Decode one UTF-8 rune as Go does (0xFFFD, width 1 on invalid input). */
 int promql_utf8_decode(const char *s, size_t n, int *width);
+/* The character Go's one-letter escape \c stands for (\a \b \f \n \r \t \v \\), else -1. */
+int promql_go_escape(int c);
 
 #endif

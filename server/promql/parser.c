@@ -23,6 +23,7 @@
 #include <strings.h>
 
 #include "common/strutil.h"
+#include "server/promql/functions.h"
 
 enum {
 	PREC_NONE = 0,
@@ -132,6 +133,15 @@ static bool at(struct parser *p, enum promql_tok t)
 	return peek(p)->type == t;
 }
 
+/* Take the lookahead token when it is of type t. */
+static bool accept(struct parser *p, enum promql_tok t)
+{
+	if (!at(p, t))
+		return false;
+	consume(p);
+	return true;
+}
+
 /* Prometheus's parser.unexpected() about token t. */
 static __attribute__((noinline)) void *unexpected_tok(struct parser *p,
 						      const struct promql_token *t,
@@ -163,6 +173,36 @@ static void *unexpected_expr(struct parser *p)
 	return unexpected(p, p->agg_depth > 0 ? "aggregation" : "", "");
 }
 
+/* Take a token of type t into *out (may be NULL), or record "unexpected ...": false. */
+static bool expect(struct parser *p, enum promql_tok t, const char *context, const char *expected,
+		   struct promql_token *out)
+{
+	if (!at(p, t)) {
+		unexpected(p, context, expected);
+		return false;
+	}
+	struct promql_token tok = consume(p);
+	if (out)
+		*out = tok;
+	return true;
+}
+
+/*
+ * After an item of a list closed by `close`: 1 when another item follows
+ * (a "," not followed by close), 0 when the list ended (close taken), -1
+ * on an error (recorded as "unexpected ... in context, expected ...").
+ */
+static int list_next(struct parser *p, enum promql_tok close, const char *context,
+		     const char *expected)
+{
+	if (accept(p, PROMQL_T_COMMA))
+		return accept(p, close) ? 0 : 1;
+	if (accept(p, close))
+		return 0;
+	unexpected(p, context, expected);
+	return -1;
+}
+
 /* ---- literals ---- */
 
 /*
@@ -184,18 +224,10 @@ static bool parse_int_base0(const char *s, size_t n, double *out)
 		return false;
 	unsigned long long v = 0;
 	for (; i < n; i++) {
-		unsigned d;
-		char c = s[i];
-		if (c >= '0' && c <= '9')
-			d = (unsigned)(c - '0');
-		else if (c >= 'a' && c <= 'f')
-			d = (unsigned)(c - 'a' + 10);
-		else if (c >= 'A' && c <= 'F')
-			d = (unsigned)(c - 'A' + 10);
-		else
+		int x = hex_digit((unsigned char)s[i]);
+		if (x < 0 || (unsigned)x >= base)
 			return false;
-		if (d >= base)
-			return false;
+		unsigned d = (unsigned)x;
 		if (v > (0x7fffffffffffffffULL - d) / base)
 			return false;
 		v = v * base + d;
@@ -408,31 +440,29 @@ static bool unquote(struct parser *p, const char *s, size_t n, char **out, size_
 			return false;
 		c = b[i + 1];
 		i += 2;
+		int esc = promql_go_escape((unsigned char)c);
+		if (esc >= 0) {
+			d[o++] = (char)esc;
+			continue;
+		}
+		if (c >= '0' && c <= '7') {
+			/* \ooo: three octal digits, at most \377 */
+			unsigned v = (unsigned)(c - '0');
+			if (len - i < 2)
+				return false;
+			for (int j = 0; j < 2; j++) {
+				int x = b[i + (size_t)j] - '0';
+				if (x < 0 || x > 7)
+					return false;
+				v = v << 3 | (unsigned)x;
+			}
+			i += 2;
+			if (v > 255)
+				return false;
+			d[o++] = (char)v;
+			continue;
+		}
 		switch (c) {
-		case 'a':
-			d[o++] = '\a';
-			break;
-		case 'b':
-			d[o++] = '\b';
-			break;
-		case 'f':
-			d[o++] = '\f';
-			break;
-		case 'n':
-			d[o++] = '\n';
-			break;
-		case 'r':
-			d[o++] = '\r';
-			break;
-		case 't':
-			d[o++] = '\t';
-			break;
-		case 'v':
-			d[o++] = '\v';
-			break;
-		case '\\':
-			d[o++] = '\\';
-			break;
 		case '\'':
 		case '"':
 			if (c != quote)
@@ -461,29 +491,6 @@ static bool unquote(struct parser *p, const char *s, size_t n, char **out, size_
 				/* worst case 4 bytes for 6+ input bytes: fits */
 				o += utf8_encode(v, d + o);
 			}
-			break;
-		}
-		case '0':
-		case '1':
-		case '2':
-		case '3':
-		case '4':
-		case '5':
-		case '6':
-		case '7': {
-			unsigned v = (unsigned)(c - '0');
-			if (len - i < 2)
-				return false;
-			for (int j = 0; j < 2; j++) {
-				int x = b[i + (size_t)j] - '0';
-				if (x < 0 || x > 7)
-					return false;
-				v = v << 3 | (unsigned)x;
-			}
-			i += 2;
-			if (v > 255)
-				return false;
-			d[o++] = (char)v;
 			break;
 		}
 		default:
@@ -535,19 +542,32 @@ static bool adopt(struct parser *p, struct promql_node *parent, const struct pro
 	return true;
 }
 
+/*
+ * An arena array of n items of size bytes with room for one more: items
+ * itself while n < *cap, else a copy with twice the room (4 at first) and
+ * `spare` items beyond it.  NULL (out of memory recorded) on failure.
+ */
+static void *grow(struct parser *p, void *items, size_t n, size_t *cap, size_t size, size_t spare)
+{
+	if (n < *cap)
+		return items;
+	size_t ncap = *cap ? *cap * 2 : 4;
+	void *m = alloc(p, (ncap + spare) * size);
+	if (!m)
+		return NULL;
+	if (n)
+		memcpy(m, items, n * size);
+	*cap = ncap;
+	return m;
+}
+
 static bool push_label(struct parser *p, struct promql_labels *l, size_t *cap, const char *s,
 		       size_t n)
 {
-	if (l->n == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 4;
-		char **names = alloc(p, ncap * sizeof(char *));
-		if (!names)
-			return false;
-		if (l->n)
-			memcpy(names, l->names, l->n * sizeof(char *));
-		l->names = names;
-		*cap = ncap;
-	}
+	char **names = grow(p, l->names, l->n, cap, sizeof(*names), 0);
+	if (!names)
+		return false;
+	l->names = names;
 	char *d = dup_text(p, s, n);
 	if (!d)
 		return false;
@@ -658,16 +678,11 @@ static bool parse_grouping(struct parser *p, struct promql_labels *out)
 	size_t cap = 0;
 	out->names = NULL;
 	out->n = 0;
-	if (!at(p, PROMQL_T_LEFT_PAREN)) {
-		unexpected(p, "grouping opts", "\"(\"");
+	if (!expect(p, PROMQL_T_LEFT_PAREN, "grouping opts", "\"(\"", NULL))
 		return false;
-	}
-	consume(p);
-	if (at(p, PROMQL_T_RIGHT_PAREN)) {
-		consume(p);
+	if (accept(p, PROMQL_T_RIGHT_PAREN))
 		return !p->failed;
-	}
-	for (;;) {
+	for (int more = 1; more;) {
 		const struct promql_token *t = peek(p);
 		if (p->failed)
 			return false;
@@ -682,21 +697,9 @@ static bool parse_grouping(struct parser *p, struct promql_labels *out)
 		}
 		if (!push_label(p, out, &cap, p->in + lt.pos, (size_t)lt.len))
 			return false;
-		t = peek(p);
-		if (t->type == PROMQL_T_COMMA) {
-			consume(p);
-			if (at(p, PROMQL_T_RIGHT_PAREN)) {
-				consume(p);
-				break;
-			}
-			continue;
-		}
-		if (t->type == PROMQL_T_RIGHT_PAREN) {
-			consume(p);
-			break;
-		}
-		unexpected(p, "grouping opts", "\",\" or \")\"");
-		return false;
+		more = list_next(p, PROMQL_T_RIGHT_PAREN, "grouping opts", "\",\" or \")\"");
+		if (more < 0)
+			return false;
 	}
 	return !p->failed;
 }
@@ -708,24 +711,16 @@ static bool parse_call_args(struct parser *p, struct promql_node ***args, size_t
 	*args = NULL;
 	*nargs = 0;
 	consume(p); /* ( */
-	if (at(p, PROMQL_T_RIGHT_PAREN)) {
-		consume(p);
+	if (accept(p, PROMQL_T_RIGHT_PAREN))
 		return !p->failed;
-	}
 	for (;;) {
 		struct promql_node *arg = parse_expr(p, PREC_NONE);
 		if (!arg)
 			return false;
-		if (*nargs == cap) {
-			size_t ncap = cap ? cap * 2 : 4;
-			struct promql_node **a = alloc(p, ncap * sizeof(*a));
-			if (!a)
-				return false;
-			if (*nargs)
-				memcpy(a, *args, *nargs * sizeof(*a));
-			*args = a;
-			cap = ncap;
-		}
+		struct promql_node **a = grow(p, *args, *nargs, &cap, sizeof(*a), 0);
+		if (!a)
+			return false;
+		*args = a;
 		(*args)[(*nargs)++] = arg;
 		const struct promql_token *t = peek(p);
 		if (t->type == PROMQL_T_COMMA) {
@@ -740,10 +735,8 @@ static bool parse_call_args(struct parser *p, struct promql_node ***args, size_t
 			}
 			continue;
 		}
-		if (t->type == PROMQL_T_RIGHT_PAREN) {
-			consume(p);
+		if (accept(p, PROMQL_T_RIGHT_PAREN))
 			break;
-		}
 		unexpected_expr(p);
 		return false;
 	}
@@ -1603,17 +1596,10 @@ static bool parse_matchers(struct parser *p, struct promql_node *vs)
 {
 	size_t cap = 0;
 	consume(p); /* { */
-	if (at(p, PROMQL_T_RIGHT_BRACE)) {
-		consume(p);
-		vs->end = p->last_closing;
-		return !p->failed;
-	}
-	for (;;) {
-		if (!at(p, PROMQL_T_IDENTIFIER)) {
-			unexpected(p, "label matching", "identifier or \"}\"");
+	for (int more = !accept(p, PROMQL_T_RIGHT_BRACE); more;) {
+		struct promql_token name, value;
+		if (!expect(p, PROMQL_T_IDENTIFIER, "label matching", "identifier or \"}\"", &name))
 			return false;
-		}
-		struct promql_token name = consume(p);
 		enum promql_tok op = peek(p)->type;
 		if (op != PROMQL_T_EQL && op != PROMQL_T_NEQ && op != PROMQL_T_EQL_REGEX &&
 		    op != PROMQL_T_NEQ_REGEX) {
@@ -1621,39 +1607,19 @@ static bool parse_matchers(struct parser *p, struct promql_node *vs)
 			return false;
 		}
 		consume(p);
-		if (!at(p, PROMQL_T_STRING)) {
-			unexpected(p, "label matching", "string");
+		if (!expect(p, PROMQL_T_STRING, "label matching", "string", &value))
 			return false;
-		}
-		struct promql_token value = consume(p);
-		if (vs->vs.nmatchers == cap) {
-			size_t ncap = cap ? cap * 2 : 4;
-			struct promql_matcher *m = alloc(p, (ncap + 1) * sizeof(*m));
-			if (!m)
-				return false;
-			if (vs->vs.nmatchers)
-				memcpy(m, vs->vs.matchers, vs->vs.nmatchers * sizeof(*m));
-			vs->vs.matchers = m;
-			cap = ncap;
-		}
+		struct promql_matcher *m =
+			grow(p, vs->vs.matchers, vs->vs.nmatchers, &cap, sizeof(*m), 1);
+		if (!m)
+			return false;
+		vs->vs.matchers = m;
 		if (!new_matcher(p, &vs->vs.matchers[vs->vs.nmatchers], name, op, value))
 			return false;
 		vs->vs.nmatchers++;
-		const struct promql_token *t = peek(p);
-		if (t->type == PROMQL_T_COMMA) {
-			consume(p);
-			if (at(p, PROMQL_T_RIGHT_BRACE)) {
-				consume(p);
-				break;
-			}
-			continue;
-		}
-		if (t->type == PROMQL_T_RIGHT_BRACE) {
-			consume(p);
-			break;
-		}
-		unexpected(p, "label matching", "\",\" or \"}\"");
-		return false;
+		more = list_next(p, PROMQL_T_RIGHT_BRACE, "label matching", "\",\" or \"}\"");
+		if (more < 0)
+			return false;
 	}
 	vs->end = p->last_closing;
 	return !p->failed;
@@ -1717,19 +1683,11 @@ static struct promql_at_offset *at_offset_of(struct parser *p, struct promql_nod
 
 static __attribute__((noinline)) bool parse_offset(struct parser *p, struct promql_node *e)
 {
-	bool neg = false;
 	consume(p); /* offset */
-	if (at(p, PROMQL_T_SUB)) {
-		consume(p);
-		neg = true;
-	}
-	if (!at(p, PROMQL_T_DURATION)) {
-		unexpected(p, "offset", "duration");
-		return false;
-	}
-	struct promql_token d = consume(p);
+	bool neg = accept(p, PROMQL_T_SUB);
+	struct promql_token d;
 	int64_t ms;
-	if (!duration_value(p, &d, &ms))
+	if (!expect(p, PROMQL_T_DURATION, "offset", "duration", &d) || !duration_value(p, &d, &ms))
 		return false;
 	struct promql_at_offset *ao = at_offset_of(p, e, "offset modifier");
 	if (!ao)
@@ -1743,15 +1701,15 @@ static __attribute__((noinline)) bool parse_offset(struct parser *p, struct prom
 	return true;
 }
 
-/* Go's %f of a float64 (used in the out-of-bounds message). */
-static void go_format_f(double v, char *out, size_t cap)
+/* The @ of e, or NULL (error recorded) when e cannot take one or has one already. */
+static struct promql_at_offset *at_modifier_of(struct parser *p, struct promql_node *e)
 {
-	if (isnan(v))
-		snprintf(out, cap, "NaN");
-	else if (isinf(v))
-		snprintf(out, cap, v > 0 ? "+Inf" : "-Inf");
-	else
-		snprintf(out, cap, "%f", v);
+	struct promql_at_offset *ao = at_offset_of(p, e, "@ modifier");
+	if (ao && (ao->has_timestamp || ao->start_or_end)) {
+		fail_at(p, e->start, "@ <timestamp> may not be set multiple times");
+		return NULL;
+	}
+	return ao;
 }
 
 static __attribute__((noinline)) bool parse_at(struct parser *p, struct promql_node *e)
@@ -1760,23 +1718,12 @@ static __attribute__((noinline)) bool parse_at(struct parser *p, struct promql_n
 	const struct promql_token *t = peek(p);
 	if (t->type == PROMQL_T_START || t->type == PROMQL_T_END) {
 		enum promql_tok which = consume(p).type;
-		if (!at(p, PROMQL_T_LEFT_PAREN)) {
-			unexpected(p, "@", "timestamp");
+		if (!expect(p, PROMQL_T_LEFT_PAREN, "@", "timestamp", NULL) ||
+		    !expect(p, PROMQL_T_RIGHT_PAREN, "@", "timestamp", NULL))
 			return false;
-		}
-		consume(p);
-		if (!at(p, PROMQL_T_RIGHT_PAREN)) {
-			unexpected(p, "@", "timestamp");
-			return false;
-		}
-		consume(p);
-		struct promql_at_offset *ao = at_offset_of(p, e, "@ modifier");
+		struct promql_at_offset *ao = at_modifier_of(p, e);
 		if (!ao)
 			return false;
-		if (ao->has_timestamp || ao->start_or_end) {
-			fail_at(p, e->start, "@ <timestamp> may not be set multiple times");
-			return false;
-		}
 		ao->start_or_end = which;
 		e->end = p->last_closing;
 		return true;
@@ -1786,28 +1733,20 @@ static __attribute__((noinline)) bool parse_at(struct parser *p, struct promql_n
 		sign = consume(p).type == PROMQL_T_SUB ? -1 : 1;
 		t = peek(p);
 	}
-	if (t->type != PROMQL_T_NUMBER) {
-		unexpected(p, "@", "timestamp");
-		return false;
-	}
-	struct promql_token num = consume(p);
+	struct promql_token num;
 	double ts;
-	if (!number_value(p, &num, &ts))
+	if (!expect(p, PROMQL_T_NUMBER, "@", "timestamp", &num) || !number_value(p, &num, &ts))
 		return false;
 	ts *= sign;
 	if (isinf(ts) || isnan(ts) || ts >= 9223372036854775807.0 || ts <= -9223372036854775808.0) {
 		char f[400];
-		go_format_f(ts, f, sizeof(f));
+		promql_go_format_f(ts, f, sizeof(f));
 		fail_at(p, e->start, "timestamp out of bounds for @ modifier: %s", f);
 		return false;
 	}
-	struct promql_at_offset *ao = at_offset_of(p, e, "@ modifier");
+	struct promql_at_offset *ao = at_modifier_of(p, e);
 	if (!ao)
 		return false;
-	if (ao->has_timestamp || ao->start_or_end) {
-		fail_at(p, e->start, "@ <timestamp> may not be set multiple times");
-		return false;
-	}
 	double r = round(ts * 1000.0);
 	ao->has_timestamp = true;
 	ao->timestamp_ms =
@@ -1820,12 +1759,10 @@ static __attribute__((noinline)) bool parse_at(struct parser *p, struct promql_n
 static __attribute__((noinline)) struct promql_node *parse_brackets(struct parser *p,
 								    struct promql_node *e)
 {
-	struct promql_token lb = consume(p);
-	if (!at(p, PROMQL_T_DURATION))
-		return unexpected(p, "subquery selector", "duration");
-	struct promql_token d = consume(p);
+	struct promql_token lb = consume(p), d;
 	int64_t range;
-	if (!duration_value(p, &d, &range))
+	if (!expect(p, PROMQL_T_DURATION, "subquery selector", "duration", &d) ||
+	    !duration_value(p, &d, &range))
 		return NULL;
 	const struct promql_token *t = peek(p);
 	if (t->type == PROMQL_T_RIGHT_BRACKET) {
@@ -1989,10 +1926,7 @@ static struct promql_node *parse_binary_rest(struct parser *p, struct promql_nod
 		n->bin.lhs = lhs;
 		n->bin.has_matching = true;
 		n->bin.card = PROMQL_CARD_ONE_TO_ONE;
-		if (at(p, PROMQL_T_BOOL)) {
-			consume(p);
-			n->bin.return_bool = true;
-		}
+		n->bin.return_bool = accept(p, PROMQL_T_BOOL);
 		if (at(p, PROMQL_T_ON) || at(p, PROMQL_T_IGNORING)) {
 			n->bin.on = consume(p).type == PROMQL_T_ON;
 			if (!parse_grouping(p, &n->bin.matching))

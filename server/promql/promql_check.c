@@ -13,24 +13,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/strutil.h"
 #include "common/utf8.h"
 #include "server/promql/parser.h"
 
+/* Four hex digits at s as a number; -EINVAL when one is not a hex digit. */
 static int hex4(const char *s, unsigned *v)
 {
 	*v = 0;
 	for (int i = 0; i < 4; i++) {
-		char c = s[i];
-		unsigned d;
-		if (c >= '0' && c <= '9')
-			d = (unsigned)(c - '0');
-		else if (c >= 'a' && c <= 'f')
-			d = (unsigned)(c - 'a' + 10);
-		else if (c >= 'A' && c <= 'F')
-			d = (unsigned)(c - 'A' + 10);
-		else
+		int d = hex_digit((unsigned char)s[i]);
+		if (d < 0)
 			return -EINVAL;
-		*v = *v << 4 | d;
+		*v = *v << 4 | (unsigned)d;
 	}
 	return 0;
 }
@@ -52,20 +47,13 @@ static long json_decode(char *s)
 		}
 		c = s[i++];
 		switch (c) {
-		case 'n':
-			s[o++] = '\n';
-			break;
-		case 't':
-			s[o++] = '\t';
-			break;
-		case 'r':
-			s[o++] = '\r';
-			break;
 		case 'b':
-			s[o++] = '\b';
-			break;
 		case 'f':
-			s[o++] = '\f';
+		case 'n':
+		case 'r':
+		case 't':
+			/* JSON's one-letter escapes are Go's */
+			s[o++] = (char)promql_go_escape(c);
 			break;
 		case 'u': {
 			unsigned v, lo;

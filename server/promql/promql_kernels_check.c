@@ -172,31 +172,13 @@ static int aggregate(const char *op, char **p)
 
 static void math_fn(const char *fn, char **p)
 {
-	static const struct {
-		const char *name;
-		enum promql_date_part part;
-	} dates[] = {
-		{"year", PROMQL_DATE_YEAR},
-		{"month", PROMQL_DATE_MONTH},
-		{"day_of_month", PROMQL_DATE_DAY_OF_MONTH},
-		{"day_of_year", PROMQL_DATE_DAY_OF_YEAR},
-		{"day_of_week", PROMQL_DATE_DAY_OF_WEEK},
-		{"days_in_month", PROMQL_DATE_DAYS_IN_MONTH},
-		{"hour", PROMQL_DATE_HOUR},
-		{"minute", PROMQL_DATE_MINUTE},
-	};
 	double arg = strtod(*p, p), v = strtod(*p, p), (*f)(double);
-	if (!strcmp(fn, "round")) {
+	enum promql_date_part part;
+	if (!strcmp(fn, "round"))
 		put(promql_round(v, arg));
-		return;
-	}
-	for (size_t k = 0; k < sizeof(dates) / sizeof(dates[0]); k++) {
-		if (!strcmp(dates[k].name, fn)) {
-			put(promql_date(dates[k].part, v));
-			return;
-		}
-	}
-	if (promql_math_lookup(fn, &f))
+	else if (promql_date_lookup(fn, &part))
+		put(promql_date(part, v));
+	else if (promql_math_lookup(fn, &f))
 		put(f(v));
 	else
 		printf("error unknown function %s\n", fn);

@@ -4,9 +4,11 @@
  * whole document into a node tree (anchors resolved); a table of keys per
  * section (struct ykey: name, kind, offset) drives decoding, so an unknown
  * key, a duplicate key or a badly typed value is caught in one place and
- * reported with the node's line.  Scalars are typed as gopkg.in/yaml.v2
- * (which Prometheus uses) types them: YAML 1.1 booleans (yes/no/on/off...),
- * quoted scalars are always strings, null leaves the zero value.
+ * reported with the node's line; lists of sections (relabel rules, static
+ * and file SD configs) decode through one function too (struct ylist).
+ * Scalars are typed as gopkg.in/yaml.v2 (which Prometheus uses) types them:
+ * YAML 1.1 booleans (yes/no/on/off...), quoted scalars are always strings,
+ * null leaves the zero value.
  */
 #include "server/scrape/config.h"
 
@@ -95,6 +97,42 @@ static const char *node_kind(const yaml_node_t *n)
 	}
 }
 
+/*
+ * yaml.v2's error for a value its type cannot take: `invalid <what> "<scalar>"
+ * for key "<key>"` (a map or list shown by its tag), then ": expected
+ * <expected>" when expected is given.
+ */
+static int yerr_invalid(struct ycx *y, yaml_node_t *n, const char *what, const char *key,
+			const char *expected)
+{
+	bool sc = n->type == YAML_SCALAR_NODE;
+	return yerr(y, n, "invalid %s %s%s%s for key \"%s\"%s%s", what, sc ? "\"" : "",
+		    sc ? scalar(n) : node_kind(n), sc ? "\"" : "", key,
+		    expected ? ": expected " : "", expected ? expected : "");
+}
+
+/*
+ * The items of a sequence value of key: 0 and *cnt = 0 for null, yaml.v2's
+ * type error when n is not a sequence, else 0 and *cnt items (seq_item()).
+ */
+static int seq_len(struct ycx *y, yaml_node_t *n, const char *key, size_t *cnt)
+{
+	*cnt = 0;
+	if (node_null(n))
+		return 0;
+	if (n->type != YAML_SEQUENCE_NODE)
+		return yerr(y, n, "cannot unmarshal %s into a list for key \"%s\"", node_kind(n),
+			    key);
+	*cnt = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
+	return 0;
+}
+
+/* Item i of the sequence node n. */
+static yaml_node_t *seq_item(yaml_document_t *doc, yaml_node_t *n, size_t i)
+{
+	return yaml_document_get_node(doc, n->data.sequence.items.start[i]);
+}
+
 static char *join_dir(const char *dir, const char *path)
 {
 	if (!*path || path[0] == '/' || !dir || !*dir || !strcmp(dir, "."))
@@ -143,10 +181,7 @@ static int dec_bool(struct ycx *y, yaml_node_t *n, const char *key, bool *out)
 			}
 		}
 	}
-	return yerr(y, n, "invalid value %s%s%s for key \"%s\": expected a boolean",
-		    n->type == YAML_SCALAR_NODE ? "\"" : "",
-		    n->type == YAML_SCALAR_NODE ? scalar(n) : node_kind(n),
-		    n->type == YAML_SCALAR_NODE ? "\"" : "", key);
+	return yerr_invalid(y, n, "value", key, "a boolean");
 }
 
 /* An unsigned YAML integer: decimal (underscores allowed), 0x hex, 0o/0 octal, 0b binary. */
@@ -249,11 +284,7 @@ static int dec_u64(struct ycx *y, yaml_node_t *n, const char *key, uint64_t *out
 	}
 	if (n->type != YAML_SCALAR_NODE || node_quoted(n) ||
 	    parse_yaml_uint_or_float(scalar(n), out) < 0)
-		return yerr(y, n,
-			    "invalid value %s%s%s for key \"%s\": expected an unsigned integer",
-			    n->type == YAML_SCALAR_NODE ? "\"" : "",
-			    n->type == YAML_SCALAR_NODE ? scalar(n) : node_kind(n),
-			    n->type == YAML_SCALAR_NODE ? "\"" : "", key);
+		return yerr_invalid(y, n, "value", key, "an unsigned integer");
 	return 0;
 }
 
@@ -273,10 +304,7 @@ static int dec_i64(struct ycx *y, yaml_node_t *n, const char *key, int64_t *out)
 			return 0;
 		}
 	}
-	return yerr(y, n, "invalid value %s%s%s for key \"%s\": expected an integer",
-		    n->type == YAML_SCALAR_NODE ? "\"" : "",
-		    n->type == YAML_SCALAR_NODE ? scalar(n) : node_kind(n),
-		    n->type == YAML_SCALAR_NODE ? "\"" : "", key);
+	return yerr_invalid(y, n, "value", key, "an integer");
 }
 
 static int dec_f64(struct ycx *y, yaml_node_t *n, const char *key, double *out)
@@ -294,10 +322,7 @@ static int dec_f64(struct ycx *y, yaml_node_t *n, const char *key, double *out)
 			return 0;
 		}
 	}
-	return yerr(y, n, "invalid value %s%s%s for key \"%s\": expected a number",
-		    n->type == YAML_SCALAR_NODE ? "\"" : "",
-		    n->type == YAML_SCALAR_NODE ? scalar(n) : node_kind(n),
-		    n->type == YAML_SCALAR_NODE ? "\"" : "", key);
+	return yerr_invalid(y, n, "value", key, "a number");
 }
 
 int scrape_duration_parse(const char *s, int64_t *ms)
@@ -448,23 +473,16 @@ static int dec_bytes(struct ycx *y, yaml_node_t *n, const char *key, uint64_t *o
 	*out = (uint64_t)(v * (double)mult);
 	return 0;
 bad:
-	return yerr(y, n, "invalid size %s%s%s for key \"%s\"",
-		    n->type == YAML_SCALAR_NODE ? "\"" : "",
-		    n->type == YAML_SCALAR_NODE ? scalar(n) : node_kind(n),
-		    n->type == YAML_SCALAR_NODE ? "\"" : "", key);
+	return yerr_invalid(y, n, "size", key, NULL);
 }
 
 static int dec_strlist(struct ycx *y, yaml_node_t *n, const char *key, struct strlist *out)
 {
+	size_t cnt;
 	strlist_clear(out);
-	if (node_null(n))
-		return 0;
-	if (n->type != YAML_SEQUENCE_NODE)
-		return yerr(y, n, "cannot unmarshal %s into a list for key \"%s\"", node_kind(n),
-			    key);
-	for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top;
-	     it++) {
-		yaml_node_t *e = yaml_document_get_node(y->doc, *it);
+	int rc = seq_len(y, n, key, &cnt);
+	for (size_t i = 0; rc == 0 && i < cnt; i++) {
+		yaml_node_t *e = seq_item(y->doc, n, i);
 		if (node_null(e)) {
 			strlist_push(out, "");
 			continue;
@@ -474,7 +492,7 @@ static int dec_strlist(struct ycx *y, yaml_node_t *n, const char *key, struct st
 				    node_kind(e), key);
 		strlist_push(out, scalar(e));
 	}
-	return 0;
+	return rc;
 }
 
 /* The YAML merge key "<<" (yaml.v2 honours it: `<<: *defaults`). */
@@ -504,19 +522,42 @@ static int check_mapping(struct ycx *y, yaml_node_t *n, const char *what)
 	return 0;
 }
 
-/* A map of label name to value; names must be valid, values valid UTF-8. */
-static int dec_labels(struct ycx *y, yaml_node_t *n, const char *what, struct lset *out)
+/*
+ * The pairs of a mapping value (what names it in errors): 0 and *cnt = 0
+ * for null, check_mapping()'s error, else 0 and *cnt pairs (map_key(),
+ * map_value()).
+ */
+static int map_len(struct ycx *y, yaml_node_t *n, const char *what, size_t *cnt)
 {
-	lset_clear(out);
+	*cnt = 0;
 	if (node_null(n))
 		return 0;
 	int rc = check_mapping(y, n, what);
-	if (rc < 0)
-		return rc;
-	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
-	     p++) {
-		yaml_node_t *k = yaml_document_get_node(y->doc, p->key);
-		yaml_node_t *v = yaml_document_get_node(y->doc, p->value);
+	if (rc == 0)
+		*cnt = (size_t)(n->data.mapping.pairs.top - n->data.mapping.pairs.start);
+	return rc;
+}
+
+/* The key of pair i of the mapping node n. */
+static yaml_node_t *map_key(yaml_document_t *doc, yaml_node_t *n, size_t i)
+{
+	return yaml_document_get_node(doc, n->data.mapping.pairs.start[i].key);
+}
+
+/* The value of pair i of the mapping node n. */
+static yaml_node_t *map_value(yaml_document_t *doc, yaml_node_t *n, size_t i)
+{
+	return yaml_document_get_node(doc, n->data.mapping.pairs.start[i].value);
+}
+
+/* A map of label name to value; names must be valid, values valid UTF-8. */
+static int dec_labels(struct ycx *y, yaml_node_t *n, const char *what, struct lset *out)
+{
+	size_t cnt;
+	lset_clear(out);
+	int rc = map_len(y, n, what, &cnt);
+	for (size_t i = 0; rc == 0 && i < cnt; i++) {
+		yaml_node_t *k = map_key(y->doc, n, i), *v = map_value(y->doc, n, i);
 		if (!label_name_valid(scalar(k)))
 			return yerr(y, k, "\"%s\" is not a valid label name", scalar(k));
 		const char *val = "";
@@ -530,7 +571,7 @@ static int dec_labels(struct ycx *y, yaml_node_t *n, const char *what, struct ls
 			return yerr(y, v, "\"%s\" is not a valid label value", val);
 		lset_set(out, scalar(k), val);
 	}
-	return 0;
+	return rc;
 }
 
 /* ---- table-driven mappings ---- */
@@ -544,6 +585,9 @@ enum ykind {
 	YK_DUR,
 	YK_BYTES,
 	YK_STRLIST,
+	YK_LABELS,  /* a map of label names to values (struct lset) */
+	YK_TLS_VER, /* a string naming a TLS version, or empty */
+	YK_MAP,	    /* a mapping decoded with the table sub into the field (0: the object) */
 	YK_FN,
 	YK_IGNORE
 };
@@ -554,10 +598,27 @@ struct ykey {
 	size_t off; /* of the field in the object */
 	/* YK_FN: decode value node n into obj */
 	int (*fn)(struct ycx *y, yaml_node_t *n, void *obj);
+	const struct ykey *sub; /* YK_MAP: the keys of the mapping */
+	/* when set, the key goes by each of these names (NULL-terminated) instead of name */
+	const char *const *names;
 };
+
+/* Whether key k is called name. */
+static bool key_is(const struct ykey *k, const char *name)
+{
+	if (!k->names)
+		return !strcmp(k->name, name);
+	for (const char *const *n = k->names; *n; n++)
+		if (!strcmp(*n, name))
+			return true;
+	return false;
+}
 
 static int dec_mapping_depth(struct ycx *y, yaml_node_t *n, const char *what,
 			     const struct ykey *keys, void *obj, int depth);
+static int dec_mapping(struct ycx *y, yaml_node_t *n, const char *what, const struct ykey *keys,
+		       void *obj);
+static int dec_tls_version(struct ycx *y, yaml_node_t *n, const char *key, char **out);
 
 /*
  * `<<: *a` or `<<: [*a, *b]`: decode the merged mappings into obj first,
@@ -595,25 +656,18 @@ static int dec_mapping(struct ycx *y, yaml_node_t *n, const char *what, const st
 static int dec_mapping_depth(struct ycx *y, yaml_node_t *n, const char *what,
 			     const struct ykey *keys, void *obj, int depth)
 {
-	if (node_null(n))
-		return 0;
-	int rc = check_mapping(y, n, what);
-	if (rc < 0)
-		return rc;
-	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
-	     p++) {
-		yaml_node_t *k = yaml_document_get_node(y->doc, p->key);
-		yaml_node_t *v = yaml_document_get_node(y->doc, p->value);
+	size_t cnt;
+	int rc = map_len(y, n, what, &cnt);
+	for (size_t i = 0; rc == 0 && i < cnt; i++) {
+		yaml_node_t *k = map_key(y->doc, n, i), *v = map_value(y->doc, n, i);
 		const char *name = scalar(k);
 		if (is_merge_key(k)) {
 			rc = dec_merge(y, v, what, keys, obj, depth);
-			if (rc < 0)
-				return rc;
 			continue;
 		}
 		const struct ykey *key;
 		for (key = keys; key->name; key++)
-			if (!strcmp(key->name, name))
+			if (key_is(key, name))
 				break;
 		if (!key->name)
 			return yerr(y, k, "unknown key \"%s\" in %s", name, what);
@@ -643,6 +697,15 @@ static int dec_mapping_depth(struct ycx *y, yaml_node_t *n, const char *what,
 		case YK_STRLIST:
 			rc = dec_strlist(y, v, name, (struct strlist *)(void *)field);
 			break;
+		case YK_LABELS:
+			rc = dec_labels(y, v, name, (struct lset *)(void *)field);
+			break;
+		case YK_TLS_VER:
+			rc = dec_tls_version(y, v, name, (char **)(void *)field);
+			break;
+		case YK_MAP:
+			rc = dec_mapping(y, v, name, key->sub, field);
+			break;
 		case YK_FN:
 			rc = key->fn(y, v, obj);
 			break;
@@ -650,20 +713,91 @@ static int dec_mapping_depth(struct ycx *y, yaml_node_t *n, const char *what,
 			rc = 0;
 			break;
 		}
-		if (rc < 0)
-			return rc;
 	}
-	return 0;
+	return rc;
 }
 
-#define KEY(name, kind, type, field)                                                               \
+#define KEY(key, kind_, type, field)                                                               \
 	{                                                                                          \
-		name, kind, offsetof(type, field), NULL                                            \
+		.name = key, .kind = kind_, .off = offsetof(type, field)                           \
 	}
-#define KEYFN(name, fn)                                                                            \
+#define KEYFN(key, fn_)                                                                            \
 	{                                                                                          \
-		name, YK_FN, 0, fn                                                                 \
+		.name = key, .kind = YK_FN, .fn = fn_                                              \
 	}
+/* A mapping decoded with the key table sub_ into field. */
+#define KEYMAP(key, sub_, type, field)                                                             \
+	{                                                                                          \
+		.name = key, .kind = YK_MAP, .off = offsetof(type, field), .sub = sub_             \
+	}
+/* A nested mapping whose keys (table sub_) fill the same object. */
+#define KEYNEST(key, sub_)                                                                         \
+	{                                                                                          \
+		.name = key, .kind = YK_MAP, .off = 0, .sub = sub_                                 \
+	}
+/* Every key of the NULL-terminated list names_, decoded by fn_. */
+#define KEYFN_ANY(names_, fn_)                                                                     \
+	{                                                                                          \
+		.name = #names_, .kind = YK_FN, .fn = fn_, .names = names_                         \
+	}
+
+/* ---- lists of sections ---- */
+
+/* How one kind of list of mappings decodes and frees (relabel rules, target groups, file SD). */
+struct ylist {
+	const char *item;	 /* what an item is called in errors: "relabel_config" */
+	const struct ykey *keys; /* the keys of an item */
+	size_t size;		 /* of an item */
+	/* set up item i (zeroed, at node e) before its keys are decoded */
+	void (*init)(void *item, size_t i, yaml_node_t *e);
+	/* check an item once decoded; NULL: nothing to check */
+	int (*check)(struct ycx *y, yaml_node_t *e, void *item);
+	/* free what an item holds */
+	void (*clear)(void *item);
+};
+
+/* Free n items of the kind l and the array holding them. */
+static void list_free(const struct ylist *l, void *items, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		l->clear((char *)items + i * l->size);
+	free(items);
+}
+
+/*
+ * The list value n of key, replacing the list old of *count items (a key
+ * given again through a merge replaces the list): a new array whose items
+ * are zeroed, set up and decoded in order, *count the items set up (on an
+ * error too, so that the caller frees them).  A null item is an error:
+ * null_msg, or "empty or null section in <key>".  NULL for a null list;
+ * *rc is 0 or the error.
+ */
+static void *dec_list(struct ycx *y, yaml_node_t *n, const char *key, const char *null_msg,
+		      const struct ylist *l, void *old, size_t *count, int *rc)
+{
+	size_t cnt;
+	list_free(l, old, *count);
+	*count = 0;
+	*rc = seq_len(y, n, key, &cnt);
+	if (*rc < 0 || node_null(n))
+		return NULL;
+	char *items = xcalloc(cnt + 1, l->size);
+	for (size_t i = 0; *rc == 0 && i < cnt; i++) {
+		yaml_node_t *e = seq_item(y->doc, n, i);
+		void *item = items + i * l->size;
+		(*count)++;
+		l->init(item, i, e);
+		if (!node_null(e))
+			*rc = dec_mapping(y, e, l->item, l->keys, item);
+		else if (null_msg)
+			*rc = yerr(y, e, "%s", null_msg);
+		else
+			*rc = yerr(y, e, "empty or null section in %s", key);
+		if (*rc == 0 && l->check)
+			*rc = l->check(y, e, item);
+	}
+	return items;
+}
 
 /* ---- relabel rules ---- */
 
@@ -723,38 +857,38 @@ static const struct ykey relabel_keys[] = {
 	{0},
 };
 
+static void relabel_item_init(void *item, size_t i, yaml_node_t *e)
+{
+	(void)i;
+	relabel_rule_init(item);
+	((struct relabel_rule *)item)->line = node_line(e);
+}
+
+/* relabel_rule_prepare() checks a rule as Prometheus's Validate() does. */
+static int relabel_item_check(struct ycx *y, yaml_node_t *e, void *item)
+{
+	char msg[512];
+	if (relabel_rule_prepare(item, msg, sizeof(msg)) < 0)
+		return yerr(y, e, "%s", msg);
+	return 0;
+}
+
+static void relabel_item_clear(void *item)
+{
+	relabel_rule_free(item);
+}
+
+static const struct ylist relabel_list = {
+	"relabel_config",  relabel_keys,       sizeof(struct relabel_rule),
+	relabel_item_init, relabel_item_check, relabel_item_clear};
+
+/* A list of relabel rules replacing *out (*nout rules); a null rule is the error null_msg. */
 static int dec_relabel_list(struct ycx *y, yaml_node_t *n, const char *key, const char *null_msg,
 			    struct relabel_rule **out, size_t *nout)
 {
-	/* a key given again (through a merge) replaces the list */
-	for (size_t i = 0; i < *nout; i++)
-		relabel_rule_free(&(*out)[i]);
-	free(*out);
-	*out = NULL;
-	*nout = 0;
-	if (node_null(n))
-		return 0;
-	if (n->type != YAML_SEQUENCE_NODE)
-		return yerr(y, n, "cannot unmarshal %s into a list for key \"%s\"", node_kind(n),
-			    key);
-	size_t cnt = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
-	*out = xcalloc(cnt ? cnt : 1, sizeof(**out));
-	for (size_t i = 0; i < cnt; i++) {
-		yaml_node_t *e = yaml_document_get_node(y->doc, n->data.sequence.items.start[i]);
-		struct relabel_rule *r = &(*out)[i];
-		relabel_rule_init(r);
-		(*nout)++;
-		r->line = node_line(e);
-		if (node_null(e))
-			return yerr(y, e, "%s", null_msg);
-		int rc = dec_mapping(y, e, "relabel_config", relabel_keys, r);
-		if (rc < 0)
-			return rc;
-		char msg[512];
-		if (relabel_rule_prepare(r, msg, sizeof(msg)) < 0)
-			return yerr(y, e, "%s", msg);
-	}
-	return 0;
+	int rc;
+	*out = dec_list(y, n, key, null_msg, &relabel_list, *out, nout, &rc);
+	return rc;
 }
 
 /* ---- HTTP client ---- */
@@ -770,24 +904,14 @@ static int dec_tls_version(struct ycx *y, yaml_node_t *n, const char *key, char 
 	return 0;
 }
 
-static int dec_tls_min(struct ycx *y, yaml_node_t *n, void *obj)
-{
-	return dec_tls_version(y, n, "min_version", &((struct scrape_tls *)obj)->min_version);
-}
-
-static int dec_tls_max(struct ycx *y, yaml_node_t *n, void *obj)
-{
-	return dec_tls_version(y, n, "max_version", &((struct scrape_tls *)obj)->max_version);
-}
-
 static const struct ykey tls_keys[] = {
 	KEY("ca_file", YK_STR, struct scrape_tls, ca_file),
 	KEY("cert_file", YK_STR, struct scrape_tls, cert_file),
 	KEY("key_file", YK_STR, struct scrape_tls, key_file),
 	KEY("server_name", YK_STR, struct scrape_tls, server_name),
 	KEY("insecure_skip_verify", YK_BOOL, struct scrape_tls, insecure_skip_verify),
-	KEYFN("min_version", dec_tls_min),
-	KEYFN("max_version", dec_tls_max),
+	KEY("min_version", YK_TLS_VER, struct scrape_tls, min_version),
+	KEY("max_version", YK_TLS_VER, struct scrape_tls, max_version),
 	{0},
 };
 
@@ -814,21 +938,14 @@ struct oauth2_tmp {
 
 static int dec_ignore_string_map(struct ycx *y, yaml_node_t *n, void *obj)
 {
-	if (node_null(n))
-		return 0;
-	int rc = check_mapping(y, n, "endpoint_params");
-	for (yaml_node_pair_t *p = n->data.mapping.pairs.start;
-	     rc == 0 && p < n->data.mapping.pairs.top; p++) {
-		yaml_node_t *v = yaml_document_get_node(y->doc, p->value);
+	size_t cnt;
+	int rc = map_len(y, n, "endpoint_params", &cnt);
+	for (size_t i = 0; rc == 0 && i < cnt; i++) {
+		yaml_node_t *v = map_value(y->doc, n, i);
 		if (v->type != YAML_SCALAR_NODE)
 			rc = yerr(y, v, "cannot unmarshal %s into string", node_kind(v));
 	}
 	return rc;
-}
-
-static int dec_oauth2_tls(struct ycx *y, yaml_node_t *n, void *obj)
-{
-	return dec_mapping(y, n, "tls_config", tls_keys, &((struct oauth2_tmp *)obj)->tls);
 }
 
 static const struct ykey oauth2_keys[] = {
@@ -839,7 +956,7 @@ static const struct ykey oauth2_keys[] = {
 	KEY("token_url", YK_STR, struct oauth2_tmp, token_url),
 	KEYFN("endpoint_params", dec_ignore_string_map),
 	KEY("proxy_url", YK_STR, struct oauth2_tmp, proxy_url),
-	KEYFN("tls_config", dec_oauth2_tls),
+	KEYMAP("tls_config", tls_keys, struct oauth2_tmp, tls),
 	{0},
 };
 
@@ -863,49 +980,46 @@ struct job_tmp {
 	struct oauth2_tmp oauth2;
 };
 
+/* A section that may be left out (basic_auth, oauth2, sigv4 ...): *present unless null. */
+static int dec_optional(struct ycx *y, yaml_node_t *n, const char *what, const struct ykey *keys,
+			void *obj, bool *present)
+{
+	if (node_null(n))
+		return 0;
+	*present = true;
+	return dec_mapping(y, n, what, keys, obj);
+}
+
 static int dec_job_basic_auth(struct ycx *y, yaml_node_t *n, void *obj)
 {
 	struct scrape_job *j = obj;
-	if (node_null(n))
-		return 0;
-	j->http.has_basic_auth = true;
-	return dec_mapping(y, n, "basic_auth", basic_auth_keys, &j->http);
+	return dec_optional(y, n, "basic_auth", basic_auth_keys, &j->http, &j->http.has_basic_auth);
 }
 
 static int dec_job_authorization(struct ycx *y, yaml_node_t *n, void *obj)
 {
 	struct scrape_job *j = obj;
-	if (node_null(n))
-		return 0;
-	j->http.has_authorization = true;
-	return dec_mapping(y, n, "authorization", authorization_keys, &j->http);
+	return dec_optional(y, n, "authorization", authorization_keys, &j->http,
+			    &j->http.has_authorization);
 }
 
 static int dec_job_oauth2(struct ycx *y, yaml_node_t *n, void *obj)
 {
 	struct job_tmp *t = obj;
-	if (node_null(n))
-		return 0;
-	t->job.http.has_oauth2 = true;
-	t->oauth2_line = node_line(n);
-	return dec_mapping(y, n, "oauth2", oauth2_keys, &t->oauth2);
-}
-
-static int dec_job_tls(struct ycx *y, yaml_node_t *n, void *obj)
-{
-	return dec_mapping(y, n, "tls_config", tls_keys, &((struct scrape_job *)obj)->http.tls);
+	if (!node_null(n))
+		t->oauth2_line = node_line(n);
+	return dec_optional(y, n, "oauth2", oauth2_keys, &t->oauth2, &t->job.http.has_oauth2);
 }
 
 static int dec_job_proxy_header(struct ycx *y, yaml_node_t *n, void *obj)
 {
+	size_t cnt;
 	if (node_null(n))
 		return 0;
-	int rc = check_mapping(y, n, "proxy_connect_header");
-	for (yaml_node_pair_t *p = n->data.mapping.pairs.start;
-	     rc == 0 && p < n->data.mapping.pairs.top; p++) {
+	int rc = map_len(y, n, "proxy_connect_header", &cnt);
+	for (size_t i = 0; rc == 0 && i < cnt; i++) {
 		struct strlist tmp = {0};
-		rc = dec_strlist(y, yaml_document_get_node(y->doc, p->value),
-				 "proxy_connect_header", &tmp);
+		rc = dec_strlist(y, map_value(y->doc, n, i), "proxy_connect_header", &tmp);
 		strlist_clear(&tmp);
 	}
 	if (rc == 0)
@@ -913,9 +1027,9 @@ static int dec_job_proxy_header(struct ycx *y, yaml_node_t *n, void *obj)
 	return rc;
 }
 
-static int dec_job_params(struct ycx *y, yaml_node_t *n, void *obj)
+/* Free the params of a job and empty them. */
+static void params_free(struct scrape_job *j)
 {
-	struct scrape_job *j = obj;
 	for (size_t i = 0; i < j->n_params; i++) {
 		free(j->params[i].name);
 		strlist_clear(&j->params[i].values);
@@ -923,80 +1037,61 @@ static int dec_job_params(struct ycx *y, yaml_node_t *n, void *obj)
 	free(j->params);
 	j->params = NULL;
 	j->n_params = 0;
-	if (node_null(n))
-		return 0;
-	int rc = check_mapping(y, n, "params");
-	if (rc < 0)
+}
+
+static int dec_job_params(struct ycx *y, yaml_node_t *n, void *obj)
+{
+	struct scrape_job *j = obj;
+	size_t cnt;
+	params_free(j);
+	int rc = map_len(y, n, "params", &cnt);
+	if (rc < 0 || node_null(n))
 		return rc;
-	size_t cnt = (size_t)(n->data.mapping.pairs.top - n->data.mapping.pairs.start);
 	j->params = xcalloc(cnt ? cnt : 1, sizeof(*j->params));
-	for (size_t i = 0; i < cnt; i++) {
-		yaml_node_pair_t *p = &n->data.mapping.pairs.start[i];
+	for (size_t i = 0; rc == 0 && i < cnt; i++) {
 		struct scrape_param *pa = &j->params[j->n_params++];
-		pa->name = xstrdup(scalar(yaml_document_get_node(y->doc, p->key)));
-		rc = dec_strlist(y, yaml_document_get_node(y->doc, p->value), pa->name,
-				 &pa->values);
-		if (rc < 0)
-			return rc;
+		pa->name = xstrdup(scalar(map_key(y->doc, n, i)));
+		rc = dec_strlist(y, map_value(y->doc, n, i), pa->name, &pa->values);
 	}
-	return 0;
-}
-
-static int dec_tg_targets(struct ycx *y, yaml_node_t *n, void *obj)
-{
-	return dec_strlist(y, n, "targets", &((struct scrape_target_group *)obj)->targets);
-}
-
-static int dec_tg_labels(struct ycx *y, yaml_node_t *n, void *obj)
-{
-	return dec_labels(y, n, "labels", &((struct scrape_target_group *)obj)->labels);
+	return rc;
 }
 
 static const struct ykey target_group_keys[] = {
-	KEYFN("targets", dec_tg_targets),
-	KEYFN("labels", dec_tg_labels),
+	KEY("targets", YK_STRLIST, struct scrape_target_group, targets),
+	KEY("labels", YK_LABELS, struct scrape_target_group, labels),
 	{0},
 };
 
-/* A list of target groups; null entries are an error named after key. */
 static void target_group_clear(struct scrape_target_group *g);
 
-static int dec_target_groups(struct ycx *y, yaml_node_t *n, const char *key,
-			     struct scrape_target_group **out, size_t *nout, size_t first_source)
+/* A static config's source is its index, as Prometheus numbers them. */
+static void target_group_item_init(void *item, size_t i, yaml_node_t *e)
 {
-	for (size_t i = 0; i < *nout; i++)
-		target_group_clear(&(*out)[i]);
-	free(*out);
-	*out = NULL;
-	*nout = 0;
-	if (node_null(n))
-		return 0;
-	if (n->type != YAML_SEQUENCE_NODE)
-		return yerr(y, n, "cannot unmarshal %s into a list for key \"%s\"", node_kind(n),
-			    key);
-	size_t cnt = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
-	*out = xrealloc(*out, (*nout + cnt + 1) * sizeof(**out));
-	for (size_t i = 0; i < cnt; i++) {
-		yaml_node_t *e = yaml_document_get_node(y->doc, n->data.sequence.items.start[i]);
-		struct scrape_target_group *g = &(*out)[(*nout)++];
-		memset(g, 0, sizeof(*g));
-		char src[32];
-		snprintf(src, sizeof(src), "%zu", first_source + i);
-		g->source = xstrdup(src);
-		if (node_null(e))
-			return yerr(y, e, "empty or null section in %s", key);
-		int rc = dec_mapping(y, e, "static_config", target_group_keys, g);
-		if (rc < 0)
-			return rc;
-	}
-	return 0;
+	char src[32];
+	(void)e;
+	snprintf(src, sizeof(src), "%zu", i);
+	((struct scrape_target_group *)item)->source = xstrdup(src);
 }
+
+static void target_group_item_clear(void *item)
+{
+	target_group_clear(item);
+}
+
+static const struct ylist target_group_list = {"static_config",
+					       target_group_keys,
+					       sizeof(struct scrape_target_group),
+					       target_group_item_init,
+					       NULL,
+					       target_group_item_clear};
 
 static int dec_job_static(struct ycx *y, yaml_node_t *n, void *obj)
 {
 	struct scrape_job *j = obj;
-	return dec_target_groups(y, n, "static_configs", &j->static_configs, &j->n_static_configs,
-				 0);
+	int rc;
+	j->static_configs = dec_list(y, n, "static_configs", NULL, &target_group_list,
+				     j->static_configs, &j->n_static_configs, &rc);
+	return rc;
 }
 
 static const struct ykey file_sd_keys[] = {
@@ -1021,43 +1116,41 @@ static bool file_sd_name_valid(const char *s)
 	return false;
 }
 
+static void file_sd_item_init(void *item, size_t i, yaml_node_t *e)
+{
+	(void)i, (void)e;
+	((struct scrape_file_sd *)item)->refresh_interval_ms = 5 * MS_MINUTE;
+}
+
+static int file_sd_item_check(struct ycx *y, yaml_node_t *e, void *item)
+{
+	const struct strlist *files = &((struct scrape_file_sd *)item)->files;
+	if (files->n == 0)
+		return yerr(y, e,
+			    "file service discovery config must contain at least one path name");
+	for (size_t k = 0; k < files->n; k++)
+		if (!file_sd_name_valid(files->items[k]))
+			return yerr(y, e, "path name \"%s\" is not valid for file discovery",
+				    files->items[k]);
+	return 0;
+}
+
+static void file_sd_item_clear(void *item)
+{
+	strlist_clear(&((struct scrape_file_sd *)item)->files);
+}
+
+static const struct ylist file_sd_list = {
+	"file_sd_config",  file_sd_keys,       sizeof(struct scrape_file_sd),
+	file_sd_item_init, file_sd_item_check, file_sd_item_clear};
+
 static int dec_job_file_sd(struct ycx *y, yaml_node_t *n, void *obj)
 {
 	struct scrape_job *j = obj;
-	for (size_t i = 0; i < j->n_file_sd_configs; i++)
-		strlist_clear(&j->file_sd_configs[i].files);
-	free(j->file_sd_configs);
-	j->file_sd_configs = NULL;
-	j->n_file_sd_configs = 0;
-	if (node_null(n))
-		return 0;
-	if (n->type != YAML_SEQUENCE_NODE)
-		return yerr(y, n, "cannot unmarshal %s into a list for key \"file_sd_configs\"",
-			    node_kind(n));
-	size_t cnt = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
-	j->file_sd_configs = xrealloc(j->file_sd_configs, (j->n_file_sd_configs + cnt + 1) *
-								  sizeof(struct scrape_file_sd));
-	for (size_t i = 0; i < cnt; i++) {
-		yaml_node_t *e = yaml_document_get_node(y->doc, n->data.sequence.items.start[i]);
-		struct scrape_file_sd *f = &j->file_sd_configs[j->n_file_sd_configs++];
-		memset(f, 0, sizeof(*f));
-		f->refresh_interval_ms = 5 * MS_MINUTE;
-		if (node_null(e))
-			return yerr(y, e, "empty or null section in file_sd_configs");
-		int rc = dec_mapping(y, e, "file_sd_config", file_sd_keys, f);
-		if (rc < 0)
-			return rc;
-		if (f->files.n == 0)
-			return yerr(y, e,
-				    "file service discovery config must contain at least one path "
-				    "name");
-		for (size_t k = 0; k < f->files.n; k++)
-			if (!file_sd_name_valid(f->files.items[k]))
-				return yerr(y, e,
-					    "path name \"%s\" is not valid for file discovery",
-					    f->files.items[k]);
-	}
-	return 0;
+	int rc;
+	j->file_sd_configs = dec_list(y, n, "file_sd_configs", NULL, &file_sd_list,
+				      j->file_sd_configs, &j->n_file_sd_configs, &rc);
+	return rc;
 }
 
 static int dec_job_relabel(struct ycx *y, yaml_node_t *n, void *obj)
@@ -1098,38 +1191,27 @@ static int dec_job_other_sd(struct ycx *y, yaml_node_t *n, void *obj)
 		KEY("bearer_token_file", YK_STR, struct job_tmp, bearer_token_file),               \
 		JOB_KEY("proxy_url", YK_STR, http.proxy_url),                                      \
 		KEYFN("proxy_connect_header", dec_job_proxy_header),                               \
-		KEYFN("tls_config", dec_job_tls),                                                  \
+		KEYMAP("tls_config", tls_keys, struct job_tmp, job.http.tls),                      \
 		JOB_KEY("follow_redirects", YK_BOOL, http.follow_redirects),                       \
 		JOB_KEY("enable_http2", YK_BOOL, http.enable_http2)
 
 /* Service discovery mechanisms vigil does not implement, accepted and ignored. */
-#define OTHER_SD_KEYS                                                                              \
-	KEYFN("azure_sd_configs", dec_job_other_sd), KEYFN("consul_sd_configs", dec_job_other_sd), \
-		KEYFN("digitalocean_sd_configs", dec_job_other_sd),                                \
-		KEYFN("docker_sd_configs", dec_job_other_sd),                                      \
-		KEYFN("dockerswarm_sd_configs", dec_job_other_sd),                                 \
-		KEYFN("dns_sd_configs", dec_job_other_sd),                                         \
-		KEYFN("ec2_sd_configs", dec_job_other_sd),                                         \
-		KEYFN("eureka_sd_configs", dec_job_other_sd),                                      \
-		KEYFN("gce_sd_configs", dec_job_other_sd),                                         \
-		KEYFN("hetzner_sd_configs", dec_job_other_sd),                                     \
-		KEYFN("http_sd_configs", dec_job_other_sd),                                        \
-		KEYFN("ionos_sd_configs", dec_job_other_sd),                                       \
-		KEYFN("kubernetes_sd_configs", dec_job_other_sd),                                  \
-		KEYFN("kuma_sd_configs", dec_job_other_sd),                                        \
-		KEYFN("lightsail_sd_configs", dec_job_other_sd),                                   \
-		KEYFN("linode_sd_configs", dec_job_other_sd),                                      \
-		KEYFN("marathon_sd_configs", dec_job_other_sd),                                    \
-		KEYFN("nerve_sd_configs", dec_job_other_sd),                                       \
-		KEYFN("nomad_sd_configs", dec_job_other_sd),                                       \
-		KEYFN("openstack_sd_configs", dec_job_other_sd),                                   \
-		KEYFN("ovhcloud_sd_configs", dec_job_other_sd),                                    \
-		KEYFN("puppetdb_sd_configs", dec_job_other_sd),                                    \
-		KEYFN("scaleway_sd_configs", dec_job_other_sd),                                    \
-		KEYFN("serverset_sd_configs", dec_job_other_sd),                                   \
-		KEYFN("triton_sd_configs", dec_job_other_sd),                                      \
-		KEYFN("uyuni_sd_configs", dec_job_other_sd),                                       \
-		KEYFN("vultr_sd_configs", dec_job_other_sd)
+static const char *const other_sd_keys[] = {
+	"azure_sd_configs",	   "consul_sd_configs",
+	"digitalocean_sd_configs", "docker_sd_configs",
+	"dockerswarm_sd_configs",  "dns_sd_configs",
+	"ec2_sd_configs",	   "eureka_sd_configs",
+	"gce_sd_configs",	   "hetzner_sd_configs",
+	"http_sd_configs",	   "ionos_sd_configs",
+	"kubernetes_sd_configs",   "kuma_sd_configs",
+	"lightsail_sd_configs",	   "linode_sd_configs",
+	"marathon_sd_configs",	   "nerve_sd_configs",
+	"nomad_sd_configs",	   "openstack_sd_configs",
+	"ovhcloud_sd_configs",	   "puppetdb_sd_configs",
+	"scaleway_sd_configs",	   "serverset_sd_configs",
+	"triton_sd_configs",	   "uyuni_sd_configs",
+	"vultr_sd_configs",	   NULL,
+};
 
 static const struct ykey job_keys[] = {
 	JOB_KEY("job_name", YK_STR, job_name),
@@ -1151,7 +1233,7 @@ static const struct ykey job_keys[] = {
 	KEYFN("file_sd_configs", dec_job_file_sd),
 	KEYFN("relabel_configs", dec_job_relabel),
 	KEYFN("metric_relabel_configs", dec_job_metric_relabel),
-	OTHER_SD_KEYS,
+	KEYFN_ANY(other_sd_keys, dec_job_other_sd),
 	{0},
 };
 
@@ -1173,11 +1255,7 @@ static void job_free(struct scrape_job *j)
 {
 	free(j->job_name);
 	free(j->fingerprint);
-	for (size_t i = 0; i < j->n_params; i++) {
-		free(j->params[i].name);
-		strlist_clear(&j->params[i].values);
-	}
-	free(j->params);
+	params_free(j);
 	free(j->metrics_path);
 	free(j->scheme);
 	free(j->http.basic_auth_username);
@@ -1188,23 +1266,27 @@ static void job_free(struct scrape_job *j)
 	free(j->http.authorization_credentials_file);
 	free(j->http.proxy_url);
 	tls_free(&j->http.tls);
-	for (size_t i = 0; i < j->n_static_configs; i++)
-		target_group_clear(&j->static_configs[i]);
-	free(j->static_configs);
-	for (size_t i = 0; i < j->n_file_sd_configs; i++)
-		strlist_clear(&j->file_sd_configs[i].files);
-	free(j->file_sd_configs);
-	for (size_t i = 0; i < j->n_relabel_configs; i++)
-		relabel_rule_free(&j->relabel_configs[i]);
-	free(j->relabel_configs);
-	for (size_t i = 0; i < j->n_metric_relabel_configs; i++)
-		relabel_rule_free(&j->metric_relabel_configs[i]);
-	free(j->metric_relabel_configs);
+	list_free(&target_group_list, j->static_configs, j->n_static_configs);
+	list_free(&file_sd_list, j->file_sd_configs, j->n_file_sd_configs);
+	list_free(&relabel_list, j->relabel_configs, j->n_relabel_configs);
+	list_free(&relabel_list, j->metric_relabel_configs, j->n_metric_relabel_configs);
 }
 
 static bool str_set(const char *s)
 {
 	return s && *s;
+}
+
+/* Static targets must be host:port when nothing relabels them: a "/" is refused. */
+static int check_static_hostnames(struct ycx *y, yaml_node_t *n, const struct scrape_job *j)
+{
+	for (size_t g = 0; g < j->n_static_configs; g++) {
+		const struct strlist *tl = &j->static_configs[g].targets;
+		for (size_t i = 0; i < tl->n; i++)
+			if (strchr(tl->items[i], '/'))
+				return yerr(y, n, "\"%s\" is not a valid hostname", tl->items[i]);
+	}
+	return 0;
 }
 
 /* prometheus/common HTTPClientConfig.Validate(), folding bearer_token(_file) into authorization. */
@@ -1298,6 +1380,14 @@ static void oauth2_free(struct oauth2_tmp *o)
 	tls_free(&o->tls);
 }
 
+/* Free what a job_tmp holds beyond its job. */
+static void job_tmp_free_extra(struct job_tmp *t)
+{
+	free(t->bearer_token);
+	free(t->bearer_token_file);
+	oauth2_free(&t->oauth2);
+}
+
 static void resolve_path(char **p, const char *dir)
 {
 	if (!*p || !**p)
@@ -1383,16 +1473,9 @@ static int dec_job(struct ycx *y, yaml_node_t *n, const char *dir, struct scrape
 	if (rc < 0)
 		goto out;
 	if (j->n_relabel_configs == 0) {
-		for (size_t g = 0; g < j->n_static_configs; g++) {
-			struct strlist *tl = &j->static_configs[g].targets;
-			for (size_t i = 0; i < tl->n; i++) {
-				if (strchr(tl->items[i], '/')) {
-					rc = yerr(y, n, "\"%s\" is not a valid hostname",
-						  tl->items[i]);
-					goto out;
-				}
-			}
-		}
+		rc = check_static_hostnames(y, n, j);
+		if (rc < 0)
+			goto out;
 	}
 	/* SetDirectory: relative file names are relative to the config file */
 	resolve_path(&j->http.basic_auth_password_file, dir);
@@ -1406,27 +1489,19 @@ static int dec_job(struct ycx *y, yaml_node_t *n, const char *dir, struct scrape
 			resolve_path(&fl->items[i], dir);
 	}
 out:
-	free(t.bearer_token);
-	free(t.bearer_token_file);
-	oauth2_free(&t.oauth2);
+	job_tmp_free_extra(&t);
 	*out = t.job;
 	return rc;
 }
 
 /* ---- top level ---- */
 
-static int dec_global_labels(struct ycx *y, yaml_node_t *n, void *obj)
-{
-	struct scrape_config *c = obj;
-	return dec_labels(y, n, "external_labels", &c->global.external_labels);
-}
-
 static const struct ykey global_keys[] = {
 	KEY("scrape_interval", YK_DUR, struct scrape_config, global.scrape_interval_ms),
 	KEY("scrape_timeout", YK_DUR, struct scrape_config, global.scrape_timeout_ms),
 	KEY("evaluation_interval", YK_DUR, struct scrape_config, global.evaluation_interval_ms),
 	KEY("query_log_file", YK_STR, struct scrape_config, global.query_log_file),
-	KEYFN("external_labels", dec_global_labels),
+	KEY("external_labels", YK_LABELS, struct scrape_config, global.external_labels),
 	{0},
 };
 
@@ -1483,11 +1558,11 @@ struct top_tmp {
 static int dec_scrape_configs_later(struct ycx *y, yaml_node_t *n, void *obj)
 {
 	struct top_tmp *t = obj;
-	if (!node_null(n) && n->type != YAML_SEQUENCE_NODE)
-		return yerr(y, n, "cannot unmarshal %s into a list for key \"scrape_configs\"",
-			    node_kind(n));
-	t->scrape_configs = n;
-	return 0;
+	size_t cnt;
+	int rc = seq_len(y, n, "scrape_configs", &cnt);
+	if (rc == 0)
+		t->scrape_configs = n;
+	return rc;
 }
 
 /*
@@ -1511,9 +1586,7 @@ struct section_tmp {
 static void section_tmp_free(struct section_tmp *t)
 {
 	job_free(&t->jt.job);
-	free(t->jt.bearer_token);
-	free(t->jt.bearer_token_file);
-	oauth2_free(&t->jt.oauth2);
+	job_tmp_free_extra(&t->jt);
 	free(t->url);
 	free(t->name);
 	free(t->str_sink);
@@ -1522,9 +1595,7 @@ static void section_tmp_free(struct section_tmp *t)
 	free(t->endpoint);
 	free(t->compression);
 	lset_free(&t->labels_sink);
-	for (size_t i = 0; i < t->n_rules; i++)
-		relabel_rule_free(&t->rules[i]);
-	free(t->rules);
+	list_free(&relabel_list, t->rules, t->n_rules);
 }
 
 static const char *const reserved_headers[] = {
@@ -1550,15 +1621,10 @@ static const char *const reserved_headers[] = {
 /* headers: a map of strings; Authorization and reserved names are refused. */
 static int dec_headers_common(struct ycx *y, yaml_node_t *n, bool tracing)
 {
-	if (node_null(n))
-		return 0;
-	int rc = check_mapping(y, n, "headers");
-	if (rc < 0)
-		return rc;
-	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
-	     p++) {
-		yaml_node_t *k = yaml_document_get_node(y->doc, p->key);
-		yaml_node_t *v = yaml_document_get_node(y->doc, p->value);
+	size_t cnt;
+	int rc = map_len(y, n, "headers", &cnt);
+	for (size_t i = 0; rc == 0 && i < cnt; i++) {
+		yaml_node_t *k = map_key(y->doc, n, i), *v = map_value(y->doc, n, i);
 		if (v->type != YAML_SCALAR_NODE)
 			return yerr(y, v, "cannot unmarshal %s into string", node_kind(v));
 		if (!strcasecmp(scalar(k), "authorization"))
@@ -1573,7 +1639,7 @@ static int dec_headers_common(struct ycx *y, yaml_node_t *n, bool tracing)
 				return yerr(y, k, "%s is a reserved header. It must not be changed",
 					    scalar(k));
 	}
-	return 0;
+	return rc;
 }
 
 static int dec_headers(struct ycx *y, yaml_node_t *n, void *obj)
@@ -1584,11 +1650,6 @@ static int dec_headers(struct ycx *y, yaml_node_t *n, void *obj)
 static int dec_tracing_headers(struct ycx *y, yaml_node_t *n, void *obj)
 {
 	return dec_headers_common(y, n, true);
-}
-
-static int dec_sink_labels(struct ycx *y, yaml_node_t *n, void *obj)
-{
-	return dec_labels(y, n, "required_matchers", &((struct section_tmp *)obj)->labels_sink);
 }
 
 static const struct ykey queue_keys[] = {
@@ -1619,21 +1680,10 @@ static const struct ykey sigv4_keys[] = {
 	{0},
 };
 
-static int dec_queue(struct ycx *y, yaml_node_t *n, void *obj)
-{
-	return dec_mapping(y, n, "queue_config", queue_keys, obj);
-}
-
-static int dec_metadata(struct ycx *y, yaml_node_t *n, void *obj)
-{
-	return dec_mapping(y, n, "metadata_config", metadata_keys, obj);
-}
-
 static int dec_sigv4(struct ycx *y, yaml_node_t *n, void *obj)
 {
-	if (!node_null(n))
-		((struct section_tmp *)obj)->has_sigv4 = true;
-	return dec_mapping(y, n, "sigv4", sigv4_keys, obj);
+	return dec_optional(y, n, "sigv4", sigv4_keys, obj,
+			    &((struct section_tmp *)obj)->has_sigv4);
 }
 
 static int dec_write_relabel(struct ycx *y, yaml_node_t *n, void *obj)
@@ -1661,8 +1711,8 @@ static const struct ykey remote_write_keys[] = {
 	KEY("send_exemplars", YK_BOOL, struct section_tmp, bool_sink),
 	KEY("send_native_histograms", YK_BOOL, struct section_tmp, bool_sink),
 	HTTP_CLIENT_KEYS,
-	KEYFN("queue_config", dec_queue),
-	KEYFN("metadata_config", dec_metadata),
+	KEYNEST("queue_config", queue_keys),
+	KEYNEST("metadata_config", metadata_keys),
 	KEYFN("sigv4", dec_sigv4),
 	{0},
 };
@@ -1674,7 +1724,7 @@ static const struct ykey remote_read_keys[] = {
 	KEY("read_recent", YK_BOOL, struct section_tmp, bool_sink),
 	KEY("name", YK_STR, struct section_tmp, name),
 	HTTP_CLIENT_KEYS,
-	KEYFN("required_matchers", dec_sink_labels),
+	KEY("required_matchers", YK_LABELS, struct section_tmp, labels_sink),
 	KEY("filter_external_labels", YK_BOOL, struct section_tmp, bool_sink),
 	{0},
 };
@@ -1683,15 +1733,10 @@ static int dec_remote(struct ycx *y, yaml_node_t *n, bool write, struct strlist 
 {
 	const char *what = write ? "remote_write" : "remote_read";
 	struct strlist names = {0};
-	int rc = 0;
-	if (node_null(n))
-		return 0;
-	if (n->type != YAML_SEQUENCE_NODE)
-		return yerr(y, n, "cannot unmarshal %s into a list for key \"%s\"", node_kind(n),
-			    what);
-	for (yaml_node_item_t *it = n->data.sequence.items.start;
-	     rc == 0 && it < n->data.sequence.items.top; it++) {
-		yaml_node_t *e = yaml_document_get_node(y->doc, *it);
+	size_t cnt;
+	int rc = seq_len(y, n, what, &cnt);
+	for (size_t i = 0; rc == 0 && i < cnt; i++) {
+		yaml_node_t *e = seq_item(y->doc, n, i);
 		struct section_tmp t;
 		memset(&t, 0, sizeof(t));
 		if (node_null(e)) {
@@ -1743,22 +1788,17 @@ static const struct ykey alertmanager_keys[] = {
 	KEYFN("relabel_configs", dec_am_relabel),
 	KEYFN("static_configs", dec_job_static),
 	KEYFN("file_sd_configs", dec_job_file_sd),
-	OTHER_SD_KEYS,
+	KEYFN_ANY(other_sd_keys, dec_job_other_sd),
 	{0},
 };
 
 static int dec_alertmanagers(struct ycx *y, yaml_node_t *n, void *obj)
 {
 	struct scrape_config *c = obj;
-	int rc = 0;
-	if (node_null(n))
-		return 0;
-	if (n->type != YAML_SEQUENCE_NODE)
-		return yerr(y, n, "cannot unmarshal %s into a list for key \"alertmanagers\"",
-			    node_kind(n));
-	for (yaml_node_item_t *it = n->data.sequence.items.start;
-	     rc == 0 && it < n->data.sequence.items.top; it++) {
-		yaml_node_t *e = yaml_document_get_node(y->doc, *it);
+	size_t cnt;
+	int rc = seq_len(y, n, "alertmanagers", &cnt);
+	for (size_t i = 0; rc == 0 && i < cnt; i++) {
+		yaml_node_t *e = seq_item(y->doc, n, i);
 		struct section_tmp t;
 		memset(&t, 0, sizeof(t));
 		if (node_null(e))
@@ -1772,14 +1812,8 @@ static int dec_alertmanagers(struct ycx *y, yaml_node_t *n, void *obj)
 				t.api_version);
 		if (rc == 0)
 			rc = job_validate_http(y, e, &t.jt);
-		for (size_t g = 0; rc == 0 && t.n_rules == 0 && g < t.jt.job.n_static_configs;
-		     g++) {
-			const struct strlist *tl = &t.jt.job.static_configs[g].targets;
-			for (size_t i = 0; rc == 0 && i < tl->n; i++)
-				if (strchr(tl->items[i], '/'))
-					rc = yerr(y, e, "\"%s\" is not a valid hostname",
-						  tl->items[i]);
-		}
+		if (rc == 0 && t.n_rules == 0)
+			rc = check_static_hostnames(y, e, &t.jt.job);
 		if (rc == 0)
 			c->n_alertmanagers++;
 		section_tmp_free(&t);
@@ -1793,9 +1827,7 @@ static int dec_alert_relabel(struct ycx *y, yaml_node_t *n, void *obj)
 	size_t nr = 0;
 	int rc = dec_relabel_list(y, n, "alert_relabel_configs",
 				  "empty or null alert relabeling rule", &rules, &nr);
-	for (size_t i = 0; i < nr; i++)
-		relabel_rule_free(&rules[i]);
-	free(rules);
+	list_free(&relabel_list, rules, nr);
 	return rc;
 }
 
@@ -1804,11 +1836,6 @@ static const struct ykey alerting_keys[] = {
 	KEYFN("alertmanagers", dec_alertmanagers),
 	{0},
 };
-
-static int dec_alerting(struct ycx *y, yaml_node_t *n, void *obj)
-{
-	return dec_mapping(y, n, "alerting", alerting_keys, obj);
-}
 
 static const struct ykey tsdb_keys[] = {
 	KEY("out_of_order_time_window", YK_DUR, struct section_tmp, dur_sink),
@@ -1820,19 +1847,9 @@ static const struct ykey exemplars_keys[] = {
 	{0},
 };
 
-static int dec_tsdb(struct ycx *y, yaml_node_t *n, void *obj)
-{
-	return dec_mapping(y, n, "tsdb", tsdb_keys, obj);
-}
-
-static int dec_exemplars(struct ycx *y, yaml_node_t *n, void *obj)
-{
-	return dec_mapping(y, n, "exemplars", exemplars_keys, obj);
-}
-
 static const struct ykey storage_keys[] = {
-	KEYFN("tsdb", dec_tsdb),
-	KEYFN("exemplars", dec_exemplars),
+	KEYNEST("tsdb", tsdb_keys),
+	KEYNEST("exemplars", exemplars_keys),
 	{0},
 };
 
@@ -1845,18 +1862,12 @@ static int dec_storage(struct ycx *y, yaml_node_t *n, void *obj)
 	return rc;
 }
 
-static int dec_tracing_tls(struct ycx *y, yaml_node_t *n, void *obj)
-{
-	return dec_mapping(y, n, "tls_config", tls_keys,
-			   &((struct section_tmp *)obj)->jt.job.http.tls);
-}
-
 static const struct ykey tracing_keys[] = {
 	KEY("client_type", YK_STR, struct section_tmp, client_type),
 	KEY("endpoint", YK_STR, struct section_tmp, endpoint),
 	KEY("sampling_fraction", YK_F64, struct section_tmp, float_sink),
 	KEY("insecure", YK_BOOL, struct section_tmp, bool_sink),
-	KEYFN("tls_config", dec_tracing_tls),
+	KEYMAP("tls_config", tls_keys, struct section_tmp, jt.job.http.tls),
 	KEYFN("headers", dec_tracing_headers),
 	KEY("compression", YK_STR, struct section_tmp, compression),
 	KEY("timeout", YK_DUR, struct section_tmp, dur_sink),
@@ -1885,7 +1896,7 @@ static int dec_tracing(struct ycx *y, yaml_node_t *n, void *obj)
 
 static const struct ykey top_keys[] = {
 	KEYFN("global", dec_global),
-	KEYFN("alerting", dec_alerting),
+	KEYNEST("alerting", alerting_keys),
 	KEYFN("rule_files", dec_rule_files),
 	KEYFN("scrape_configs", dec_scrape_configs_later),
 	KEYFN("storage", dec_storage),
@@ -1968,8 +1979,7 @@ int scrape_config_load_string(const char *text, size_t len, const char *name,
 		size_t cnt = (size_t)(sc->data.sequence.items.top - sc->data.sequence.items.start);
 		c->jobs = xcalloc(cnt ? cnt : 1, sizeof(*c->jobs));
 		for (size_t i = 0; i < cnt; i++) {
-			yaml_node_t *e =
-				yaml_document_get_node(&doc, sc->data.sequence.items.start[i]);
+			yaml_node_t *e = seq_item(&doc, sc, i);
 			if (node_null(e)) {
 				rc = yerr(&y, e, "empty or null scrape config section");
 				goto fail;
@@ -2163,8 +2173,7 @@ int scrape_target_groups_parse_yaml(const char *text, size_t len, const char *na
 			(size_t)(root->data.sequence.items.top - root->data.sequence.items.start);
 		g = xcalloc(cnt ? cnt : 1, sizeof(*g));
 		for (size_t i = 0; i < cnt; i++) {
-			yaml_node_t *e =
-				yaml_document_get_node(&doc, root->data.sequence.items.start[i]);
+			yaml_node_t *e = seq_item(&doc, root, i);
 			ng++;
 			if (node_null(e)) {
 				rc = yerr(&y, e, "nil target group item found (index %zu)", i);

@@ -211,38 +211,38 @@ static int tdec_need(struct tdec *d, size_t n)
 	return 0;
 }
 
+/* The next n bytes, consumed; NULL (and d->err set) when fewer are left. */
+static const uint8_t *tdec_take(struct tdec *d, size_t n)
+{
+	if (tdec_need(d, n))
+		return NULL;
+	const uint8_t *p = d->p;
+	d->p += n;
+	return p;
+}
+
 uint8_t tdec_byte(struct tdec *d)
 {
-	if (tdec_need(d, 1))
-		return 0;
-	return *d->p++;
+	const uint8_t *p = tdec_take(d, 1);
+	return p ? p[0] : 0;
 }
 
 uint16_t tdec_be16(struct tdec *d)
 {
-	if (tdec_need(d, 2))
-		return 0;
-	uint16_t v = (uint16_t)(d->p[0] << 8 | d->p[1]);
-	d->p += 2;
-	return v;
+	const uint8_t *p = tdec_take(d, 2);
+	return p ? (uint16_t)(p[0] << 8 | p[1]) : 0;
 }
 
 uint32_t tdec_be32(struct tdec *d)
 {
-	if (tdec_need(d, 4))
-		return 0;
-	uint32_t v = be32_get(d->p);
-	d->p += 4;
-	return v;
+	const uint8_t *p = tdec_take(d, 4);
+	return p ? be32_get(p) : 0;
 }
 
 uint64_t tdec_be64(struct tdec *d)
 {
-	if (tdec_need(d, 8))
-		return 0;
-	uint64_t v = be64_get(d->p);
-	d->p += 8;
-	return v;
+	const uint8_t *p = tdec_take(d, 8);
+	return p ? be64_get(p) : 0;
 }
 
 uint64_t tdec_uvarint(struct tdec *d)
@@ -271,20 +271,12 @@ int64_t tdec_varint(struct tdec *d)
 const char *tdec_uvstr(struct tdec *d, size_t *n)
 {
 	uint64_t len = tdec_uvarint(d);
-	if (d->err || tdec_left(d) < len) {
-		d->err = -EBADMSG;
-		*n = 0;
-		return "";
-	}
-	const char *s = (const char *)d->p;
-	d->p += len;
-	*n = (size_t)len;
-	return s;
+	const uint8_t *s = tdec_take(d, (size_t)len);
+	*n = s ? (size_t)len : 0;
+	return s ? (const char *)s : "";
 }
 
 void tdec_skip(struct tdec *d, size_t n)
 {
-	if (tdec_need(d, n))
-		return;
-	d->p += n;
+	tdec_take(d, n);
 }

@@ -119,6 +119,24 @@ static int open_db(const char *dir, bool read_only, struct tsdb **db)
 	return tsdb_open(&o, db);
 }
 
+/* Open the directory a command names: 0, else its exit code (2: usage, 1: open failed). */
+static int open_cmd_db(const struct args *a, bool read_only, struct tsdb **db)
+{
+	if (a->npos < 1) {
+		usage();
+		return 2;
+	}
+	return open_db(a->pos[0], read_only, db) ? 1 : 0;
+}
+
+/* Free the n matchers tsdb_parse_selector() made. */
+static void matchers_free(struct tsdb_matcher *ms, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		tsdb_matcher_free(&ms[i]);
+	free(ms);
+}
+
 static int cmd_dump(struct args *a)
 {
 	struct tsdb *db = NULL;
@@ -180,9 +198,7 @@ out:
 	tsdb_series_set_free(set);
 	tsdb_querier_free(q);
 	tsdb_close(db);
-	for (size_t i = 0; i < nm; i++)
-		tsdb_matcher_free(&ms[i]);
-	free(ms);
+	matchers_free(ms, nm);
 	if (rc)
 		log_err(rc, "dump failed");
 	return rc ? 1 : 0;
@@ -202,13 +218,9 @@ static const char *append_err(int rc)
 static int cmd_append(struct args *a)
 {
 	struct tsdb *db;
-	int rc;
-	if (a->npos < 1) {
-		usage();
-		return 2;
-	}
-	if ((rc = open_db(a->pos[0], false, &db)))
-		return 1;
+	int rc = open_cmd_db(a, false, &db);
+	if (rc)
+		return rc;
 	struct tsdb_appender *app = tsdb_appender_new(db);
 	char *line = NULL;
 	size_t cap = 0, lineno = 0, staged = 0;
@@ -287,13 +299,10 @@ static int cmd_append(struct args *a)
 static int cmd_compact(struct args *a)
 {
 	struct tsdb *db;
-	if (a->npos < 1) {
-		usage();
-		return 2;
-	}
-	if (open_db(a->pos[0], false, &db))
-		return 1;
-	int rc = tsdb_compact(db, a->force);
+	int rc = open_cmd_db(a, false, &db);
+	if (rc)
+		return rc;
+	rc = tsdb_compact(db, a->force);
 	tsdb_close(db);
 	return rc ? 1 : 0;
 }
@@ -317,21 +326,16 @@ static int cmd_delete(struct args *a)
 		rc = tsdb_delete(db, ms, nm, a->mint, a->maxt);
 		tsdb_close(db);
 	}
-	for (size_t i = 0; i < nm; i++)
-		tsdb_matcher_free(&ms[i]);
-	free(ms);
+	matchers_free(ms, nm);
 	return rc ? 1 : 0;
 }
 
 static int cmd_list(struct args *a)
 {
 	struct tsdb *db;
-	if (a->npos < 1) {
-		usage();
-		return 2;
-	}
-	if (open_db(a->pos[0], true, &db))
-		return 1;
+	int rc = open_cmd_db(a, true, &db);
+	if (rc)
+		return rc;
 	struct block **bs;
 	size_t n;
 	if (db_blocks_get(db, &bs, &n) == 0) {
@@ -350,12 +354,9 @@ static int cmd_list(struct args *a)
 static int cmd_metrics(struct args *a)
 {
 	struct tsdb *db;
-	if (a->npos < 1) {
-		usage();
-		return 2;
-	}
-	if (open_db(a->pos[0], true, &db))
-		return 1;
+	int rc = open_cmd_db(a, true, &db);
+	if (rc)
+		return rc;
 	struct expo_set *set = expo_set_new();
 	struct buf out = BUF_INIT;
 	tsdb_add_metrics(db, set);
@@ -390,20 +391,18 @@ int main(int argc, char **argv)
 			fprintf(stderr, "create-blocks-from: %s\n", strerror(-rc));
 		return rc ? 1 : 0;
 	}
+	static const struct {
+		const char *name;
+		int (*run)(struct args *a);
+	} commands[] = {
+		{"dump", cmd_dump},	{"append", cmd_append}, {"compact", cmd_compact},
+		{"delete", cmd_delete}, {"list", cmd_list},	{"metrics", cmd_metrics},
+	};
 	if (parse_args(argc - 2, argv + 2, &a))
 		return 2;
-	if (!strcmp(cmd, "dump"))
-		return cmd_dump(&a);
-	if (!strcmp(cmd, "append"))
-		return cmd_append(&a);
-	if (!strcmp(cmd, "compact"))
-		return cmd_compact(&a);
-	if (!strcmp(cmd, "delete"))
-		return cmd_delete(&a);
-	if (!strcmp(cmd, "list"))
-		return cmd_list(&a);
-	if (!strcmp(cmd, "metrics"))
-		return cmd_metrics(&a);
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(cmd, commands[i].name))
+			return commands[i].run(&a);
 	usage();
 	return 2;
 }
