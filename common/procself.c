@@ -9,6 +9,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -16,13 +17,28 @@
 
 #include "common/pfile.h"
 
-static double boot_time(void)
+static double btime;
+static pthread_once_t btime_once = PTHREAD_ONCE_INIT;
+
+static void read_btime(void)
 {
 	char buf[8192];
 	if (read_small_file("/proc/stat", buf, sizeof(buf)) < 0)
-		return 0;
+		return;
 	const char *p = strstr(buf, "\nbtime ");
-	return p ? (double)str2u64(p + 7, NULL) : 0;
+	btime = p ? (double)str2u64(p + 7, NULL) : 0;
+}
+
+/*
+ * The boot time, read once: the process's start time does not change, and
+ * /proc/stat (every CPU's and interrupt's counters) is the dearest file a
+ * scrape reads.  Only a step of the wall clock would move it in the
+ * kernel's answer.
+ */
+static double boot_time(void)
+{
+	pthread_once(&btime_once, read_btime);
+	return btime;
 }
 
 /* A limit from /proc/self/limits: its soft value, +Inf for "unlimited". */
