@@ -79,9 +79,7 @@ static bool sockstat_valid_proto(const char *p, size_t len)
 static void sockstat_emit(const struct pfile *pf, bool ipv6, struct expo_set *out)
 {
 	static const char *const keys[] = {"orphan", "tw", "alloc", "mem", "memory"};
-	static long page_size;
-	if (!page_size)
-		page_size = sysconf(_SC_PAGESIZE);
+	long page_size = sysconf(_SC_PAGESIZE); /* from the auxiliary vector: no syscall */
 
 	for (size_t l = 0; l < pfile_lines(pf); l++) {
 		size_t nw = pfile_words(pf, l);

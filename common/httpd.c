@@ -795,9 +795,11 @@ static void conn_event(struct http_conn *c)
 			break;
 	}
 	bool added = c->in_epoll;
+	int fd = c->fd;
 	c->in_epoll = true;
+	/* the last touch of *c: once armed, another thread may own and free it */
 	atomic_store_explicit(&c->busy, false, memory_order_release);
-	arm(h, c->fd, c, added);
+	arm(h, fd, c, added);
 	return;
 close:
 	conn_free(c);

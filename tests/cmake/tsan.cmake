@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: Apache-2.0
-# The TSDB's concurrency tests under ThreadSanitizer (-DVIGIL_TSAN=ON; see
+# The TSDB's concurrency tests, and the agent under concurrent scrapes
+# (tsan/agent_scrapes.py), under ThreadSanitizer (-DVIGIL_TSAN=ON; see
 # scripts/vigil-dev test).  Criterion's runner cannot start under TSan (its
 # arena is mapped at fixed addresses inside TSan's reserved range: Snaipe/
 # Criterion issue 274), so the same sources build against the in-process
@@ -20,4 +21,9 @@ if(VIGIL_TSAN)
     set_tests_properties(tsan/${area}/${name} PROPERTIES TIMEOUT 120 LABELS tsan
       ENVIRONMENT "TSAN_OPTIONS=halt_on_error=1 exitcode=66 second_deadlock_stack=1 history_size=4")
   endforeach()
+  # the agent's HTTP server and scrape path under concurrent scrapes
+  add_test(NAME tsan/agent/scrapes
+    COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_SOURCE_DIR}/tsan/agent_scrapes.py
+            $<TARGET_FILE:vigil-agent>)
+  set_tests_properties(tsan/agent/scrapes PROPERTIES TIMEOUT 180 LABELS tsan)
 endif()
