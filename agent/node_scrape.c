@@ -164,6 +164,7 @@ void node_scrape(struct buf *out)
 	struct scrape_ctx *ctx = ctx_take();
 	struct expo_set *set = ctx->set;
 	fdcache_bind(ctx->fds);
+	collector_scrape_begin();
 	int flying = atomic_fetch_add(&in_flight, 1) + 1;
 	unsigned long served = atomic_fetch_add(&requests_total, 1);
 
@@ -219,6 +220,7 @@ void node_scrape(struct buf *out)
 		expo_addl(req, 0, "code", "503", NULL);
 	}
 	expo_set_render(set, out);
+	collector_scrape_end();
 	fdcache_bind(NULL);
 	ctx_put(ctx);
 	atomic_fetch_sub(&in_flight, 1);

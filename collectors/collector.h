@@ -40,6 +40,16 @@ struct collector {
 	void (*cleanup)(void *state);
 };
 
+/*
+ * The scrape running on this thread: a number unique to one node_scrape()
+ * run, 0 outside one (a unit test calling collect directly).  Collectors
+ * that read the same kernel file use it to read it once per scrape.
+ */
+unsigned long collector_scrape_id(void);
+/* node_scrape() brackets each scrape with these. */
+void collector_scrape_begin(void);
+void collector_scrape_end(void);
+
 /* Every collector, sorted by name; terminated by NULL. */
 extern const struct collector *const collector_registry[];
 

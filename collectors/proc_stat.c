@@ -10,6 +10,7 @@
  * shared with the cpu collector (collectors/proc_stat_common.h).
  */
 #include <errno.h>
+#include <pthread.h>
 
 #include "collectors/collector.h"
 #include "collectors/hostpath.h"
@@ -28,6 +29,63 @@ struct stat_state {
 	struct proc_stat_info info;
 };
 
+/*
+ * /proc/stat, read once per scrape for the cpu and stat collectors: the
+ * kernel sums every CPU's and every interrupt's counters for it, the
+ * dearest text a scrape reads.  Each scrape thread holds its handle (freed
+ * at thread exit); outside a scrape (collector_scrape_id() 0) the caller's
+ * own handle *own is read, as before.
+ */
+static pthread_key_t stat_key;
+static pthread_once_t stat_key_once = PTHREAD_ONCE_INIT;
+static _Thread_local struct pfile *stat_shared;
+static _Thread_local unsigned long stat_shared_id;
+static _Thread_local int stat_shared_rc;
+
+static void stat_key_free(void *pf)
+{
+	pfile_close(pf);
+}
+
+static void stat_key_make(void)
+{
+	pthread_key_create(&stat_key, stat_key_free);
+}
+
+/* Open (if needed) and read *pf; 0 or a negative errno. */
+static int stat_read_into(struct pfile **pf)
+{
+	if (!*pf) {
+		char path[PATH_MAX];
+		*pf = pfile_open(proc_path(path, "stat"), " \t\r\v\f");
+		if (!*pf)
+			return -errno;
+	}
+	return pfile_read(*pf);
+}
+
+int proc_stat_scrape_read(struct pfile **own, struct pfile **out)
+{
+	unsigned long id = collector_scrape_id();
+	if (!id) {
+		*out = *own;
+		int rc = stat_read_into(own);
+		*out = *own;
+		return rc;
+	}
+	if (stat_shared_id != id) {
+		bool fresh = !stat_shared;
+		stat_shared_rc = stat_read_into(&stat_shared);
+		stat_shared_id = id;
+		if (fresh && stat_shared) {
+			pthread_once(&stat_key_once, stat_key_make);
+			pthread_setspecific(stat_key, stat_shared);
+		}
+	}
+	*out = stat_shared;
+	return stat_shared_rc;
+}
+
 static int stat_collect(void *state, struct expo_set *out)
 {
 	static const char *const vectors[PROC_STAT_NSOFTIRQ] = {
@@ -35,16 +93,11 @@ static int stat_collect(void *state, struct expo_set *out)
 		"block_iopoll", "tasklet", "sched",  "hrtimer", "rcu",
 	};
 	struct stat_state *st = state;
-	if (!st->pf) {
-		char path[PATH_MAX];
-		st->pf = pfile_open(proc_path(path, "stat"), " \t\r\v\f");
-		if (!st->pf)
-			return -errno;
-	}
-	int rc = pfile_read(st->pf);
+	struct pfile *pf;
+	int rc = proc_stat_scrape_read(&st->pf, &pf);
 	if (rc)
 		return rc;
-	rc = proc_stat_parse(st->pf, &st->info, false);
+	rc = proc_stat_parse(pf, &st->info, false);
 	if (rc)
 		return rc;
 

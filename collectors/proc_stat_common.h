@@ -246,6 +246,13 @@ static inline int proc_stat_parse(const struct pfile *pf, struct proc_stat_info 
 	return 0;
 }
 
+/*
+ * /proc/stat for the cpu and stat collectors (collectors/proc_stat.c): read
+ * once per scrape and shared by both; outside a scrape, *own (opened on
+ * first use) is read.  *out gets the handle read; 0 or a negative errno.
+ */
+int proc_stat_scrape_read(struct pfile **own, struct pfile **out);
+
 /* Free what proc_stat_parse() allocated. */
 static inline void proc_stat_info_free(struct proc_stat_info *info)
 {

@@ -596,10 +596,11 @@ static int cpu_update_stat(struct cpu_state *st, struct expo_set *out)
 {
 	static const char *const modes[] = {"user",   "nice", "system",	 "idle",
 					    "iowait", "irq",  "softirq", "steal"};
-	int rc = cpu_proc_read(&st->stat, "stat", " \t\r\v\f");
+	struct pfile *pf;
+	int rc = proc_stat_scrape_read(&st->stat, &pf);
 	if (rc)
 		return rc;
-	rc = proc_stat_parse(st->stat, &st->info, true);
+	rc = proc_stat_parse(pf, &st->info, true);
 	if (rc)
 		return rc;
 	cpu_apply_guard(st);

@@ -5,6 +5,26 @@
  */
 #include "collectors/collector.h"
 
+#include <stdatomic.h>
+
+static atomic_ulong scrapes;
+static _Thread_local unsigned long scrape_id;
+
+unsigned long collector_scrape_id(void)
+{
+	return scrape_id;
+}
+
+void collector_scrape_begin(void)
+{
+	scrape_id = atomic_fetch_add(&scrapes, 1) + 1;
+}
+
+void collector_scrape_end(void)
+{
+	scrape_id = 0;
+}
+
 extern const struct collector collector_arp;
 extern const struct collector collector_bcache;
 extern const struct collector collector_bonding;
