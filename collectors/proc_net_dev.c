@@ -198,9 +198,18 @@ struct netdev_dev {
 	uint64_t v[NL_NSTATS];
 };
 
+/* A device's name by its ifindex, from the scrape's link dump. */
+struct netdev_name {
+	int ifindex;
+	char name[32];
+};
+
 struct netdev_state {
 	struct pfile *pf; /* /proc/net/dev */
-	struct rtnl rtnl;
+	struct rtnl rtnl;	/* counters (RTM_GETSTATS, or the full link dump) */
+	struct rtnl rtnl_links; /* names, outside a scrape (rtnl_scrape_links) */
+	struct netdev_name *names; /* sorted by ifindex */
+	size_t nnames, capnames;
 	struct netdev_dev *devs;
 	size_t ndevs, cap;
 };
@@ -307,8 +316,66 @@ static void netdev_nl_link(void *ctx, const struct ifinfomsg *ifi, const struct 
 	}
 }
 
+/* rtnl_link_fn: remember a device's name by its ifindex. */
+static void netdev_nl_name(void *ctx, const struct ifinfomsg *ifi, const struct rtattr *a, int len)
+{
+	struct netdev_state *st = ctx;
+	for (; RTA_OK(a, len); a = RTA_NEXT(a, len)) {
+		if (a->rta_type != IFLA_IFNAME)
+			continue;
+		if (st->nnames == st->capnames) {
+			st->capnames = st->capnames ? st->capnames * 2 : 16;
+			st->names = xrealloc(st->names, st->capnames * sizeof(*st->names));
+		}
+		struct netdev_name *n = &st->names[st->nnames++];
+		n->ifindex = ifi->ifi_index;
+		size_t k = strnlen(RTA_DATA(a), RTA_PAYLOAD(a));
+		if (k >= sizeof(n->name))
+			k = sizeof(n->name) - 1;
+		memcpy(n->name, RTA_DATA(a), k);
+		n->name[k] = '\0';
+		return;
+	}
+}
+
+static int netdev_cmp_ifindex(const void *a, const void *b)
+{
+	int x = ((const struct netdev_name *)a)->ifindex, y = ((const struct netdev_name *)b)->ifindex;
+	return (x > y) - (x < y);
+}
+
+/* rtnl_stats_fn: one device's counters, named through the link dump. */
+static void netdev_nl_stats(void *ctx, int ifindex, const struct rtnl_link_stats64 *s64)
+{
+	struct netdev_state *st = ctx;
+	struct netdev_name key = {.ifindex = ifindex};
+	const struct netdev_name *n =
+		bsearch(&key, st->names, st->nnames, sizeof(*st->names), netdev_cmp_ifindex);
+	if (!n || devfilter_ignored(&netdev_filter, n->name))
+		return; /* added between the two dumps: next scrape */
+	struct netdev_dev *d = netdev_add(st, n->name, strlen(n->name));
+	/* the same u64 fields, in the same order, as IFLA_STATS64 */
+	size_t nv = sizeof(*s64) / sizeof(uint64_t);
+	for (size_t i = 0; i < nv && i < NL_NSTATS; i++)
+		memcpy(&d->v[i], (const char *)s64 + i * sizeof(uint64_t), sizeof(uint64_t));
+}
+
+/*
+ * Counters by RTM_GETSTATS, named by the scrape's link dump (which netclass
+ * asks for too): a full link dump with counters costs the kernel several
+ * times more.  Kernels without RTM_GETSTATS (before 4.7) get the full dump.
+ */
 static int netdev_read_netlink(struct netdev_state *st)
 {
+	st->nnames = 0;
+	int rc = rtnl_scrape_links(&st->rtnl_links, netdev_nl_name, st);
+	if (rc == 0) {
+		qsort(st->names, st->nnames, sizeof(*st->names), netdev_cmp_ifindex);
+		rc = rtnl_dump_stats64(&st->rtnl, netdev_nl_stats, st);
+		if (rc != -EOPNOTSUPP && rc != -EINVAL)
+			return rc;
+		st->ndevs = 0;
+	}
 	return rtnl_dump_links(&st->rtnl, false, netdev_nl_link, st);
 }
 
@@ -464,6 +531,8 @@ static void netdev_cleanup(void *state)
 	struct netdev_state *st = state;
 	pfile_close(st->pf);
 	rtnl_close(&st->rtnl);
+	rtnl_close(&st->rtnl_links);
+	free(st->names);
 	free(st->devs);
 }
 

@@ -9,6 +9,7 @@
 #ifndef VIGIL_COLLECTORS_RTNL_H
 #define VIGIL_COLLECTORS_RTNL_H
 
+#include <linux/if_link.h>
 #include <linux/rtnetlink.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -33,6 +34,24 @@ typedef void (*rtnl_link_fn)(void *ctx, const struct ifinfomsg *ifi,
  * error the socket is closed and opened afresh by the next call.
  */
 int rtnl_dump_links(struct rtnl *r, bool skip_stats, rtnl_link_fn fn, void *ctx);
+
+/* Called for each device of a statistics dump: its ifindex and counters. */
+typedef void (*rtnl_stats_fn)(void *ctx, int ifindex, const struct rtnl_link_stats64 *st);
+
+/*
+ * Dump every device's 64-bit counters (RTM_GETSTATS with
+ * IFLA_STATS_LINK_64 only): the counters of IFLA_STATS64, without the
+ * rest of a device's description, which the kernel spends most of a link
+ * dump on.  Returns 0 or a negative errno (as rtnl_dump_links()).
+ */
+int rtnl_dump_stats64(struct rtnl *r, rtnl_stats_fn fn, void *ctx);
+
+/*
+ * rtnl_dump_links() without counters, done once per scrape
+ * (collector_scrape_id()) and handed to every collector that asks during
+ * it; outside a scrape (a unit test), a dump of its own on *own.
+ */
+int rtnl_scrape_links(struct rtnl *own, rtnl_link_fn fn, void *ctx);
 
 /* Close the socket and free the buffer. */
 void rtnl_close(struct rtnl *r);

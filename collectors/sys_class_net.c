@@ -579,7 +579,7 @@ static bool netclass_nl_dump(struct netclass_state *st)
 	st->nnl = 0;
 	if (!st->is_sysfs || st->nl_state == NL_OTHER)
 		return false;
-	int rc = rtnl_dump_links(&st->rtnl, true, netclass_nl_link, st);
+	int rc = rtnl_scrape_links(&st->rtnl, netclass_nl_link, st);
 	if (rc < 0) {
 		log_debug("netclass: rtnetlink dump failed, reading sysfs alone\terr=%s",
 			  strerror(-rc));
