@@ -31,6 +31,7 @@ struct pfile {
 	bool poll_checked, pollable; /* pfile_mounts_changed() */
 	char *path;
 	bool sep[256];
+	bool stop[256]; /* ends a word: a separator, '\n', or NUL */
 	char *data; /* content, NUL-terminated, split in place */
 	size_t len, cap;
 	const char **words;
@@ -53,6 +54,8 @@ struct pfile *pfile_open(const char *path, const char *seps)
 	for (const char *s = seps ? seps : PFILE_SEP_DEFAULT; *s; s++)
 		pf->sep[(unsigned char)*s] = true;
 	pf->sep['\n'] = false;
+	memcpy(pf->stop, pf->sep, sizeof(pf->stop));
+	pf->stop['\n'] = pf->stop['\0'] = true;
 	pf->cap = 512; /* grows to the file once; most are a line or two */
 	pf->data = xmalloc(pf->cap);
 	return pf;
@@ -179,8 +182,14 @@ int pfile_read(struct pfile *pf)
 			if (p >= end || *p == '\n')
 				break;
 			add_word(pf, p);
-			while (p < end && *p != '\n' && !pf->sep[(unsigned char)*p])
-				p++;
+			/* one lookup a byte: the NUL after the data stops it at the end */
+			for (;;) {
+				while (!pf->stop[(unsigned char)*p])
+					p++;
+				if (*p || p >= end)
+					break;
+				p++; /* a NUL inside the file is part of the word, as before */
+			}
 		}
 		if (p < end)
 			*p++ = '\0';
