@@ -3,6 +3,7 @@
 #include "common/strutil.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <pcre2.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -141,6 +142,38 @@ size_t str_concat(char *out, size_t size, ...)
 	va_end(ap);
 	out[n] = '\0';
 	return n;
+}
+
+size_t duration_format(int64_t ms, char *out, size_t cap)
+{
+	static const struct {
+		const char *unit;
+		int64_t ms;
+		bool exact;
+	} units[] = {
+		{"y", 1000LL * 60 * 60 * 24 * 365, true},
+		{"w", 1000LL * 60 * 60 * 24 * 7, true},
+		{"d", 1000LL * 60 * 60 * 24, false},
+		{"h", 1000LL * 60 * 60, false},
+		{"m", 1000LL * 60, false},
+		{"s", 1000, false},
+		{"ms", 1, false},
+	};
+	if (ms == 0)
+		return (size_t)snprintf(out, cap, "0s");
+	size_t len = 0;
+	out[0] = '\0';
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (units[i].exact && ms % units[i].ms != 0)
+			continue;
+		int64_t v = ms / units[i].ms;
+		if (v > 0 && len < cap) {
+			int w = snprintf(out + len, cap - len, "%" PRId64 "%s", v, units[i].unit);
+			len += (size_t)w < cap - len ? (size_t)w : cap - len - 1;
+			ms -= v * units[i].ms;
+		}
+	}
+	return len;
 }
 
 static bool use_jit = true;

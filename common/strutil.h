@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /*
  * Parse a duration as Go's time.ParseDuration and Prometheus's
@@ -16,6 +17,15 @@
  * "0" alone is zero.  Returns 0 and seconds in *out, or -EINVAL.
  */
 int parse_duration(const char *s, double *out);
+
+/*
+ * Milliseconds as Prometheus prints a duration (model.Duration.String):
+ * years and weeks only when they divide it exactly, then days, hours,
+ * minutes, seconds and milliseconds, each when not zero ("1d2h", "90s"
+ * is "1m30s", 0 is "0s", a negative value is "").  Writes at most cap
+ * bytes with a NUL; returns the length written.
+ */
+size_t duration_format(int64_t ms, char *out, size_t cap);
 
 /* A growable list of owned strings. */
 struct strlist {

@@ -252,7 +252,7 @@ static void flag_value(const struct flag_def *d, struct buf *out)
 	}
 	case FLAG_DURATION: {
 		char dur[32];
-		scrape_duration_format((int64_t)llround(*(double *)d->dst * 1000.0), dur,
+		duration_format((int64_t)llround(*(double *)d->dst * 1000.0), dur,
 				       sizeof(dur));
 		buf_puts(out, dur);
 		break;
@@ -337,7 +337,7 @@ static void handle_status(struct server *srv, const char *what, struct http_resp
 		struct buf r = BUF_INIT;
 		char dur[32];
 		if (srv->opt.retention_time_s > 0) {
-			scrape_duration_format((int64_t)llround(srv->opt.retention_time_s * 1000.0),
+			duration_format((int64_t)llround(srv->opt.retention_time_s * 1000.0),
 					       dur, sizeof(dur));
 			buf_puts(&r, dur);
 		}

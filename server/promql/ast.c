@@ -317,43 +317,10 @@ static void sb_quote(struct sb *b, const char *s, size_t n)
 		free(tmp);
 }
 
-size_t promql_format_duration(int64_t ms, char *out, size_t cap)
-{
-	static const struct {
-		const char *unit;
-		int64_t mult;
-		bool exact;
-	} units[] = {
-		{"y", 1000LL * 60 * 60 * 24 * 365, true},
-		{"w", 1000LL * 60 * 60 * 24 * 7, true},
-		{"d", 1000LL * 60 * 60 * 24, false},
-		{"h", 1000LL * 60 * 60, false},
-		{"m", 1000LL * 60, false},
-		{"s", 1000, false},
-		{"ms", 1, false},
-	};
-	size_t len = 0;
-	if (ms == 0)
-		return (size_t)snprintf(out, cap, "0s");
-	out[0] = '\0';
-	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-		if (units[i].exact && ms % units[i].mult != 0)
-			continue;
-		int64_t v = ms / units[i].mult;
-		if (v > 0) {
-			int w = snprintf(out + len, len < cap ? cap - len : 0, "%" PRId64 "%s", v,
-					 units[i].unit);
-			len += (size_t)w;
-			ms -= v * units[i].mult;
-		}
-	}
-	return len;
-}
-
 static void put_duration(struct sb *b, int64_t ms)
 {
 	char d[64];
-	promql_format_duration(ms, d, sizeof(d));
+	duration_format(ms, d, sizeof(d));
 	sb_puts(b, d);
 }
 

@@ -168,8 +168,6 @@ const char *promql_type_documented(enum promql_type t);
  */
 char *promql_node_string(const struct promql_node *n);
 
-/* Prometheus's model.Duration.String() of ms milliseconds ("1h30m", "0s"). */
-size_t promql_format_duration(int64_t ms, char *out, size_t cap);
 
 /* ---- arena, for the parser ---- */
 

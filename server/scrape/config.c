@@ -382,39 +382,6 @@ int scrape_duration_parse(const char *s, int64_t *ms)
 	return 0;
 }
 
-void scrape_duration_format(int64_t ms, char *out, size_t outlen)
-{
-	static const struct {
-		const char *unit;
-		int64_t ms;
-		bool exact;
-	} units[] = {
-		{"y", 365 * 24 * 3600 * MS_SECOND, true},
-		{"w", 7 * 24 * 3600 * MS_SECOND, true},
-		{"d", 24 * 3600 * MS_SECOND, false},
-		{"h", 3600 * MS_SECOND, false},
-		{"m", MS_MINUTE, false},
-		{"s", MS_SECOND, false},
-		{"ms", 1, false},
-	};
-	size_t len = 0;
-	out[0] = 0;
-	if (ms == 0) {
-		snprintf(out, outlen, "0s");
-		return;
-	}
-	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-		if (units[i].exact && ms % units[i].ms)
-			continue;
-		int64_t v = ms / units[i].ms;
-		if (v > 0 && len < outlen) {
-			len += (size_t)snprintf(out + len, outlen - len, "%" PRId64 "%s", v,
-						units[i].unit);
-			ms -= v * units[i].ms;
-		}
-	}
-}
-
 static int dec_duration(struct ycx *y, yaml_node_t *n, const char *key, int64_t *out)
 {
 	if (node_null(n)) {

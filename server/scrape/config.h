@@ -161,8 +161,6 @@ void scrape_config_expand_external_labels(struct scrape_config *cfg);
 /* The job named name, or NULL. */
 const struct scrape_job *scrape_config_job(const struct scrape_config *cfg, const char *name);
 
-/* Format milliseconds as Prometheus's model.Duration.String() ("1m30s", "0s"); out >= 32 bytes. */
-void scrape_duration_format(int64_t ms, char *out, size_t outlen);
 /* Parse a duration as Prometheus's model.ParseDuration ("1h30m", "15s", "0"); 0 or -EINVAL. */
 int scrape_duration_parse(const char *s, int64_t *ms);
 

@@ -20,6 +20,7 @@
 #include "common/json.h"
 #include "common/log.h"
 #include "common/pfile.h"
+#include "common/strutil.h"
 #include "server/scrape/config.h"
 #include "server/scrape/fetch.h"
 #include "server/scrape/loop.h"
@@ -969,11 +970,11 @@ void scrape_manager_targets_json(struct scrape_manager *m, struct json *j, const
 			char dur[32];
 			json_key(j, "scrapeInterval");
 			const char *iv = lset_get(&l->labels, "__scrape_interval__");
-			scrape_duration_format(l->interval_ms, dur, sizeof(dur));
+			duration_format(l->interval_ms, dur, sizeof(dur));
 			json_str(j, iv ? iv : dur);
 			json_key(j, "scrapeTimeout");
 			const char *to = lset_get(&l->labels, "__scrape_timeout__");
-			scrape_duration_format(l->timeout_ms, dur, sizeof(dur));
+			duration_format(l->timeout_ms, dur, sizeof(dur));
 			json_str(j, to ? to : dur);
 			json_end(j);
 		}
@@ -1016,7 +1017,7 @@ void scrape_manager_add_metrics(struct scrape_manager *m, struct expo_set *set)
 		double sorted[INTERVAL_RING];
 		memcpy(sorted, st->ring, st->n * sizeof(double));
 		qsort(sorted, st->n, sizeof(double), dbl_cmp);
-		scrape_duration_format(st->interval_ms, iv, sizeof(iv));
+		duration_format(st->interval_ms, iv, sizeof(iv));
 		expo_metric_begin(f);
 		for (size_t k = 0; k < sizeof(qs) / sizeof(qs[0]); k++) {
 			expo_format_double(q, qs[k], 'g');

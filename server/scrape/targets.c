@@ -25,6 +25,7 @@
 #include "common/jsonread.h"
 #include "common/log.h"
 #include "common/pfile.h"
+#include "common/strutil.h"
 #include "server/scrape/relabel.h"
 
 /* Escape " and \ so s can sit in a quoted logfmt field (out is truncated to outlen). */
@@ -85,8 +86,8 @@ int scrape_populate_labels(const struct scrape_job *job, const struct lset *in, 
 			   struct lset *orig, char *err, size_t errlen)
 {
 	char interval[32], timeout[32];
-	scrape_duration_format(job->scrape_interval_ms, interval, sizeof(interval));
-	scrape_duration_format(job->scrape_timeout_ms, timeout, sizeof(timeout));
+	duration_format(job->scrape_interval_ms, interval, sizeof(interval));
+	duration_format(job->scrape_timeout_ms, timeout, sizeof(timeout));
 	const struct {
 		const char *name, *value;
 	} defaults[] = {

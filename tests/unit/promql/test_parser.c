@@ -258,14 +258,5 @@ Test(parser, durations)
 	cr_assert_str_eq(err, "duration must be greater than 0");
 	cr_assert_eq(promql_parse_duration("300y", 4, &ms, err, sizeof(err)), -EINVAL);
 	cr_assert_str_eq(err, "duration out of range");
-
-	char d[64];
-	promql_format_duration(0, d, sizeof(d));
-	cr_assert_str_eq(d, "0s");
-	promql_format_duration(90 * 86400000LL, d, sizeof(d));
-	cr_assert_str_eq(d, "90d");
-	promql_format_duration(14 * 86400000LL, d, sizeof(d));
-	cr_assert_str_eq(d, "2w");
-	promql_format_duration(3723004, d, sizeof(d));
-	cr_assert_str_eq(d, "1h2m3s4ms");
+	/* printing durations: tests/unit/common/test_strutil.c */
 }

@@ -183,22 +183,7 @@ Test(config, durations)
 		int64_t ms;
 		cr_assert_lt(scrape_duration_parse(bad[i], &ms), 0, "%s", bad[i]);
 	}
-	static const struct {
-		int64_t ms;
-		const char *s;
-	} fmt[] = {{0, "0s"},
-		   {15000, "15s"},
-		   {90000, "1m30s"},
-		   {3600000, "1h"},
-		   {86400000, "1d"},
-		   {8 * 86400000LL, "8d"},
-		   {14 * 86400000LL, "2w"},
-		   {1500, "1s500ms"}};
-	for (size_t i = 0; i < sizeof(fmt) / sizeof(fmt[0]); i++) {
-		char out[32];
-		scrape_duration_format(fmt[i].ms, out, sizeof(out));
-		cr_assert_str_eq(out, fmt[i].s);
-	}
+	/* printing durations: tests/unit/common/test_strutil.c */
 }
 
 Test(config, good_corpus_loads_and_checks)
