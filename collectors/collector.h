@@ -17,6 +17,8 @@
 #ifndef VIGIL_COLLECTORS_COLLECTOR_H
 #define VIGIL_COLLECTORS_COLLECTOR_H
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -49,6 +51,20 @@ unsigned long collector_scrape_id(void);
 /* node_scrape() brackets each scrape with these. */
 void collector_scrape_begin(void);
 void collector_scrape_end(void);
+
+/*
+ * A cache kept per scrape thread across its scrapes (a kernel file read
+ * once per scrape): collector_thread_cache() returns the calling thread's
+ * object of size bytes, zeroed at its first use and handed to free_fn when
+ * the thread exits.  Define one with COLLECTOR_THREAD_CACHE(free_fn).
+ */
+struct collector_thread_cache {
+	atomic_bool made;
+	pthread_key_t key;
+	void (*free_fn)(void *);
+};
+#define COLLECTOR_THREAD_CACHE(fn) {.made = false, .free_fn = (fn)}
+void *collector_thread_cache(struct collector_thread_cache *c, size_t size);
 
 /* Every collector, sorted by name; terminated by NULL. */
 extern const struct collector *const collector_registry[];

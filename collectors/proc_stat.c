@@ -10,7 +10,7 @@
  * shared with the cpu collector (collectors/proc_stat_common.h).
  */
 #include <errno.h>
-#include <pthread.h>
+#include <stdlib.h>
 
 #include "collectors/collector.h"
 #include "collectors/hostpath.h"
@@ -36,21 +36,20 @@ struct stat_state {
  * at thread exit); outside a scrape (collector_scrape_id() 0) the caller's
  * own handle *own is read, as before.
  */
-static pthread_key_t stat_key;
-static pthread_once_t stat_key_once = PTHREAD_ONCE_INIT;
-static _Thread_local struct pfile *stat_shared;
-static _Thread_local unsigned long stat_shared_id;
-static _Thread_local int stat_shared_rc;
+struct stat_memo {
+	unsigned long id; /* collector_scrape_id() of the read held */
+	int rc;
+	struct pfile *pf;
+};
 
-static void stat_key_free(void *pf)
+static void stat_memo_free(void *p)
 {
-	pfile_close(pf);
+	struct stat_memo *m = p;
+	pfile_close(m->pf);
+	free(m);
 }
 
-static void stat_key_make(void)
-{
-	pthread_key_create(&stat_key, stat_key_free);
-}
+static struct collector_thread_cache stat_cache = COLLECTOR_THREAD_CACHE(stat_memo_free);
 
 /* Open (if needed) and read *pf; 0 or a negative errno. */
 static int stat_read_into(struct pfile **pf)
@@ -68,22 +67,17 @@ int proc_stat_scrape_read(struct pfile **own, struct pfile **out)
 {
 	unsigned long id = collector_scrape_id();
 	if (!id) {
-		*out = *own;
 		int rc = stat_read_into(own);
 		*out = *own;
 		return rc;
 	}
-	if (stat_shared_id != id) {
-		bool fresh = !stat_shared;
-		stat_shared_rc = stat_read_into(&stat_shared);
-		stat_shared_id = id;
-		if (fresh && stat_shared) {
-			pthread_once(&stat_key_once, stat_key_make);
-			pthread_setspecific(stat_key, stat_shared);
-		}
+	struct stat_memo *m = collector_thread_cache(&stat_cache, sizeof(*m));
+	if (m->id != id) {
+		m->rc = stat_read_into(&m->pf);
+		m->id = id;
 	}
-	*out = stat_shared;
-	return stat_shared_rc;
+	*out = m->pf;
+	return m->rc;
 }
 
 static int stat_collect(void *state, struct expo_set *out)

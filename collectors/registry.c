@@ -7,6 +7,8 @@
 
 #include <stdatomic.h>
 
+#include "common/buf.h"
+
 static atomic_ulong scrapes;
 static _Thread_local unsigned long scrape_id;
 
@@ -23,6 +25,26 @@ void collector_scrape_begin(void)
 void collector_scrape_end(void)
 {
 	scrape_id = 0;
+}
+
+static pthread_mutex_t cache_key_mu = PTHREAD_MUTEX_INITIALIZER;
+
+void *collector_thread_cache(struct collector_thread_cache *c, size_t size)
+{
+	if (!atomic_load_explicit(&c->made, memory_order_acquire)) {
+		pthread_mutex_lock(&cache_key_mu);
+		if (!atomic_load_explicit(&c->made, memory_order_relaxed)) {
+			pthread_key_create(&c->key, c->free_fn);
+			atomic_store_explicit(&c->made, true, memory_order_release);
+		}
+		pthread_mutex_unlock(&cache_key_mu);
+	}
+	void *p = pthread_getspecific(c->key);
+	if (!p) {
+		p = xcalloc(1, size);
+		pthread_setspecific(c->key, p);
+	}
+	return p;
 }
 
 extern const struct collector collector_arp;

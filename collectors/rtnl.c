@@ -12,7 +12,6 @@
 #include "collectors/collector.h"
 
 #include <errno.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <linux/if_link.h>
@@ -206,8 +205,8 @@ int rtnl_dump_stats64(struct rtnl *r, rtnl_stats_fn fn, void *ctx)
 /*
  * The scrape's link dump, for every collector that asks during one scrape
  * (netclass, netdev's names): the messages' payloads (ifinfomsg and
- * attributes), each behind its length, 4-aligned.  One per scrape thread,
- * freed at thread exit.
+ * attributes), each behind its length, 4-aligned.  One per scrape thread
+ * (collector_thread_cache()).
  */
 struct link_memo {
 	unsigned long id; /* collector_scrape_id() of the dump held */
@@ -215,10 +214,6 @@ struct link_memo {
 	struct rtnl r;
 	struct buf msgs;
 };
-
-static pthread_key_t memo_key;
-static pthread_once_t memo_once = PTHREAD_ONCE_INIT;
-static _Thread_local struct link_memo *memo;
 
 static void memo_free(void *p)
 {
@@ -228,10 +223,7 @@ static void memo_free(void *p)
 	free(m);
 }
 
-static void memo_key_make(void)
-{
-	pthread_key_create(&memo_key, memo_free);
-}
+static struct collector_thread_cache memo_cache = COLLECTOR_THREAD_CACHE(memo_free);
 
 static void memo_store(void *ctx, const struct ifinfomsg *ifi, const struct rtattr *attrs, int len)
 {
@@ -249,11 +241,7 @@ int rtnl_scrape_links(struct rtnl *own, rtnl_link_fn fn, void *ctx)
 	unsigned long id = collector_scrape_id();
 	if (!id)
 		return rtnl_dump_links(own, true, fn, ctx);
-	if (!memo) {
-		memo = xcalloc(1, sizeof(*memo));
-		pthread_once(&memo_once, memo_key_make);
-		pthread_setspecific(memo_key, memo);
-	}
+	struct link_memo *memo = collector_thread_cache(&memo_cache, sizeof(*memo));
 	if (memo->id != id) {
 		buf_reset(&memo->msgs);
 		memo->rc = rtnl_dump_links(&memo->r, true, memo_store, memo);

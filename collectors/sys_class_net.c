@@ -498,8 +498,8 @@ static void netclass_nl_link(void *ctx, const struct ifinfomsg *ifi, const struc
 				k = NC_VALUE_MAX;
 			memcpy(d->str[NC_IFALIAS], p, k);
 			d->str[NC_IFALIAS][k] = '\0';
-			memmove(d->str[NC_IFALIAS], trim_space(d->str[NC_IFALIAS]),
-				strlen(trim_space(d->str[NC_IFALIAS])) + 1);
+			const char *t = trim_space(d->str[NC_IFALIAS]);
+			memmove(d->str[NC_IFALIAS], t, strlen(t) + 1);
 			break;
 		}
 		case IFLA_CARRIER:
