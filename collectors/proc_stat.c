@@ -42,6 +42,12 @@ struct stat_memo {
 	struct pfile *pf;
 };
 
+bool cpu_dir_name(const char *name)
+{
+	return strncmp(name, "cpu", 3) == 0 && name[3] >= '0' && name[3] <= '9' &&
+	       strlen(name) < 32;
+}
+
 static void stat_memo_free(void *p)
 {
 	struct stat_memo *m = p;

@@ -97,12 +97,12 @@ static inline int cpu_parse_range(const char *text, uint16_t **list, size_t *n, 
 	return 0;
 }
 
-/* A cpu<N> entry of a sysfs directory, as Go's filepath.Glob("cpu[0-9]*") matches it. */
-static inline bool cpu_dir_name(const char *name)
-{
-	return strncmp(name, "cpu", 3) == 0 && name[3] >= '0' && name[3] <= '9' &&
-	       strlen(name) < 32;
-}
+/*
+ * A cpu<N> entry of a sysfs directory, as Go's filepath.Glob("cpu[0-9]*")
+ * matches it (in proc_stat.c: one copy, not one per includer, as it is passed
+ * by address).
+ */
+bool cpu_dir_name(const char *name);
 
 /*
  * Fill dirs with the names matching cpu[0-9]* in dir, sorted bytewise.
