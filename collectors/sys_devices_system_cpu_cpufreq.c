@@ -25,6 +25,7 @@
 #include "collectors/collector.h"
 #include "collectors/hostpath.h"
 #include "collectors/proc_stat_common.h"
+#include "common/fdcache.h"
 #include "common/log.h"
 
 bool cpufreq_collector_enabled;
@@ -189,11 +190,12 @@ static int cpufreq_collect(void *state, struct expo_set *out)
 				continue;
 		}
 		struct stat sb;
-		if (stat(sys_path(path, "devices/system/cpu/%s/cpufreq", name), &sb) < 0) {
-			if (errno == ENOENT)
-				continue;
-			return -errno;
-		}
+		/* absent on a VM: remembered as such until a uevent (common/fdcache.h) */
+		rc = fdcache_stat(sys_path(path, "devices/system/cpu/%s/cpufreq", name), &sb);
+		if (rc == -ENOENT)
+			continue;
+		if (rc)
+			return rc;
 		if (st->ncpus == st->capcpus) {
 			st->capcpus = st->capcpus ? st->capcpus * 2 : 8;
 			st->cpus = xrealloc(st->cpus, st->capcpus * sizeof(*st->cpus));

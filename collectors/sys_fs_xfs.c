@@ -19,6 +19,7 @@
 
 #include "collectors/collector.h"
 #include "collectors/hostpath.h"
+#include "common/fdcache.h"
 #include "common/log.h"
 #include "common/pfile.h"
 
@@ -176,7 +177,7 @@ static int xfs_device(const char *root, const char *dev, struct expo_set *out)
 	    path_join(path, sdir, "stats"))
 		return -ENAMETOOLONG;
 	struct stat sb;
-	if (stat(path, &sb))
+	if (fdcache_stat(path, &sb))
 		return 1; /* not matched by the glob (/sys/fs/xfs/stats/stats is a file) */
 	struct pfile *pf = pfile_open(path, PFILE_SEP_DEFAULT "\r\v\f");
 	if (!pf)

@@ -18,6 +18,8 @@ struct expo_unit {
 	uint32_t key_off; /* first byte after the name of the first line */
 };
 
+#define EXPO_RECENT 256 /* a power of two */
+
 struct expo_family {
 	char *name;
 	char *help;
@@ -35,6 +37,17 @@ struct expo_set {
 	/* open-addressing index name -> family, size a power of two */
 	struct expo_family **slots;
 	size_t nslots;
+	/*
+	 * The family last found for a name pointer, by the pointer's bits:
+	 * collectors name their families with string literals, so a lookup is
+	 * one compare of the name instead of hashing it.  The name is compared
+	 * all the same (a buffer reused for another name misses).  Families
+	 * live as long as the set, so an entry never dangles.
+	 */
+	struct {
+		const char *name;
+		struct expo_family *f;
+	} recent[EXPO_RECENT];
 };
 
 /* ---- numbers ---------------------------------------------------------- */
@@ -223,9 +236,26 @@ static size_t slot_of(const struct expo_set *s, const char *name)
 	return i;
 }
 
+/* The family called name, or NULL and *slot (when slot is not NULL) the index slot it goes to. */
+static struct expo_family *family_lookup(struct expo_set *s, const char *name, size_t *slot)
+{
+	size_t r = (size_t)(((uint64_t)(uintptr_t)name >> 3) * 0x9e3779b97f4a7c15u >> 56) &
+		   (EXPO_RECENT - 1);
+	if (s->recent[r].name == name && strcmp(s->recent[r].f->name, name) == 0)
+		return s->recent[r].f;
+	size_t i = slot_of(s, name);
+	if (slot)
+		*slot = i;
+	if (s->slots[i]) {
+		s->recent[r].name = name;
+		s->recent[r].f = s->slots[i];
+	}
+	return s->slots[i];
+}
+
 struct expo_family *expo_family_find(struct expo_set *s, const char *name)
 {
-	return s->slots[slot_of(s, name)];
+	return family_lookup(s, name, NULL);
 }
 
 static void grow_index(struct expo_set *s)
@@ -240,8 +270,8 @@ static void grow_index(struct expo_set *s)
 struct expo_family *expo_family(struct expo_set *s, const char *name, const char *help,
 				enum expo_type type)
 {
-	size_t i = slot_of(s, name);
-	struct expo_family *f = s->slots[i];
+	size_t i = 0;
+	struct expo_family *f = family_lookup(s, name, &i);
 	if (f) {
 		/* a family re-declared with another type (a text file changed) takes
 		 * the new one once its old samples are gone */

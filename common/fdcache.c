@@ -264,6 +264,25 @@ static bool absence_rememberable(const char *path)
 	}
 }
 
+/* Remember that path (entry e, may be NULL) failed with err, when it may be. */
+static void note_absent(struct fdcache_entry *e, const char *path, int err)
+{
+	if (!e || (err != ENOENT && err != ENOTDIR))
+		return;
+	if (e->neg_rule == NEG_UNDECIDED)
+		e->neg_rule = absence_rememberable(path) ? NEG_MAY : NEG_NEVER;
+	if (e->neg_rule == NEG_MAY) {
+		e->neg_errno = err;
+		e->neg_epoch = current->epoch;
+	}
+}
+
+/* The errno path (entry e, may be NULL) is remembered absent with, or 0. */
+static int known_absent(const struct fdcache_entry *e)
+{
+	return e && e->neg_errno && e->neg_epoch == current->epoch ? e->neg_errno : 0;
+}
+
 /* See fdcache_open(); with may_keep false the caller always owns the descriptor. */
 static int cache_open(const char *path, int flags, bool may_keep, bool *kept)
 {
@@ -271,19 +290,13 @@ static int cache_open(const char *path, int flags, bool may_keep, bool *kept)
 	*kept = may_keep && e && e->fd >= 0;
 	if (*kept)
 		return e->fd;
-	if (e && e->neg_errno && e->neg_epoch == current->epoch)
-		return -e->neg_errno;
+	int absent = known_absent(e);
+	if (absent)
+		return -absent;
 	int fd = open(path, flags | O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		int err = errno;
-		if (e && (err == ENOENT || err == ENOTDIR)) {
-			if (e->neg_rule == NEG_UNDECIDED)
-				e->neg_rule = absence_rememberable(path) ? NEG_MAY : NEG_NEVER;
-			if (e->neg_rule == NEG_MAY) {
-				e->neg_errno = err;
-				e->neg_epoch = current->epoch;
-			}
-		}
+		note_absent(e, path, err);
 		return -err;
 	}
 	if (e)
@@ -310,6 +323,22 @@ int fdcache_opendir(const char *path, bool *kept)
 	if (fd >= 0 && *kept && lseek(fd, 0, SEEK_SET) < 0)
 		return -errno;
 	return fd;
+}
+
+int fdcache_stat(const char *path, struct stat *sb)
+{
+	struct fdcache_entry *e = entry_of(path);
+	int absent = known_absent(e);
+	if (absent)
+		return -absent;
+	if (stat(path, sb) < 0) {
+		int err = errno;
+		note_absent(e, path, err);
+		return -err;
+	}
+	if (e)
+		e->neg_errno = 0;
+	return 0;
 }
 
 void fdcache_drop(const char *path)

@@ -47,6 +47,7 @@
 #define VIGIL_COMMON_FDCACHE_H
 
 #include <stdbool.h>
+#include <sys/stat.h>
 
 /* Most descriptors one cache keeps open. */
 #define FDCACHE_MAX 512
@@ -80,6 +81,11 @@ int fdcache_open(const char *path, bool *kept);
  * paths.  Returns the descriptor or a negative errno.
  */
 int fdcache_open_owned(const char *path);
+/*
+ * stat(2) of path through the bound cache's record of absent paths: 0, or
+ * a negative errno (-ENOENT at once for a path remembered absent).
+ */
+int fdcache_stat(const char *path, struct stat *sb);
 /* Forget and close the kept descriptor (file or directory) of path, if any. */
 void fdcache_drop(const char *path);
 

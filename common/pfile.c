@@ -600,6 +600,32 @@ static int go_digits(const char *p, int base, uint64_t max, uint64_t *out)
 {
 	if (!*p)
 		return -EINVAL;
+	/*
+	 * Digits alone, at most 19 decimal or 16 hexadecimal ones (nothing can
+	 * overflow 64 bits): what kernel files hold, without a division per
+	 * digit.  A leading 0 in base 0 is a prefix, and anything else takes
+	 * the general loop below.
+	 */
+	if (base == 10 || base == 16 || (base == 0 && *p != '0')) {
+		unsigned b = base == 16 ? 16 : 10;
+		size_t lim = b == 16 ? 16 : 19;
+		uint64_t v = 0;
+		size_t n = 0;
+		for (; n < lim; n++) {
+			unsigned c = (unsigned char)p[n], d = c - '0';
+			if (d > 9)
+				d = b == 16 && (c | 0x20) - 'a' < 6 ? (c | 0x20) - 'a' + 10 : 99;
+			if (d >= b)
+				break;
+			v = v * b + d;
+		}
+		if (!p[n] && n > 0) {
+			if (v > max)
+				return -ERANGE;
+			*out = v;
+			return 0;
+		}
+	}
 	bool base0 = base == 0;
 	char saw = '^'; /* what came last: start, a digit (or prefix), an underscore */
 	if (base0) {
@@ -693,6 +719,39 @@ int parse_go_float(const char *s, size_t len, double *out)
 		neg = s[0] == '-';
 		i = 1;
 	}
+	/*
+	 * Fast path (Clinger): at most 15 digits, an optional point and no
+	 * exponent, so the digits and 10^k are exact doubles and one division
+	 * rounds correctly.  Most of a kernel file's numbers; the rest (and
+	 * every malformed text) goes the full way below.
+	 */
+	{
+		static const double pow10[] = {1e0, 1e1,  1e2,	1e3,  1e4,  1e5,  1e6,	1e7,
+					       1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+		uint64_t m = 0;
+		int nd = 0, frac = -1;
+		size_t j = i;
+		for (; j < len && nd <= 15; j++) {
+			unsigned d = (unsigned char)(s[j] - '0');
+			if (d <= 9) {
+				m = m * 10 + d;
+				nd++;
+				if (frac >= 0)
+					frac++;
+			} else if (s[j] == '.' && frac < 0) {
+				frac = 0;
+			} else {
+				break;
+			}
+		}
+		if (j == len && nd > 0 && nd <= 15) {
+			double v = (double)m;
+			if (frac > 0)
+				v /= pow10[frac];
+			*out = neg ? -v : v;
+			return 0;
+		}
+	}
 	if (ascii_eq_nocase(s + i, len - i, "inf") || ascii_eq_nocase(s + i, len - i, "infinity")) {
 		*out = neg ? -INFINITY : INFINITY;
 		return 0;
@@ -724,36 +783,6 @@ int parse_go_float(const char *s, size_t len, double *out)
 	}
 	if (i != len)
 		return -EINVAL;
-
-	/* Fast path (Clinger): at most 15 digits and no exponent, so the digits
-	 * and 10^k are exact doubles and one division rounds correctly. */
-	{
-		size_t j = (s[0] == '+' || s[0] == '-') ? 1 : 0;
-		uint64_t m = 0;
-		int nd = 0, frac = -1;
-		for (; j < len && nd <= 15; j++) {
-			if (s[j] >= '0' && s[j] <= '9') {
-				m = m * 10 + (uint64_t)(s[j] - '0');
-				nd++;
-				if (frac >= 0)
-					frac++;
-			} else if (s[j] == '.' && frac < 0) {
-				frac = 0;
-			} else {
-				break;
-			}
-		}
-		if (j == len && nd <= 15) {
-			static const double pow10[] = {1e0,  1e1,  1e2,	 1e3, 1e4,  1e5,
-						       1e6,  1e7,  1e8,	 1e9, 1e10, 1e11,
-						       1e12, 1e13, 1e14, 1e15};
-			double v = (double)m;
-			if (frac > 0)
-				v /= pow10[frac];
-			*out = neg ? -v : v;
-			return 0;
-		}
-	}
 
 	char tmp[128];
 	const char *num = s;

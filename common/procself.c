@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * Sources: /proc/self/stat (utime, stime, starttime, vsize, rss; see
- * proc(5)), /proc/stat btime, /proc/self/limits ("Max open files",
- * "Max address space"), and the entries of /proc/self/fd.
+ * proc(5)), /proc/stat btime, the soft RLIMIT_NOFILE and RLIMIT_AS (what
+ * /proc/self/limits prints as "Max open files" and "Max address space",
+ * without having the kernel format all sixteen limits), and the entries of
+ * /proc/self/fd.
  */
 #include "common/procself.h"
 
@@ -12,6 +14,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -41,18 +44,13 @@ static double boot_time(void)
 	return btime;
 }
 
-/* A limit from /proc/self/limits: its soft value, +Inf for "unlimited". */
-static double limit_of(const char *limits, const char *name)
+/* A soft resource limit, +Inf for "unlimited"; NaN when it cannot be read. */
+static double limit_of(int resource)
 {
-	const char *p = strstr(limits, name);
-	if (!p)
+	struct rlimit rl;
+	if (getrlimit(resource, &rl) < 0)
 		return NAN;
-	p += strlen(name);
-	while (*p == ' ')
-		p++;
-	if (!strncmp(p, "unlimited", 9))
-		return INFINITY;
-	return (double)str2u64(p, NULL);
+	return rl.rlim_cur == RLIM_INFINITY ? INFINITY : (double)rl.rlim_cur;
 }
 
 static int count_fds(void)
@@ -76,7 +74,7 @@ static int count_fds(void)
 
 int procself_collect(struct expo_set *out)
 {
-	char stat[1024], limits[4096];
+	char stat[1024];
 	int rc = read_small_file("/proc/self/stat", stat, sizeof(stat));
 	if (rc < 0)
 		return rc;
@@ -116,12 +114,12 @@ int procself_collect(struct expo_set *out)
 		expo_add(expo_family(out, "process_open_fds", "Number of open file descriptors.",
 				     EXPO_GAUGE),
 			 NULL, 0, fds);
-	if (read_small_file("/proc/self/limits", limits, sizeof(limits)) >= 0) {
+	double fmax = limit_of(RLIMIT_NOFILE), vmax = limit_of(RLIMIT_AS);
+	if (!isnan(fmax) && !isnan(vmax)) {
 		expo_add(expo_family(out, "process_max_fds", "Maximum number of open file descriptors.",
 				     EXPO_GAUGE),
-			 NULL, 0, limit_of(limits, "Max open files"));
+			 NULL, 0, fmax);
 		/* client_golang reports unlimited as 2^64-1 */
-		double vmax = limit_of(limits, "Max address space");
 		expo_add(expo_family(out, "process_virtual_memory_max_bytes",
 				     "Maximum amount of virtual memory available in bytes.", EXPO_GAUGE),
 			 NULL, 0, isinf(vmax) ? 18446744073709551615.0 : vmax);

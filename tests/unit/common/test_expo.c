@@ -138,6 +138,36 @@ Test(expo, renders_sorted_and_escaped)
 	expo_set_free(s);
 }
 
+/*
+ * Families are found by the name's text, whatever pointer carries it: one
+ * buffer reused for several names finds each family (the lookup remembers
+ * pointers), and the same name in another buffer finds the same family.
+ */
+Test(expo, family_lookup_by_text_not_pointer)
+{
+	struct expo_set *s = expo_set_new();
+	char name[32];
+	struct expo_family *f[300];
+	for (int round = 0; round < 2; round++) {
+		for (int i = 0; i < 300; i++) {
+			snprintf(name, sizeof(name), "fam_%d", i);
+			struct expo_family *got = expo_family(s, name, "h", EXPO_GAUGE);
+			if (round == 0)
+				f[i] = got;
+			cr_assert_eq(got, f[i], "round %d, %s", round, name);
+			cr_assert_eq(expo_family_find(s, name), f[i]);
+		}
+	}
+	char other[32];
+	strcpy(other, "fam_7");
+	cr_assert_eq(expo_family(s, other, "h", EXPO_GAUGE), f[7]);
+	strcpy(other, "fam_8");
+	cr_assert_eq(expo_family_find(s, other), f[8], "same pointer, new text");
+	strcpy(other, "fam_none");
+	cr_assert_null(expo_family_find(s, other));
+	expo_set_free(s);
+}
+
 Test(expo, prefix_values_sort_first)
 {
 	struct expo_set *s = expo_set_new();

@@ -171,10 +171,13 @@ Test(fdcache, absent_regular_path_not_remembered)
 	cr_assert_not_null(mkdtemp(dir));
 	char path[sizeof(dir) + 8];
 	snprintf(path, sizeof(path), "%s/f", dir);
+	struct stat sb;
 	cr_assert_eq(fdcache_open_owned(path), -ENOENT);
+	cr_assert_eq(fdcache_stat(path, &sb), -ENOENT);
 	FILE *f = fopen(path, "w");
 	cr_assert_not_null(f);
 	fclose(f);
+	cr_assert_eq(fdcache_stat(path, &sb), 0, "a new regular file is seen at once by stat");
 	int fd = fdcache_open_owned(path);
 	cr_assert_geq(fd, 0, "a new regular file is seen at once");
 	close(fd);
@@ -204,15 +207,20 @@ Test(fdcache_absent, sysfs_absence_ends_with_uevent)
 		cr_skip_test("needs CAP_SYS_ADMIN for private network and mount namespaces");
 	struct fdcache *c = fdcache_new(); /* its uevent socket is in this namespace */
 	fdcache_bind(c);
-	const char *path = "/sys/class/net/vgabs0/mtu";
+	const char *path = "/sys/class/net/vgabs0/mtu", *dir = "/sys/class/net/vgabs0/queues";
+	struct stat sb;
 	cr_assert_eq(fdcache_open_owned(path), -ENOENT);
+	cr_assert_eq(fdcache_stat(dir, &sb), -ENOENT);
 	if (quiet("ip link add vgabs0 type dummy") != 0 && quiet("ip link add vgabs0 type ifb") != 0)
 		cr_skip_test("cannot create a dummy or ifb device (ip(8) missing or no driver)");
 	cr_assert_eq(fdcache_open_owned(path), -ENOENT,
 		     "no new lookup within a scrape: the absence is remembered");
+	cr_assert_eq(fdcache_stat(dir, &sb), -ENOENT, "stat too: the absence is remembered");
 	fdcache_bind(c); /* the next scrape reads the device's uevent */
 	int fd = fdcache_open_owned(path);
 	cr_assert_geq(fd, 0, "the uevent ended the remembered absence: %s", strerror(-fd));
+	cr_assert_eq(fdcache_stat(dir, &sb), 0, "and for stat");
+	cr_assert(S_ISDIR(sb.st_mode));
 	close(fd);
 	quiet("ip link del vgabs0");
 	fdcache_bind(c);

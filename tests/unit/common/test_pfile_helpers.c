@@ -53,6 +53,68 @@ Test(go_parse, uint_bases_and_errors)
 	cr_assert_eq(parse_go_uint("08", 0, 64, &v), -EINVAL);
 }
 
+/* The digits-only fast path keeps the general path's limits and refusals. */
+Test(go_parse, uint_decimal_fast_path)
+{
+	uint64_t v = 0;
+	cr_assert_eq(parse_go_uint("4294967295", 10, 32, &v), 0);
+	cr_assert_eq(v, 4294967295u);
+	cr_assert_eq(parse_go_uint("4294967296", 10, 32, &v), -ERANGE);
+	cr_assert_eq(parse_go_uint("4294967296", 0, 32, &v), -ERANGE);
+	cr_assert_eq(parse_go_uint("9999999999999999999", 10, 64, &v), 0, "19 digits");
+	cr_assert_eq(v, UINT64_C(9999999999999999999));
+	cr_assert_eq(parse_go_uint("10000000000000000000", 10, 64, &v), 0, "20 digits");
+	cr_assert_eq(v, UINT64_C(10000000000000000000));
+	cr_assert_eq(parse_go_uint("99999999999999999999", 10, 64, &v), -ERANGE);
+	cr_assert_eq(parse_go_uint("12a", 10, 64, &v), -EINVAL);
+	cr_assert_eq(parse_go_uint("-1", 10, 64, &v), -EINVAL);
+	cr_assert_eq(parse_go_uint("00012", 10, 64, &v), 0);
+	cr_assert_eq(v, 12);
+	cr_assert_eq(parse_go_uint("12", 0, 8, &v), 0);
+	cr_assert_eq(parse_go_uint("256", 0, 8, &v), -ERANGE);
+	cr_assert_eq(parse_go_uint("z", 36, 64, &v), 0);
+	cr_assert_eq(v, 35);
+	/* hexadecimal, as softnet_stat and the conntrack statistics are */
+	cr_assert_eq(parse_go_uint("0001aF", 16, 32, &v), 0);
+	cr_assert_eq(v, 0x1af);
+	cr_assert_eq(parse_go_uint("ffffffffffffffff", 16, 64, &v), 0, "16 digits");
+	cr_assert_eq(v, UINT64_MAX);
+	cr_assert_eq(parse_go_uint("10000000000000000", 16, 64, &v), -ERANGE, "17 digits");
+	cr_assert_eq(parse_go_uint("0000000000000000f", 16, 64, &v), 0, "17 digits, leading zeros");
+	cr_assert_eq(v, 15);
+	cr_assert_eq(parse_go_uint("100000000", 16, 32, &v), -ERANGE);
+	cr_assert_eq(parse_go_uint("fg", 16, 64, &v), -EINVAL);
+	cr_assert_eq(parse_go_uint("1f", 10, 64, &v), -EINVAL);
+}
+
+/*
+ * Decimals of up to 15 digits (the exact fast path) read as strtod reads
+ * them, bit for bit, whatever the position of the point and the sign.
+ */
+Test(go_parse, float_fast_path_matches_strtod)
+{
+	unsigned seed = 12345;
+	char text[40];
+	for (int i = 0; i < 200000; i++) {
+		int nd = 1 + (int)(rand_r(&seed) % 15), point = (int)(rand_r(&seed) % (nd + 2)) - 1;
+		size_t n = 0;
+		if (rand_r(&seed) % 4 == 0)
+			text[n++] = rand_r(&seed) % 2 ? '-' : '+';
+		for (int d = 0; d < nd; d++) {
+			if (d == point)
+				text[n++] = '.';
+			text[n++] = (char)('0' + rand_r(&seed) % 10);
+		}
+		if (point == nd)
+			text[n++] = '.';
+		text[n] = '\0';
+		double got = 0, want = strtod(text, NULL);
+		cr_assert_eq(parse_go_float(text, n, &got), 0, "%s", text);
+		cr_assert(memcmp(&got, &want, sizeof(got)) == 0, "%s: %.17g, not %.17g", text, got,
+			  want);
+	}
+}
+
 Test(go_parse, int_signs_and_limits)
 {
 	int64_t v = 0;
