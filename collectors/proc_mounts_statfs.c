@@ -18,7 +18,11 @@
  * "ro"; a failing statfs gives device_error 1 and no other sample.
  *
  * statfs on a dead NFS server blocks in the kernel, possibly for ever, so
- * it never runs on the scrape thread.  Each scrape thread has a worker
+ * it never runs on the scrape thread.  Only local filesystems whose statfs
+ * answers from memory (tmpfs, ext4, XFS...; fs_local_ok: reached without
+ * crossing any other kind of mount, --path.rootfs "/") are statfs'd on the
+ * scrape thread, sparing two thread switches a scrape.  For the others,
+ * each scrape thread has a worker
  * thread of its own and hands it the scrape's whole list of mount points at
  * once (one wake-up per scrape, not per mount); the worker statfs's them in
  * order and the scrape waits at most mount-timeout for each one.  When a
@@ -104,6 +108,7 @@ static int fs_nworkers;
 /* One mount point to statfs, and the outcome. */
 struct fs_item {
 	const char *mountpoint; /* the scrape's; read by the worker under its mu */
+	bool local;		/* statfs'd on the scrape thread (fs_local_ok), not the worker */
 	int err;		/* 0, an errno of statfs, or ETIMEDOUT */
 	struct statfs result;
 };
@@ -138,7 +143,7 @@ struct filesystem_state {
 	size_t capseen;
 	struct fs_item *items; /* the mounts to statfs, in order */
 	size_t *item_mount;    /* index into mounts of each item */
-	size_t capitems, nitems;
+	size_t capitems, nitems, nremote; /* nremote: items not local */
 	bool parsed; /* mounts and items hold the table pfile_mounts_changed() vouches for */
 };
 
@@ -231,6 +236,17 @@ static bool fs_before(const struct timespec *a, const struct timespec *b)
 	return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
 }
 
+/* statfs <rootfs>/<mountpoint>: 0 or an errno (logged at debug). */
+static int fs_statfs_path(const char *mountpoint, struct statfs *sfs)
+{
+	char path[PATH_MAX];
+	int err = mounts_statfs_fn(root_path(path, "%s", mountpoint), sfs) < 0 ? errno : 0;
+	if (err)
+		log_debug("Error on statfs() system call\trootfs=%s err=\"%s\"", path,
+			  strerror(err));
+	return err;
+}
+
 /*
  * On worker w: claim mountpoint in fs_table (waiting until deadline when
  * another call has it; at once ETIMEDOUT when it is stuck or w was
@@ -265,11 +281,7 @@ static int fs_worker_stat(struct fs_worker *w, const char *mountpoint,
 	fs_table[fs_ntable++] = (struct fs_inflight){w, false};
 	pthread_mutex_unlock(&fs_mu);
 
-	char path[PATH_MAX];
-	int err = mounts_statfs_fn(root_path(path, "%s", mountpoint), sfs) < 0 ? errno : 0;
-	if (err)
-		log_debug("Error on statfs() system call\trootfs=%s err=\"%s\"", path,
-			  strerror(err));
+	int err = fs_statfs_path(mountpoint, sfs);
 
 	pthread_mutex_lock(&fs_mu);
 	ssize_t i = fs_table_find_worker(w);
@@ -296,6 +308,10 @@ static void *fs_worker_main(void *arg)
 		if (w->quit)
 			break;
 		while (w->next < w->nitems) {
+			if (w->items[w->next].local) { /* the scrape's own */
+				w->next++;
+				continue;
+			}
 			snprintf(mountpoint, sizeof(mountpoint), "%s",
 				 w->items[w->next].mountpoint);
 			clock_gettime(CLOCK_MONOTONIC, &w->item_start);
@@ -391,7 +407,8 @@ static void fs_statfs_all(struct filesystem_state *st, struct fs_item *items, si
 	while (from < n) {
 		if (!st->worker && !(st->worker = fs_worker_new())) {
 			for (; from < n; from++)
-				items[from].err = EAGAIN;
+				if (!items[from].local)
+					items[from].err = EAGAIN;
 			return;
 		}
 		struct fs_worker *w = st->worker;
@@ -444,6 +461,55 @@ static void fs_statfs_all(struct filesystem_state *st, struct fs_item *items, si
 		items[from + k].err = ETIMEDOUT;
 		from += k + 1;
 	}
+}
+
+/*
+ * Filesystems whose statfs(2) answers from counters in memory: no server to
+ * wait for, no read from the device (a dead disk under ext4 or XFS still
+ * answers).  Network and FUSE filesystems, autofs, overlay (whose lower
+ * layer may be anything), btrfs, vfat and the rest stay on the worker.
+ */
+static bool fs_type_local(const char *type)
+{
+	static const char *const local[] = {"tmpfs", "ramfs", "ext2", "ext3", "ext4", "xfs"};
+	for (size_t i = 0; i < sizeof(local) / sizeof(local[0]); i++)
+		if (strcmp(type, local[i]) == 0)
+			return true;
+	return false;
+}
+
+/* Whether mount point a is path b or one of its ancestors. */
+static bool fs_path_covers(const char *a, const char *b)
+{
+	size_t n = strlen(a);
+	if (n == 1 && a[0] == '/')
+		return true;
+	return strncmp(a, b, n) == 0 && (b[n] == '\0' || b[n] == '/');
+}
+
+/* Above this many mounts the quadratic check below is not worth it: all go to the worker. */
+#define FS_LOCAL_MAX_MOUNTS 1024
+
+/*
+ * Whether mounts[i] (of n) may be statfs'd on the scrape thread, sparing
+ * the worker's round trip: its type is local, and so is every mount the
+ * walk to its path crosses (those at its mount point, which hide it when
+ * mounted later, and above it: an ext4 under an NFS or autofs mount point
+ * stays on the worker).  Only when the mount points are the agent's own
+ * paths (--path.rootfs "/"): under another root the walk crosses mounts of
+ * the agent's namespace, which this table does not show.
+ */
+static bool fs_local_ok(const struct filesystem_state *st, size_t n, size_t i)
+{
+	const struct fs_mount *m = &st->mounts[i];
+	if (n > FS_LOCAL_MAX_MOUNTS || strcmp(host_roots.rootfs, "/") != 0 ||
+	    !fs_type_local(m->fstype))
+		return false;
+	for (size_t j = 0; j < n; j++)
+		if (j != i && !fs_type_local(st->mounts[j].fstype) &&
+		    fs_path_covers(st->mounts[j].mountpoint, m->mountpoint))
+			return false;
+	return true;
 }
 
 /* Replace \040 and \011 by space and tab in place, as node_exporter (fstab(5)). */
@@ -581,7 +647,7 @@ static int filesystem_collect(void *state, struct expo_set *out)
 		st->items = xrealloc(st->items, st->capitems * sizeof(*st->items));
 		st->item_mount = xrealloc(st->item_mount, st->capitems * sizeof(*st->item_mount));
 	}
-	size_t nitems = 0;
+	size_t nitems = 0, nremote = 0;
 	for (size_t i = 0; i < n; i++) {
 		const struct fs_mount *m = &st->mounts[i];
 		if (fs_mp_exclude_re && vregex_match(fs_mp_exclude_re, m->mountpoint)) {
@@ -594,15 +660,22 @@ static int filesystem_collect(void *state, struct expo_set *out)
 		}
 		if (fs_seen(st, i))
 			continue;
-		st->items[nitems] = (struct fs_item){.mountpoint = m->mountpoint};
+		bool local = fs_local_ok(st, n, i);
+		st->items[nitems] = (struct fs_item){.mountpoint = m->mountpoint, .local = local};
 		st->item_mount[nitems++] = i;
+		nremote += !local;
 	}
 	st->nitems = nitems;
+	st->nremote = nremote;
 	st->parsed = true;
 
 statfs:
 	nitems = st->nitems;
-	fs_statfs_all(st, st->items, nitems);
+	for (size_t i = 0; i < nitems; i++)
+		if (st->items[i].local)
+			st->items[i].err = fs_statfs_path(st->items[i].mountpoint, &st->items[i].result);
+	if (st->nremote)
+		fs_statfs_all(st, st->items, nitems);
 
 	for (size_t i = 0; i < nitems; i++) {
 		const struct fs_mount *m = &st->mounts[st->item_mount[i]];

@@ -422,3 +422,93 @@ Test(filesystem, two_hung_mounts_time_out_one_after_the_other)
 	buf_free(&out);
 	wait_for(mounts_statfs_workers, 0);
 }
+
+/* Release the hung mounts after a while, so a scrape that blocked on one still ends. */
+static void *release_later(void *arg)
+{
+	usleep(*(const int *)arg * 1000);
+	release_hung();
+	return NULL;
+}
+
+/*
+ * Local filesystems (tmpfs, ramfs, ext2/3/4, XFS: statfs answers from
+ * memory) are statfs'd on the scrape thread: no worker is started for them.
+ */
+Test(filesystem, local_mounts_need_no_worker)
+{
+	do_setup();
+	put_mounts("proc/1/mounts", "/dev/sda1 @/host/data ext4 rw 0 0\n"
+				    "tmpfs @/host/ro tmpfs rw 0 0\n"
+				    "proc /proc proc rw 0 0\n");
+	void *st = calloc(1, collector_filesystem.state_size);
+	struct buf out = BUF_INIT;
+	for (int i = 0; i < 3; i++) {
+		cr_assert_eq(harness_scrape(&collector_filesystem, st, &out), 0);
+		cr_assert(has(&out, "node_filesystem_size_bytes{device=\"/dev/sda1\""));
+		cr_assert(has(&out, "node_filesystem_size_bytes{device=\"tmpfs\""));
+		cr_assert_eq(mounts_statfs_workers(), 0);
+	}
+	collector_filesystem.cleanup(st);
+	free(st);
+	buf_free(&out);
+}
+
+/*
+ * A local filesystem whose path crosses a network mount (mounted below it,
+ * or hidden by one mounted later at the same place) stays on the worker:
+ * its statfs would hang with the server.  The scrape ends within the mount
+ * timeout and reports both as failed.
+ */
+Test(filesystem, local_mount_behind_a_network_mount_stays_on_the_worker)
+{
+	mounts_statfs_fn = fake_statfs;
+	mounts_statfs_set_timeout(0.2);
+	do_setup();
+	harness_mkdirs("host/hung/inner");
+	put_mounts("proc/1/mounts", "srv:/export @/host/hung nfs4 rw 0 0\n"
+				    "/dev/sda1 @/host/hung/inner ext4 rw 0 0\n"
+				    "tmpfs @/host/data tmpfs rw 0 0\n"
+				    "srv:/over @/host/data nfs4 rw 0 0\n"
+				    "/dev/sda2 @/host/ro xfs ro 0 0\n");
+	void *st = calloc(1, collector_filesystem.state_size);
+	struct buf out = BUF_INIT;
+	pthread_t releaser;
+	int ms = 3000;
+	pthread_create(&releaser, NULL, release_later, &ms);
+	double t0 = now();
+	cr_assert_eq(harness_scrape(&collector_filesystem, st, &out), 0);
+	double took = now() - t0;
+	cr_assert(took < 1.5, "the scrape waited %.3fs: a statfs behind the NFS mount ran on it", took);
+	cr_assert(has(&out,
+		      "node_filesystem_device_error{device=\"/dev/sda1\",fstype=\"ext4\","
+		      "mountpoint=\"%s/host/hung/inner\"} 1\n",
+		      harness_root),
+		  "%s", out.data);
+	cr_assert(has(&out, "node_filesystem_size_bytes{device=\"/dev/sda2\""));
+	pthread_join(releaser, NULL);
+	wait_for(mounts_statfs_stuck, 0);
+	collector_filesystem.cleanup(st);
+	free(st);
+	buf_free(&out);
+	wait_for(mounts_statfs_workers, 0);
+}
+
+/* Under another --path.rootfs the walk crosses the agent's own mounts: every statfs on the worker. */
+Test(filesystem, other_rootfs_keeps_every_statfs_on_the_worker)
+{
+	host_roots.rootfs = harness_root;
+	do_setup();
+	put_mounts("proc/1/mounts", "/dev/sda1 @/host/data ext4 rw 0 0\n");
+	void *st = calloc(1, collector_filesystem.state_size);
+	struct buf out = BUF_INIT;
+	cr_assert_eq(harness_scrape(&collector_filesystem, st, &out), 0);
+	cr_assert(has(&out, "node_filesystem_size_bytes{device=\"/dev/sda1\",fstype=\"ext4\","
+			    "mountpoint=\"/host/data\"}"),
+		  "%s", out.data);
+	cr_assert_eq(mounts_statfs_workers(), 1);
+	collector_filesystem.cleanup(st);
+	free(st);
+	buf_free(&out);
+	wait_for(mounts_statfs_workers, 0);
+}
