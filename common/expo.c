@@ -22,6 +22,7 @@ struct expo_unit {
 
 struct expo_family {
 	char *name;
+	size_t namelen;
 	char *help;
 	enum expo_type type;
 	struct buf text;
@@ -285,6 +286,7 @@ struct expo_family *expo_family(struct expo_set *s, const char *name, const char
 	}
 	f = xcalloc(1, sizeof(*f));
 	f->name = xstrdup(name);
+	f->namelen = strlen(name);
 	f->help = xstrdup(help ? help : "");
 	f->type = type;
 	if (s->nfams == s->capfams) {
@@ -333,20 +335,27 @@ void expo_metric_line(struct expo_family *f, const char *suffix, const struct ex
 	 * insertion sort by label name (n is small); a histogram's le and a
 	 * summary's quantile go last, as client_golang writes them
 	 */
-	const char *last = f->type == EXPO_HISTOGRAM ? "le" : f->type == EXPO_SUMMARY ? "quantile" : "";
+	const char *last = f->type == EXPO_HISTOGRAM ? "le" : f->type == EXPO_SUMMARY ? "quantile" : NULL;
 	for (size_t i = 0; i < n; i++) {
 		size_t j = i;
-		while (j > 0 && strcmp(labels[i].name, last) != 0 &&
-		       (strcmp(sorted[j - 1]->name, last) == 0 ||
-			strcmp(sorted[j - 1]->name, labels[i].name) > 0)) {
-			sorted[j] = sorted[j - 1];
-			j--;
+		if (last) {
+			while (j > 0 && strcmp(labels[i].name, last) != 0 &&
+			       (strcmp(sorted[j - 1]->name, last) == 0 ||
+				strcmp(sorted[j - 1]->name, labels[i].name) > 0)) {
+				sorted[j] = sorted[j - 1];
+				j--;
+			}
+		} else {
+			while (j > 0 && strcmp(sorted[j - 1]->name, labels[i].name) > 0) {
+				sorted[j] = sorted[j - 1];
+				j--;
+			}
 		}
 		sorted[j] = &labels[i];
 	}
 
 	struct buf *b = &f->text;
-	buf_puts(b, f->name);
+	buf_append(b, f->name, f->namelen);
 	if (suffix)
 		buf_puts(b, suffix);
 	if (u->key_off == UINT32_MAX)
@@ -478,13 +487,13 @@ void expo_set_render(struct expo_set *s, struct buf *out)
 		struct expo_family *f = s->fams[i];
 		if (!f->nunits)
 			continue;
-		buf_reserve(out, f->text.len + strlen(f->help) + 2 * strlen(f->name) + 32);
-		buf_puts(out, "# HELP ");
-		buf_puts(out, f->name);
+		buf_reserve(out, f->text.len + strlen(f->help) + 2 * f->namelen + 32);
+		buf_append(out, "# HELP ", 7);
+		buf_append(out, f->name, f->namelen);
 		buf_putc(out, ' ');
 		expo_put_help(out, f->help);
-		buf_puts(out, "\n# TYPE ");
-		buf_puts(out, f->name);
+		buf_append(out, "\n# TYPE ", 8);
+		buf_append(out, f->name, f->namelen);
 		buf_putc(out, ' ');
 		buf_puts(out, type_names[f->type]);
 		buf_putc(out, '\n');
