@@ -16,6 +16,7 @@ struct expo_unit {
 	uint32_t off;	  /* first byte of the first line */
 	uint32_t len;	  /* bytes of all its lines */
 	uint32_t key_off; /* first byte after the name of the first line */
+	uint32_t seq;	  /* its place in the order the samples came, while sorting */
 };
 
 #define EXPO_RECENT 256 /* a power of two */
@@ -24,10 +25,15 @@ struct expo_family {
 	char *name;
 	size_t namelen;
 	char *help;
+	size_t helplen;
+	bool help_plain; /* no byte of help needs escaping */
 	enum expo_type type;
 	struct buf text;
 	struct expo_unit *units;
 	size_t nunits, capunits;
+	/* where the last sort took each unit from (units[i] = came[perm[i]]) */
+	uint32_t *perm;
+	size_t nperm, capperm;
 	bool open; /* between expo_metric_begin() and _end() */
 };
 
@@ -49,6 +55,8 @@ struct expo_set {
 		const char *name;
 		struct expo_family *f;
 	} recent[EXPO_RECENT];
+	struct expo_unit *scratch; /* for sort_units() */
+	size_t capscratch;
 };
 
 /* ---- numbers ---------------------------------------------------------- */
@@ -213,10 +221,12 @@ void expo_set_free(struct expo_set *s)
 		free(f->help);
 		buf_free(&f->text);
 		free(f->units);
+		free(f->perm);
 		free(f);
 	}
 	free(s->fams);
 	free(s->slots);
+	free(s->scratch);
 	free(s);
 }
 
@@ -235,6 +245,14 @@ static size_t slot_of(const struct expo_set *s, const char *name)
 	while (s->slots[i] && strcmp(s->slots[i]->name, name) != 0)
 		i = (i + 1) & mask;
 	return i;
+}
+
+/* Give f a copy of help, and what rendering it needs. */
+static void set_help(struct expo_family *f, const char *help)
+{
+	f->help = xstrdup(help);
+	f->helplen = strlen(help);
+	f->help_plain = strcspn(help, "\\\n") == f->helplen;
 }
 
 /* The family called name, or NULL and *slot (when slot is not NULL) the index slot it goes to. */
@@ -280,14 +298,14 @@ struct expo_family *expo_family(struct expo_set *s, const char *name, const char
 			f->type = type;
 		if (help && strcmp(f->help, help) != 0) {
 			free(f->help);
-			f->help = xstrdup(help);
+			set_help(f, help);
 		}
 		return f;
 	}
 	f = xcalloc(1, sizeof(*f));
 	f->name = xstrdup(name);
 	f->namelen = strlen(name);
-	f->help = xstrdup(help ? help : "");
+	set_help(f, help ? help : "");
 	f->type = type;
 	if (s->nfams == s->capfams) {
 		s->capfams = s->capfams ? s->capfams * 2 : 64;
@@ -477,6 +495,51 @@ static int cmp_unit(const void *a, const void *b, void *arg)
 	}
 }
 
+/* Whether units[0..n) are in cmp_unit order. */
+static bool units_sorted(const struct expo_unit *units, size_t n, const char *text)
+{
+	for (size_t j = 1; j < n; j++)
+		if (cmp_unit(&units[j - 1], &units[j], (void *)text) > 0)
+			return false;
+	return true;
+}
+
+/*
+ * Put f's units in cmp_unit order.  Collectors mostly add samples in the
+ * same order every scrape, so the order the last sort found is tried first
+ * (and checked): one pass instead of a sort, for the families whose samples
+ * come out of label order (per CPU and mode, per device and field...).
+ */
+static void sort_units(struct expo_set *s, struct expo_family *f)
+{
+	size_t n = f->nunits;
+	const char *text = f->text.data;
+	if (units_sorted(f->units, n, text))
+		return;
+	if (f->nperm == n) {
+		if (s->capscratch < n) {
+			s->capscratch = n;
+			s->scratch = xrealloc(s->scratch, n * sizeof(*s->scratch));
+		}
+		for (size_t j = 0; j < n; j++)
+			s->scratch[j] = f->units[f->perm[j]];
+		if (units_sorted(s->scratch, n, text)) {
+			memcpy(f->units, s->scratch, n * sizeof(*f->units));
+			return;
+		}
+	}
+	for (size_t j = 0; j < n; j++)
+		f->units[j].seq = (uint32_t)j;
+	qsort_r(f->units, n, sizeof(*f->units), cmp_unit, (void *)text);
+	if (f->capperm < n) {
+		f->capperm = n;
+		f->perm = xrealloc(f->perm, n * sizeof(*f->perm));
+	}
+	for (size_t j = 0; j < n; j++)
+		f->perm[j] = f->units[j].seq;
+	f->nperm = n;
+}
+
 void expo_set_render(struct expo_set *s, struct buf *out)
 {
 	if (!s->sorted) {
@@ -487,21 +550,20 @@ void expo_set_render(struct expo_set *s, struct buf *out)
 		struct expo_family *f = s->fams[i];
 		if (!f->nunits)
 			continue;
-		buf_reserve(out, f->text.len + strlen(f->help) + 2 * f->namelen + 32);
+		buf_reserve(out, f->text.len + f->helplen + 2 * f->namelen + 32);
 		buf_append(out, "# HELP ", 7);
 		buf_append(out, f->name, f->namelen);
 		buf_putc(out, ' ');
-		expo_put_help(out, f->help);
+		if (f->help_plain)
+			buf_append(out, f->help, f->helplen);
+		else
+			expo_put_help(out, f->help);
 		buf_append(out, "\n# TYPE ", 8);
 		buf_append(out, f->name, f->namelen);
 		buf_putc(out, ' ');
 		buf_puts(out, type_names[f->type]);
 		buf_putc(out, '\n');
-		bool sorted = true;
-		for (size_t j = 1; j < f->nunits && sorted; j++)
-			sorted = cmp_unit(&f->units[j - 1], &f->units[j], f->text.data) <= 0;
-		if (!sorted)
-			qsort_r(f->units, f->nunits, sizeof(*f->units), cmp_unit, f->text.data);
+		sort_units(s, f);
 		for (size_t j = 0; j < f->nunits; j++)
 			buf_append(out, f->text.data + f->units[j].off, f->units[j].len);
 	}

@@ -168,6 +168,41 @@ Test(expo, family_lookup_by_text_not_pointer)
 	expo_set_free(s);
 }
 
+/*
+ * Samples that come out of label order render sorted whatever order they
+ * come in, scrape after scrape: the same order again (the remembered sort
+ * applies), another order with as many samples (it does not: sorted anew),
+ * and a different count.
+ */
+Test(expo, sorted_again_when_the_order_changes)
+{
+	static const char *const orders[][5] = {
+		{"c", "a", "e", "b", "d"}, {"c", "a", "e", "b", "d"}, {"e", "d", "c", "b", "a"},
+		{"b", "a", "c", "e", "d"}, {"b", "a", "c", "e", "d"}, {"d", "a", "b", NULL},
+	};
+	struct expo_set *s = expo_set_new();
+	struct buf out = BUF_INIT;
+	for (size_t round = 0; round < sizeof(orders) / sizeof(orders[0]); round++) {
+		expo_set_reset(s);
+		buf_reset(&out);
+		struct expo_family *f = expo_family(s, "m", "h", EXPO_GAUGE);
+		for (size_t i = 0; i < 5 && orders[round][i]; i++)
+			expo_addl(f, (double)i, "x", orders[round][i], NULL);
+		expo_set_render(s, &out);
+		const char *prev = NULL;
+		size_t n = 0;
+		for (const char *p = strstr(out.data, "m{x=\""); p; p = strstr(p + 1, "m{x=\"")) {
+			if (prev)
+				cr_assert_lt(prev[5], p[5], "round %zu:\n%s", round, out.data);
+			prev = p;
+			n++;
+		}
+		cr_assert_eq(n, orders[round][4] ? 5u : 3u, "round %zu:\n%s", round, out.data);
+	}
+	buf_free(&out);
+	expo_set_free(s);
+}
+
 Test(expo, prefix_values_sort_first)
 {
 	struct expo_set *s = expo_set_new();
