@@ -341,6 +341,18 @@ void expo_metric_begin(struct expo_family *f)
 	f->open = true;
 }
 
+/* Whether label a goes after label b; last (NULL: none) goes after every other. */
+static inline bool label_after(const char *a, const char *b, const char *last)
+{
+	if (last) {
+		if (strcmp(b, last) == 0)
+			return false;
+		if (strcmp(a, last) == 0)
+			return true;
+	}
+	return strcmp(a, b) > 0;
+}
+
 void expo_metric_line(struct expo_family *f, const char *suffix, const struct expo_label *labels,
 		      size_t n, double v, int64_t ts_ms)
 {
@@ -356,18 +368,9 @@ void expo_metric_line(struct expo_family *f, const char *suffix, const struct ex
 	const char *last = f->type == EXPO_HISTOGRAM ? "le" : f->type == EXPO_SUMMARY ? "quantile" : NULL;
 	for (size_t i = 0; i < n; i++) {
 		size_t j = i;
-		if (last) {
-			while (j > 0 && strcmp(labels[i].name, last) != 0 &&
-			       (strcmp(sorted[j - 1]->name, last) == 0 ||
-				strcmp(sorted[j - 1]->name, labels[i].name) > 0)) {
-				sorted[j] = sorted[j - 1];
-				j--;
-			}
-		} else {
-			while (j > 0 && strcmp(sorted[j - 1]->name, labels[i].name) > 0) {
-				sorted[j] = sorted[j - 1];
-				j--;
-			}
+		while (j > 0 && label_after(sorted[j - 1]->name, labels[i].name, last)) {
+			sorted[j] = sorted[j - 1];
+			j--;
 		}
 		sorted[j] = &labels[i];
 	}

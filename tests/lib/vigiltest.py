@@ -82,10 +82,10 @@ def free_port():
         return s.getsockname()[1]
 
 
-def http(url, data=None, timeout=60, method=None):
+def http(url, data=None, timeout=60, method=None, headers=None):
     """(status, body text) of one request; an HTTP error status comes back with its body
     instead of raising.  data (bytes) makes it a POST.  Connection errors raise OSError."""
-    req = urllib.request.Request(url, data=data, method=method)
+    req = urllib.request.Request(url, data=data, method=method, headers=headers or {})
     try:
         with urllib.request.urlopen(req, timeout=timeout) as r:
             return r.status, r.read().decode("utf-8", "replace")
